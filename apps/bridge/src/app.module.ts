@@ -1,0 +1,41 @@
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AccessModule, type AdminTokenSink } from '#app/access';
+import { createValidationPipe, HttpErrorFilter } from '#app/common';
+import { type BridgeConfig, ConfigModule } from '#app/config';
+import { DatabaseModule } from '#app/database';
+import { HealthController } from './health/health.controller.js';
+import { pinoParams } from './logging.js';
+import { RequestContextMiddleware } from './request-context.middleware.js';
+
+export interface BridgeModuleOptions {
+  adminTokenSink?: AdminTokenSink;
+}
+
+/** The composition root: every feature module, the global pipe, filter and guard. */
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: BridgeConfig, options: BridgeModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(pinoParams(config)),
+        DatabaseModule,
+        TerminusModule,
+        AccessModule.forRoot({ adminTokenSink: options.adminTokenSink }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes('*path');
+  }
+}

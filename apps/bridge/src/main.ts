@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { ConfigError, loadBridgeConfig, loadDotEnv, type BridgeConfig } from '#app/config';
+import { createBridgeApp } from './bootstrap.js';
+
+function readConfig(): BridgeConfig {
+  try {
+    loadDotEnv();
+    return loadBridgeConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const app = await createBridgeApp(config);
+  await app.listen(config.http.port, config.http.host);
+  const scheme = config.http.tlsCertFile ? 'https' : 'http';
+  console.log(`OMFLOW HR Bridge listening on ${scheme}://${config.http.host}:${config.http.port} (docs: /docs, database: ${config.database.url ? 'MySQL' : `SQLite ${config.database.sqlitePath}`})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

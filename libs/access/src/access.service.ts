@@ -1,0 +1,232 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Not, type Repository } from 'typeorm';
+import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { AppError, ErrorCode } from '#app/common';
+import { ApiClient } from './api-client.entity.js';
+import { hasScope, Scope, type ClientOrigin, type Principal } from './scopes.js';
+import { digestSecret, generateSecret, secretMatches } from './secrets.js';
+
+export const ADMIN_CLIENT_ID = 'admin';
+
+/** A client and, once only, its secret. */
+export interface IssuedClient {
+  client: ApiClient;
+  secret: string;
+}
+
+export interface NewClient {
+  id?: string;
+  name: string;
+  description?: string | null;
+  scopes: Scope[];
+  organisations?: string[] | null;
+}
+
+export interface ClientPage {
+  items: ApiClient[];
+  total: number;
+}
+
+/** The digest a missing client is compared against, so that unknown ids cost the same time. */
+const DUMMY_DIGEST = digestSecret('no such client');
+
+/** How long a client's `last_used_at` may lag, so that authentication does not write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+@Injectable()
+export class AccessService {
+  private readonly logger = new Logger(AccessService.name);
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    @InjectRepository(ApiClient) private readonly clients: Repository<ApiClient>,
+    @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+  ) {}
+
+  /** HTTP Basic: client id and secret. Null when unknown, revoked or wrong. */
+  async authenticateBasic(clientId: string, secret: string, via: Principal['via'] = 'basic'): Promise<Principal | null> {
+    const client = clientId.length <= 64 ? await this.clients.findOneBy({ id: clientId, revokedAt: IsNull() }) : null;
+    const ok = secretMatches(secret, client?.secretDigest ?? DUMMY_DIGEST);
+    if (!client || !ok) return null;
+    this.touch(client);
+    return toPrincipal(client, via);
+  }
+
+  /** Bearer: the secret alone identifies the client (its digest is unique). */
+  async authenticateBearer(token: string, via: Principal['via'] = 'bearer'): Promise<Principal | null> {
+    if (token.length > 512) return null;
+    const client = await this.clients.findOneBy({ secretDigest: digestSecret(token), revokedAt: IsNull() });
+    if (!client || !secretMatches(token, client.secretDigest)) return null;
+    this.touch(client);
+    return toPrincipal(client, via);
+  }
+
+  async create(input: NewClient, createdBy: string | null): Promise<IssuedClient> {
+    const id = input.id ?? `cl_${generateSecret().slice(4, 20).replace(/[^A-Za-z0-9]/g, 'x')}`;
+    if (await this.clients.existsBy({ id })) throw new AppError(ErrorCode.ClientExists, `A client with id "${id}" already exists.`);
+    const secret = generateSecret();
+    const now = new Date();
+    const client = this.clients.create({
+      id,
+      name: input.name,
+      description: input.description ?? null,
+      scopes: [...new Set(input.scopes)],
+      organisations: input.organisations ?? null,
+      secretDigest: digestSecret(secret),
+      managedBy: 'api',
+      createdBy,
+      createdAt: now,
+      updatedAt: now,
+      rotatedAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    await this.clients.insert(client);
+    return { client, secret };
+  }
+
+  async list(query: { includeRevoked: boolean; scope?: Scope; offset: number; limit: number }): Promise<ClientPage> {
+    const qb = this.clients.createQueryBuilder('c').orderBy('c.created_at', 'ASC').addOrderBy('c.id', 'ASC');
+    if (!query.includeRevoked) qb.andWhere('c.revoked_at IS NULL');
+    // Scopes are a JSON array of known words, so a quoted match is exact.
+    if (query.scope) qb.andWhere('c.scopes LIKE :scope', { scope: `%"${query.scope}"%` });
+    const [items, total] = await qb.skip(query.offset).take(query.limit).getManyAndCount();
+    return { items, total };
+  }
+
+  async get(id: string): Promise<ApiClient> {
+    const client = await this.clients.findOneBy({ id });
+    if (!client) throw new AppError(ErrorCode.ClientNotFound, `No client with id "${id}".`);
+    return client;
+  }
+
+  /** Issues a new secret; the old one stops working at once. */
+  async rotate(id: string): Promise<IssuedClient> {
+    const client = await this.mutable(id);
+    const secret = generateSecret();
+    const now = new Date();
+    await this.clients.update({ id }, { secretDigest: digestSecret(secret), rotatedAt: now, updatedAt: now });
+    return { client: { ...client, secretDigest: digestSecret(secret), rotatedAt: now, updatedAt: now }, secret };
+  }
+
+  async revoke(id: string): Promise<ApiClient> {
+    const client = await this.mutable(id);
+    const now = new Date();
+    await this.clients.update({ id }, { revokedAt: now, updatedAt: now });
+    return { ...client, revokedAt: now, updatedAt: now };
+  }
+
+  /**
+   * Makes the clients the environment declares exist with the declared secrets, revokes the
+   * environment-managed ones it no longer declares, and, when no admin client is usable,
+   * generates one. Returns the generated admin token (to be printed once) or null.
+   */
+  async provisionFromEnvironment(): Promise<{ generatedAdminToken: string | null; changes: string[] }> {
+    const { adminToken, omflowClientId, omflowClientSecret } = this.config.access;
+    const changes: string[] = [];
+    const declared = new Map<string, { secret: string; scopes: Scope[]; name: string }>();
+    if (adminToken) declared.set(ADMIN_CLIENT_ID, { secret: adminToken, scopes: [Scope.Admin], name: 'Administrator (BRIDGE_ADMIN_TOKEN)' });
+    if (omflowClientId && omflowClientSecret) {
+      declared.set(omflowClientId, { secret: omflowClientSecret, scopes: [Scope.Omflow], name: 'OMFLOW (OMFLOW_CLIENT_ID)' });
+    }
+    for (const [id, spec] of declared) {
+      const change = await this.upsertManaged(id, spec, 'env');
+      if (change) changes.push(change);
+    }
+    const stale = await this.clients.findBy({ managedBy: 'env', revokedAt: IsNull() });
+    for (const client of stale.filter((c) => !declared.has(c.id))) {
+      await this.clients.update({ id: client.id }, { revokedAt: new Date(), updatedAt: new Date() });
+      changes.push(`revoked ${client.id} (no longer declared in the environment)`);
+    }
+    return { generatedAdminToken: adminToken ? null : await this.bootstrapAdmin(changes), changes };
+  }
+
+  private async bootstrapAdmin(changes: string[]): Promise<string | null> {
+    const admins = await this.clients.findBy({ revokedAt: IsNull(), managedBy: Not('env') });
+    if (admins.some((c) => hasScope(c, Scope.Admin))) return null;
+    const token = generateSecret();
+    const now = new Date();
+    const existing = await this.clients.findOneBy({ id: ADMIN_CLIENT_ID });
+    if (existing) {
+      // Only one instance may win: the update is conditional on the row still being revoked.
+      const result = await this.clients.update(
+        { id: ADMIN_CLIENT_ID, revokedAt: Not(IsNull()) },
+        { secretDigest: digestSecret(token), revokedAt: null, rotatedAt: now, updatedAt: now, managedBy: 'bootstrap', scopes: [Scope.Admin] },
+      );
+      if (!result.affected) return null;
+    } else {
+      try {
+        await this.clients.insert(this.managedClient(ADMIN_CLIENT_ID, { secret: token, scopes: [Scope.Admin], name: 'Administrator (generated)' }, 'bootstrap', now));
+      } catch (error) {
+        if (await this.clients.existsBy({ id: ADMIN_CLIENT_ID, revokedAt: IsNull() })) return null; // another instance won
+        throw error;
+      }
+    }
+    changes.push('generated the admin client');
+    return token;
+  }
+
+  private async upsertManaged(id: string, spec: { secret: string; scopes: Scope[]; name: string }, origin: ClientOrigin): Promise<string | null> {
+    const now = new Date();
+    const existing = await this.clients.findOneBy({ id });
+    if (!existing) {
+      await this.clients.insert(this.managedClient(id, spec, origin, now));
+      return `provisioned ${id}`;
+    }
+    const same =
+      existing.managedBy === origin &&
+      existing.revokedAt === null &&
+      secretMatches(spec.secret, existing.secretDigest) &&
+      existing.scopes.length === spec.scopes.length &&
+      spec.scopes.every((s) => existing.scopes.includes(s));
+    if (same) return null;
+    if (existing.managedBy === 'api') this.logger.warn(`Client ${id} was created over the API; the environment now manages it.`);
+    await this.clients.update(
+      { id },
+      { secretDigest: digestSecret(spec.secret), scopes: spec.scopes, managedBy: origin, revokedAt: null, rotatedAt: now, updatedAt: now, name: spec.name },
+    );
+    return `updated ${id} from the environment`;
+  }
+
+  private managedClient(id: string, spec: { secret: string; scopes: Scope[]; name: string }, origin: ClientOrigin, now: Date): ApiClient {
+    return this.clients.create({
+      id,
+      name: spec.name,
+      description: null,
+      scopes: spec.scopes,
+      organisations: null,
+      secretDigest: digestSecret(spec.secret),
+      managedBy: origin,
+      createdBy: 'system',
+      createdAt: now,
+      updatedAt: now,
+      rotatedAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+  }
+
+  private async mutable(id: string): Promise<ApiClient> {
+    const client = await this.get(id);
+    if (client.managedBy === 'env') {
+      throw new AppError(ErrorCode.ClientManaged, `Client "${id}" is managed by environment variables; change them and restart instead.`);
+    }
+    if (client.revokedAt) throw new AppError(ErrorCode.ClientRevoked, `Client "${id}" is revoked.`);
+    return client;
+  }
+
+  /** Records last use at most once a minute per client, off the request path. */
+  private touch(client: ApiClient): void {
+    const now = Date.now();
+    if (now - (this.lastUsedWritten.get(client.id) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+    this.lastUsedWritten.set(client.id, now);
+    this.clients.update({ id: client.id }, { lastUsedAt: new Date(now) }).catch((error: unknown) => {
+      this.logger.warn(`Could not record last use of client ${client.id}: ${String(error)}`);
+    });
+  }
+}
+
+export function toPrincipal(client: ApiClient, via: Principal['via']): Principal {
+  return { clientId: client.id, name: client.name, scopes: client.scopes, organisations: client.organisations, via };
+}

@@ -1,0 +1,50 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ClientOrigin, Scope } from './scopes.js';
+
+const json = {
+  to: (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value)),
+  from: (value: string | null) => (value === null ? null : (JSON.parse(value) as unknown)),
+};
+
+@Entity('api_client')
+export class ApiClient {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ type: 'text', transformer: json })
+  scopes: Scope[];
+
+  @Column({ type: 'text', nullable: true, transformer: json })
+  organisations: string[] | null;
+
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  @Column({ name: 'secret_digest', type: 'varchar', length: 64 })
+  secretDigest: string;
+
+  @Column({ name: 'managed_by', type: 'varchar', length: 16 })
+  managedBy: ClientOrigin;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 64, nullable: true })
+  createdBy: string | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+
+  @Column({ name: 'rotated_at', type: 'datetime', precision: 3, nullable: true })
+  rotatedAt: Date | null;
+
+  @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ name: 'last_used_at', type: 'datetime', precision: 3, nullable: true })
+  lastUsedAt: Date | null;
+}

@@ -1,0 +1,123 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { CLIENT_ID_PATTERN } from '#app/config';
+import type { ApiClient } from './api-client.entity.js';
+import { ALL_SCOPES, Scope } from './scopes.js';
+
+export class CreateClientDto {
+  /** Client id, also the HTTP Basic user name. Generated (`cl_…`) when omitted. */
+  @IsOptional()
+  @Matches(CLIENT_ID_PATTERN, { message: 'id must be 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit' })
+  id?: string;
+
+  /** A name people recognise: the team or system using the client. */
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  /** What the client is for. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  /** What the client may do; `admin` implies everything. */
+  @ApiProperty({ enum: ALL_SCOPES, isArray: true, example: [Scope.UsersQuery] })
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(ALL_SCOPES.length)
+  @IsIn(ALL_SCOPES, { each: true, message: `each value in scopes must be one of ${ALL_SCOPES.join(', ')}` })
+  scopes: Scope[];
+
+  /** Organisation codes the client may reach through the directory proxy; omit for all. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 64, { each: true })
+  organisations?: string[];
+}
+
+const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class ListClientsQueryDto {
+  /** Include revoked clients. */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  includeRevoked?: boolean = false;
+
+  /** Only clients holding this scope. */
+  @ApiProperty({ enum: ALL_SCOPES, required: false })
+  @IsOptional()
+  @IsIn(ALL_SCOPES)
+  scope?: Scope;
+
+  /** Rows to skip. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number = 0;
+
+  /** Rows to return (1 to 500). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number = 50;
+}
+
+export class ClientResponseDto {
+  id: string;
+  name: string;
+  description: string | null;
+  @ApiProperty({ enum: ALL_SCOPES, isArray: true })
+  scopes: Scope[];
+  /** Organisation codes reachable through the directory proxy; null = all. */
+  organisations: string[] | null;
+  /** `api` (created over this API), `env` (declared by environment variables, read-only here), `bootstrap` (the generated first admin). */
+  @ApiProperty({ enum: ['api', 'env', 'bootstrap'] })
+  managedBy: string;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  rotatedAt: string | null;
+  revokedAt: string | null;
+  /** Last successful authentication (to the minute). */
+  lastUsedAt: string | null;
+}
+
+export class IssuedClientResponseDto extends ClientResponseDto {
+  /**
+   * The secret, shown this once and stored only as a SHA-256 digest. Use it as the HTTP Basic
+   * password (with `id` as user name) or as a bearer token.
+   */
+  secret: string;
+}
+
+export class ClientPageDto {
+  items: ClientResponseDto[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export function toClientResponse(client: ApiClient): ClientResponseDto {
+  return {
+    id: client.id,
+    name: client.name,
+    description: client.description,
+    scopes: client.scopes,
+    organisations: client.organisations,
+    managedBy: client.managedBy,
+    createdBy: client.createdBy,
+    createdAt: client.createdAt.toISOString(),
+    updatedAt: client.updatedAt.toISOString(),
+    rotatedAt: client.rotatedAt?.toISOString() ?? null,
+    revokedAt: client.revokedAt?.toISOString() ?? null,
+    lastUsedAt: client.lastUsedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,8 @@
+export * from './scopes.js';
+export * from './secrets.js';
+export * from './auth.decorators.js';
+export * from './access.service.js';
+export * from './access.guard.js';
+export * from './access.module.js';
+export { ApiClient } from './api-client.entity.js';
+export * from './provisioning.js';

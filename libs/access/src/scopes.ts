@@ -1,0 +1,32 @@
+/** What a client may do. `admin` implies every other scope. */
+export const Scope = {
+  Omflow: 'omflow',
+  UsersQuery: 'users:query',
+  DirectoryRead: 'directory:read',
+  DirectoryWrite: 'directory:write',
+  SyncAdmin: 'sync:admin',
+  AuditRead: 'audit:read',
+  Admin: 'admin',
+} as const;
+
+export type Scope = (typeof Scope)[keyof typeof Scope];
+
+export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);
+
+/** How a client came to exist; environment-managed clients cannot be changed over the API. */
+export type ClientOrigin = 'api' | 'env' | 'bootstrap';
+
+/** The authenticated caller, attached to the request by every strategy. */
+export interface Principal {
+  clientId: string;
+  name: string;
+  scopes: readonly Scope[];
+  /** Organisation codes the client may reach through the directory proxy; null = all. */
+  organisations: readonly string[] | null;
+  /** How the client proved itself on this request. */
+  via: 'basic' | 'bearer' | 'security-code' | 'access-token';
+}
+
+export function hasScope(principal: Pick<Principal, 'scopes'>, scope: Scope): boolean {
+  return principal.scopes.includes(Scope.Admin) || principal.scopes.includes(scope);
+}

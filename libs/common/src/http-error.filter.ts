@@ -1,0 +1,62 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError, ErrorCode, httpStatusOf } from './app-error.js';
+
+/** Maps an HttpException raised by Nest or Express middleware (404 route, 413 body, bad JSON). */
+export function fromHttpException(error: HttpException): AppError {
+  const status = error.getStatus();
+  const response = error.getResponse();
+  const message = typeof response === 'object' && response !== null && 'message' in response ? String((response as { message: unknown }).message) : error.message;
+  switch (status) {
+    case 404:
+      return new AppError(ErrorCode.RouteNotFound, message);
+    case 413:
+      return new AppError(ErrorCode.PayloadTooLarge, 'The request body is larger than BODY_LIMIT allows.');
+    case 401:
+      return new AppError(ErrorCode.AuthRequired, message);
+    case 403:
+      return new AppError(ErrorCode.AuthForbidden, message);
+    case 429:
+      return new AppError(ErrorCode.RateLimited, 'Too many requests; retry later.');
+    default:
+      if (status >= 400 && status < 500) {
+        return new AppError(ErrorCode.BadRequest, /JSON/i.test(message) ? `The request body is not valid JSON: ${message}` : message);
+      }
+      return new AppError(ErrorCode.Internal, 'Internal error.');
+  }
+}
+
+/** Any thrown value as an AppError; the unexpected become INTERNAL (details only in the log). */
+export function toAppError(exception: unknown): AppError {
+  if (exception instanceof AppError) return exception;
+  if (exception instanceof HttpException) return fromHttpException(exception);
+  const status = (exception as { status?: unknown; type?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser errors (entity.too.large, entity.parse.failed) carry a status but are not HttpExceptions.
+    return fromHttpException(new HttpException((exception as Error).message, status));
+  }
+  return new AppError(ErrorCode.Internal, 'Internal error.');
+}
+
+/**
+ * The bridge's JSON error shape: `{ error: { code, message, fields?, requestId } }`. Unexpected
+ * errors are logged with the request id and answered without their details.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<Request & { id?: string }>();
+    const response = ctx.getResponse<Response>();
+    const error = toAppError(exception);
+    const status = httpStatusOf(error.code);
+    if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, `Unhandled error on ${request.method} ${request.path}`);
+    if (response.headersSent) return;
+    if (error.details?.challenge) response.setHeader('WWW-Authenticate', error.details.challenge);
+    response.status(status).json({
+      error: { code: error.code, message: error.message, ...(error.details?.fields ? { fields: error.details.fields } : {}), requestId: request.id },
+    });
+  }
+}

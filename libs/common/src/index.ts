@@ -1,0 +1,5 @@
+export * from './app-error.js';
+export * from './validation.js';
+export * from './http-error.filter.js';
+export * from './error-body.dto.js';
+export * from './request-context.js';

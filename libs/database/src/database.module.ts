@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { buildDataSourceOptions } from './data-source-options.js';
+
+/** The one DataSource of the bridge; feature modules register their own entities. */
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [BRIDGE_CONFIG],
+      useFactory: (config: BridgeConfig) => ({
+        ...buildDataSourceOptions(config.database),
+        autoLoadEntities: true,
+        migrationsRun: config.database.migrationsRun,
+        // Fail fast at start-up instead of retrying for minutes with a wrong URL.
+        retryAttempts: 2,
+        retryDelay: 1000,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

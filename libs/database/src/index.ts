@@ -1,0 +1,4 @@
+export * from './portable.js';
+export * from './data-source-options.js';
+export * from './database.module.js';
+export { migrations } from './migrations/index.js';
