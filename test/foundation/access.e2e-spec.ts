@@ -133,3 +133,46 @@ describe.each(testDatabases())('access control on $kind', (db) => {
     expect(missing.body.error.code).toBe('ROUTE.NOT_FOUND');
   });
 });
+
+describe.each(testDatabases())('HTTP Basic and bearer on one route ($kind)', (db) => {
+  let bridge: RunningBridge;
+  let client: { id: string; secret: string };
+
+  beforeAll(async () => {
+    bridge = await startBridge(testConfig(await db.create(), {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN }));
+    const res = await request(bridge.url).post('/api/v1/clients').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).send({ id: 'tool-1', name: 'Tool', scopes: ['users:query'] });
+    client = { id: res.body.id, secret: res.body.secret };
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await db.dropAll();
+  });
+
+  it('accepts the right Basic credentials and says how the client authenticated', async () => {
+    const res = await request(bridge.url).get('/api/v1/whoami').auth(client.id, client.secret);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ clientId: 'tool-1', name: 'Tool', scopes: ['users:query'], organisations: null, via: 'basic' });
+  });
+
+  it('accepts the same secret as a bearer token', async () => {
+    const res = await request(bridge.url).get('/api/v1/whoami').set('Authorization', `Bearer ${client.secret}`);
+    expect(res.status).toBe(200);
+    expect(res.body.via).toBe('bearer');
+  });
+
+  it('refuses a wrong Basic password, an unknown id and a missing header, with a Basic challenge where Basic was tried', async () => {
+    const wrong = await request(bridge.url).get('/api/v1/whoami').auth(client.id, `${client.secret}x`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toMatch(/^Basic realm="omflow-hr-bridge"/);
+    const unknown = await request(bridge.url).get('/api/v1/whoami').auth('nobody', client.secret);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(wrong.body.error ? { error: { ...wrong.body.error, requestId: unknown.body.error.requestId } } : {});
+    expect((await request(bridge.url).get('/api/v1/whoami')).status).toBe(401);
+  });
+
+  it('refuses a revoked client on both schemes', async () => {
+    await request(bridge.url).post(`/api/v1/clients/${client.id}/revoke`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(200);
+    expect((await request(bridge.url).get('/api/v1/whoami').auth(client.id, client.secret)).status).toBe(401);
+    expect((await request(bridge.url).get('/api/v1/whoami').set('Authorization', `Bearer ${client.secret}`)).status).toBe(401);
+  });
+});

@@ -40,21 +40,22 @@ export class AccessGuard implements CanActivate {
     if (requirement.scheme === 'public' || requirement.scheme === 'external') return true;
 
     const request = context.switchToHttp().getRequest<{ user?: Principal; headers: Record<string, string | undefined> }>();
-    const challenge = CHALLENGES[requirement.scheme];
+    const scheme = requirement.scheme === 'basic-or-bearer' ? (/^basic /i.test(request.headers.authorization ?? '') ? 'basic' : 'bearer') : requirement.scheme;
+    const challenge = CHALLENGES[scheme];
     try {
-      await this.passport[requirement.scheme].canActivate(context);
+      await this.passport[scheme].canActivate(context);
     } catch {
       const presented = Boolean(request.headers.authorization);
       throw new AppError(
         ErrorCode.AuthRequired,
-        presented ? `The ${requirement.scheme} credentials are wrong, unknown or revoked.` : `This endpoint needs ${requirement.scheme === 'basic' ? 'HTTP Basic' : 'bearer'} credentials.`,
+        presented ? `The ${scheme} credentials are wrong, unknown or revoked.` : `This endpoint needs ${scheme === 'basic' ? 'HTTP Basic' : 'bearer'} credentials.`,
         { challenge },
       );
     }
     const principal = request.user;
     if (!principal) throw new AppError(ErrorCode.AuthRequired, 'Authentication failed.', { challenge });
     requestContext.setActor({ kind: actorKindOf(principal), id: principal.clientId });
-    if (!requirement.scopes.some((scope) => hasScope(principal, scope))) {
+    if (requirement.scopes.length && !requirement.scopes.some((scope) => hasScope(principal, scope))) {
       throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope ${requirement.scopes.map((s) => `"${s}"`).join(' or ')}.`);
     }
     return true;

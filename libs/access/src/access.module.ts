@@ -5,7 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessGuard } from './access.guard.js';
 import { AccessService } from './access.service.js';
 import { ApiClient } from './api-client.entity.js';
-import { ClientsController } from './clients.controller.js';
+import { ClientsController, WhoAmIController } from './clients.controller.js';
 import { ADMIN_TOKEN_SINK, type AdminTokenSink, ClientProvisioning, stdoutSink } from './provisioning.js';
 import { BasicStrategy, BearerStrategy } from './strategies.js';
 
@@ -17,7 +17,7 @@ export class AccessModule {
       module: AccessModule,
       global: true,
       imports: [PassportModule, TypeOrmModule.forFeature([ApiClient])],
-      controllers: [ClientsController],
+      controllers: [ClientsController, WhoAmIController],
       providers: [
         AccessService,
         BasicStrategy,

@@ -10,7 +10,7 @@ export const AUTH_REQUIREMENT = 'bridge:auth';
  * `external` routes are guarded by their own lib's guard (OMFLOW security codes, directory
  * access tokens), which still fills the request's principal.
  */
-export type AuthRequirement = { scheme: 'public' } | { scheme: 'basic' | 'bearer'; scopes: Scope[] } | { scheme: 'external' };
+export type AuthRequirement = { scheme: 'public' } | { scheme: 'basic' | 'bearer' | 'basic-or-bearer'; scopes: Scope[] } | { scheme: 'external' };
 
 export const BASIC_SECURITY = 'basic';
 export const BEARER_SECURITY = 'bearer';
@@ -34,6 +34,15 @@ export const BearerAuth = (...scopes: Scope[]): MethodDecorator & ClassDecorator
     ApiBearerAuth(BEARER_SECURITY),
     ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked bearer token.', type: ErrorBodyDto }),
     ApiForbiddenResponse({ description: `The client lacks the scope (${scopes.join(' or ')}).`, type: ErrorBodyDto }),
+  );
+
+/** Either HTTP Basic or a bearer token, whichever the request carries; any scope when none is named. */
+export const AnyClientAuth = (...scopes: Scope[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(AUTH_REQUIREMENT, { scheme: 'basic-or-bearer', scopes } satisfies AuthRequirement),
+    ApiBasicAuth(BASIC_SECURITY),
+    ApiBearerAuth(BEARER_SECURITY),
+    ApiUnauthorizedResponse({ description: 'Missing, wrong or revoked credentials.', type: ErrorBodyDto }),
   );
 
 /** The route's own guard authenticates (see AuthRequirement). */

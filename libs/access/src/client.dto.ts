@@ -121,3 +121,14 @@ export function toClientResponse(client: ApiClient): ClientResponseDto {
     lastUsedAt: client.lastUsedAt?.toISOString() ?? null,
   };
 }
+
+export class WhoAmIDto {
+  clientId: string;
+  name: string;
+  @ApiProperty({ enum: ALL_SCOPES, isArray: true })
+  scopes: Scope[];
+  organisations: string[] | null;
+  /** How the client authenticated on this request. */
+  @ApiProperty({ enum: ['basic', 'bearer', 'security-code', 'access-token'] })
+  via: string;
+}

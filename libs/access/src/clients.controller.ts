@@ -2,9 +2,22 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto } from '#app/common';
 import { AccessService } from './access.service.js';
-import { BearerAuth, CurrentPrincipal } from './auth.decorators.js';
-import { ClientPageDto, ClientResponseDto, CreateClientDto, IssuedClientResponseDto, ListClientsQueryDto, toClientResponse } from './client.dto.js';
+import { AnyClientAuth, BearerAuth, CurrentPrincipal } from './auth.decorators.js';
+import { ClientPageDto, ClientResponseDto, CreateClientDto, IssuedClientResponseDto, ListClientsQueryDto, toClientResponse, WhoAmIDto } from './client.dto.js';
 import { Scope, type Principal } from './scopes.js';
+
+/** Who the caller is: for integration engineers checking a credential, by HTTP Basic or bearer. */
+@ApiTags('Access: API clients')
+@Controller('api/v1/whoami')
+export class WhoAmIController {
+  @Get()
+  @AnyClientAuth()
+  @ApiOperation({ summary: 'The authenticated client, its scopes and how it authenticated' })
+  @ApiOkResponse({ type: WhoAmIDto })
+  whoami(@CurrentPrincipal() principal: Principal): WhoAmIDto {
+    return { clientId: principal.clientId, name: principal.name, scopes: [...principal.scopes], organisations: principal.organisations ? [...principal.organisations] : null, via: principal.via };
+  }
+}
 
 @ApiTags('Access: API clients')
 @BearerAuth(Scope.Admin)
