@@ -1,0 +1,6 @@
+export * from './codes.js';
+export * from './envelope.js';
+export * from './types.js';
+export * from './employee.dto.js';
+export * from './token.dto.js';
+export * from './paths.js';
