@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [
     // SWC emits decorator metadata, which Nest's DI and class-validator need.
-    swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { decoratorMetadata: true, legacyDecorator: true } } }),
+    swc.vite({
+      module: { type: 'es6' },
+      jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { decoratorMetadata: true, legacyDecorator: true } },
+    }),
   ],
   resolve: {
     alias: [{ find: /^#app\/([^/]+)$/, replacement: resolve(import.meta.dirname, 'libs/$1/src/index.ts') }],
@@ -19,7 +22,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more workers only adds contention; database suites use their own databases.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     setupFiles: ['reflect-metadata'],
   },
 });

@@ -51,7 +51,10 @@ describe.each(testDatabases())('access control on $kind', (db) => {
   });
 
   it('creates a client whose secret works as bearer and as HTTP Basic, and is stored only as a digest', async () => {
-    const created = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'auditor-1', name: 'Audit team', scopes: ['audit:read'] });
+    const created = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ id: 'auditor-1', name: 'Audit team', scopes: ['audit:read'] });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'auditor-1', scopes: ['audit:read'], managedBy: 'api', createdBy: 'admin' });
     const secret: string = created.body.secret;
@@ -61,7 +64,7 @@ describe.each(testDatabases())('access control on $kind', (db) => {
     try {
       const rows: { secret_digest: string }[] = await ds.query("SELECT * FROM api_client WHERE id = 'auditor-1'");
       expect(rows).toHaveLength(1);
-      expect(rows[0]!.secret_digest).toBe(digestSecret(secret));
+      expect(rows[0].secret_digest).toBe(digestSecret(secret));
       expect(JSON.stringify(rows)).not.toContain(secret);
     } finally {
       await ds.destroy();
@@ -75,7 +78,10 @@ describe.each(testDatabases())('access control on $kind', (db) => {
   });
 
   it('rotates a secret: the old one stops working, the new one works', async () => {
-    const created = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ name: 'Ops', scopes: ['admin'] });
+    const created = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ name: 'Ops', scopes: ['admin'] });
     expect(created.body.id).toMatch(/^cl_/);
     const old: string = created.body.secret;
     expect((await request(bridge.url).get('/api/v1/clients').set('Authorization', `Bearer ${old}`)).status).toBe(200);
@@ -88,7 +94,10 @@ describe.each(testDatabases())('access control on $kind', (db) => {
   });
 
   it('revokes a client: it can no longer authenticate, and is listed only on request', async () => {
-    const created = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'temp-admin', name: 'Temp', scopes: ['admin'] });
+    const created = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ id: 'temp-admin', name: 'Temp', scopes: ['admin'] });
     const revoked = await request(bridge.url).post('/api/v1/clients/temp-admin/revoke').set(admin());
     expect(revoked.status).toBe(200);
     expect(revoked.body.revokedAt).not.toBeNull();
@@ -110,13 +119,19 @@ describe.each(testDatabases())('access control on $kind', (db) => {
 
   it('answers 404 for an unknown client and 409 for a taken id', async () => {
     expect((await request(bridge.url).get('/api/v1/clients/nobody').set(admin())).body.error.code).toBe('CLIENT.NOT_FOUND');
-    const dup = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'omflow', name: 'x', scopes: ['omflow'] });
+    const dup = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ id: 'omflow', name: 'x', scopes: ['omflow'] });
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe('CLIENT.ALREADY_EXISTS');
   });
 
   it('rejects invalid bodies with field-level messages and unknown fields', async () => {
-    const res = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'a b', name: '', scopes: ['root'], extra: 1 });
+    const res = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ id: 'a b', name: '', scopes: ['root'], extra: 1 });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION.FAILED');
     const fields = res.body.error.fields.map((f: { field: string }) => f.field).sort();
@@ -140,7 +155,10 @@ describe.each(testDatabases())('HTTP Basic and bearer on one route ($kind)', (db
 
   beforeAll(async () => {
     bridge = await startBridge(testConfig(await db.create(), {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN }));
-    const res = await request(bridge.url).post('/api/v1/clients').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).send({ id: 'tool-1', name: 'Tool', scopes: ['users:query'] });
+    const res = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .send({ id: 'tool-1', name: 'Tool', scopes: ['users:query'] });
     client = { id: res.body.id, secret: res.body.secret };
   });
   afterAll(async () => {

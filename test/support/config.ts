@@ -5,10 +5,10 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 
 /** A bridge configuration for tests: defaults, the given database, and any overrides. */
 export function testConfig(database: DatabaseConfig, overrides: DeepPartial<BridgeConfig> = {}, env: NodeJS.ProcessEnv = {}): BridgeConfig {
-  const base = loadBridgeConfig({ LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', ...env });
+  const base = loadBridgeConfig({ LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', SYNC_CRON: 'off', SYNC_ON_START: 'false', ...env });
   const merged: Record<string, unknown> = { ...base, database };
   for (const [ns, values] of Object.entries(overrides)) {
-    merged[ns] = { ...(merged[ns] as object), ...(values as object) };
+    merged[ns] = { ...(merged[ns] as object), ...values };
   }
   return merged as unknown as BridgeConfig;
 }

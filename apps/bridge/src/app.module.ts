@@ -1,14 +1,20 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessModule, type AdminTokenSink } from '#app/access';
+import { AuditModule } from '#app/audit';
 import { createValidationPipe, HttpErrorFilter } from '#app/common';
 import { type BridgeConfig, ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
+import { OmflowModule } from '#app/omflow';
+import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
+import { StatusController } from './health/status.controller.js';
 import { pinoParams } from './logging.js';
 import { RequestContextMiddleware } from './request-context.middleware.js';
+import { SyncScheduler } from './sync-scheduler.js';
 
 export interface BridgeModuleOptions {
   adminTokenSink?: AdminTokenSink;
@@ -26,9 +32,14 @@ export class AppModule implements NestModule {
         DatabaseModule,
         TerminusModule,
         AccessModule.forRoot({ adminTokenSink: options.adminTokenSink }),
+        AuditModule,
+        ScheduleModule.forRoot(),
+        SnapshotsModule,
+        OmflowModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, StatusController],
       providers: [
+        SyncScheduler,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],

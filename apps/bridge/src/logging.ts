@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { BridgeConfig } from '#app/config';
 
@@ -25,11 +25,24 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/**
+ * Express middleware giving each request its id before anything can fail, so that errors
+ * raised by the body parser (413, malformed JSON) carry the id too.
+ */
+export function assignRequestId(req: IncomingMessage & { id?: string }, res: ServerResponse, next: () => void): void {
+  req.id = requestIdOf(req);
+  res.setHeader('x-request-id', req.id);
+  next();
+}
+
 export function pinoParams(config: BridgeConfig): Params {
   return {
     pinoHttp: {
       level: config.log.level,
+      // The id is usually assigned already by assignRequestId (before the body parser).
       genReqId: (req, res) => {
+        const assigned = (req as IncomingMessage & { id?: unknown }).id;
+        if (typeof assigned === 'string') return assigned;
         const id = requestIdOf(req);
         res.setHeader('x-request-id', id);
         return id;

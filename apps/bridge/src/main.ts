@@ -20,10 +20,14 @@ async function main(): Promise<void> {
   const app = await createBridgeApp(config);
   await app.listen(config.http.port, config.http.host);
   const scheme = config.http.tlsCertFile ? 'https' : 'http';
-  console.log(`OMFLOW HR Bridge listening on ${scheme}://${config.http.host}:${config.http.port} (docs: /docs, database: ${config.database.url ? 'MySQL' : `SQLite ${config.database.sqlitePath}`})`);
+  console.log(
+    `OMFLOW HR Bridge listening on ${scheme}://${config.http.host}:${config.http.port} (docs: /docs, database: ${config.database.url ? 'MySQL' : `SQLite ${config.database.sqlitePath}`})`,
+  );
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  // A configuration problem found while wiring the application (e.g. MAPPING_FILE) is one line too.
+  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });

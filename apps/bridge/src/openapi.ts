@@ -9,7 +9,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setDescription(
       [
         'The Custom HR intermediary OMFLOW calls for `/sync` and `/authenticate`, an OMFLOW-compatible user query API, ',
-        'an audited proxy of the WorkPlus employee API, and the bridge\'s own admin and audit API under `/api/v1`.',
+        "an audited proxy of the WorkPlus employee API, and the bridge's own admin and audit API under `/api/v1`.",
         '',
         'Errors of the bridge\'s own API are `{"error": {"code", "message", "fields"?, "requestId"}}`; the OMFLOW and WorkPlus ',
         'surfaces answer in their own envelopes, as their contracts say.',

@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
+import { AuditService } from '#app/audit';
 import { AppError, ErrorCode, requestContext, type ActorKind } from '#app/common';
 import { AUTH_REQUIREMENT, type AuthRequirement } from './auth.decorators.js';
 import { hasScope, Scope, type Principal } from './scopes.js';
@@ -32,20 +33,32 @@ export class AccessGuard implements CanActivate {
     bearer: new (AuthGuard('bearer'))(),
   };
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const requirement =
       this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_REQUIREMENT, [context.getHandler(), context.getClass()]) ?? DEFAULT_REQUIREMENT;
     if (requirement.scheme === 'public' || requirement.scheme === 'external') return true;
 
-    const request = context.switchToHttp().getRequest<{ user?: Principal; headers: Record<string, string | undefined> }>();
+    const request = context.switchToHttp().getRequest<{ user?: Principal; headers: Record<string, string | undefined>; method: string; path: string }>();
     const scheme = requirement.scheme === 'basic-or-bearer' ? (/^basic /i.test(request.headers.authorization ?? '') ? 'basic' : 'bearer') : requirement.scheme;
     const challenge = CHALLENGES[scheme];
     try {
       await this.passport[scheme].canActivate(context);
     } catch {
       const presented = Boolean(request.headers.authorization);
+      if (presented) {
+        // The presented client id (never the secret) as target: who was being tried.
+        await this.moduleRef.get(AuditService, { strict: false }).record({
+          action: 'access.auth.failed',
+          outcome: 'failure',
+          target: { type: 'api_client', id: presentedClientId(request.headers.authorization) },
+          details: { scheme, route: `${request.method} ${request.path}` },
+        });
+      }
       throw new AppError(
         ErrorCode.AuthRequired,
         presented ? `The ${scheme} credentials are wrong, unknown or revoked.` : `This endpoint needs ${scheme === 'basic' ? 'HTTP Basic' : 'bearer'} credentials.`,
@@ -56,8 +69,23 @@ export class AccessGuard implements CanActivate {
     if (!principal) throw new AppError(ErrorCode.AuthRequired, 'Authentication failed.', { challenge });
     requestContext.setActor({ kind: actorKindOf(principal), id: principal.clientId });
     if (requirement.scopes.length && !requirement.scopes.some((scope) => hasScope(principal, scope))) {
+      await this.moduleRef.get(AuditService, { strict: false }).record({
+        action: 'access.denied',
+        outcome: 'denied',
+        target: { type: 'route', id: `${request.method} ${request.path}` },
+        details: { requiredScopes: requirement.scopes, scopes: principal.scopes },
+      });
       throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope ${requirement.scopes.map((s) => `"${s}"`).join(' or ')}.`);
     }
     return true;
   }
+}
+
+/** The user part of HTTP Basic credentials (the client id); null for other schemes or garbage. */
+function presentedClientId(header: string | undefined): string | null {
+  const m = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return null;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decoded.slice(0, Math.min(colon, 64)) : null;
 }

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, type Repository } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { AuditService } from '#app/audit';
 import { AppError, ErrorCode } from '#app/common';
 import { ApiClient } from './api-client.entity.js';
 import { hasScope, Scope, type ClientOrigin, type Principal } from './scopes.js';
@@ -42,7 +44,14 @@ export class AccessService {
   constructor(
     @InjectRepository(ApiClient) private readonly clients: Repository<ApiClient>,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  private auditService?: AuditService;
+  /** Resolved lazily: #app/audit's routes import #app/access, so a constructor parameter would be an import cycle. */
+  private get audit(): AuditService {
+    return (this.auditService ??= this.moduleRef.get(AuditService, { strict: false }));
+  }
 
   /** HTTP Basic: client id and secret. Null when unknown, revoked or wrong. */
   async authenticateBasic(clientId: string, secret: string, via: Principal['via'] = 'basic'): Promise<Principal | null> {
@@ -83,6 +92,12 @@ export class AccessService {
       lastUsedAt: null,
     });
     await this.clients.insert(client);
+    await this.audit.record({
+      action: 'access.client.created',
+      outcome: 'success',
+      target: { type: 'api_client', id },
+      details: { name: client.name, scopes: client.scopes, organisations: client.organisations, createdBy },
+    });
     return { client, secret };
   }
 
@@ -107,6 +122,7 @@ export class AccessService {
     const secret = generateSecret();
     const now = new Date();
     await this.clients.update({ id }, { secretDigest: digestSecret(secret), rotatedAt: now, updatedAt: now });
+    await this.audit.record({ action: 'access.client.rotated', outcome: 'success', target: { type: 'api_client', id }, details: { rotatedAt: now } });
     return { client: { ...client, secretDigest: digestSecret(secret), rotatedAt: now, updatedAt: now }, secret };
   }
 
@@ -114,6 +130,7 @@ export class AccessService {
     const client = await this.mutable(id);
     const now = new Date();
     await this.clients.update({ id }, { revokedAt: now, updatedAt: now });
+    await this.audit.record({ action: 'access.client.revoked', outcome: 'success', target: { type: 'api_client', id }, details: { before: { revokedAt: null }, after: { revokedAt: now } } });
     return { ...client, revokedAt: now, updatedAt: now };
   }
 
@@ -137,6 +154,12 @@ export class AccessService {
     const stale = await this.clients.findBy({ managedBy: 'env', revokedAt: IsNull() });
     for (const client of stale.filter((c) => !declared.has(c.id))) {
       await this.clients.update({ id: client.id }, { revokedAt: new Date(), updatedAt: new Date() });
+      await this.audit.record({
+        action: 'access.client.revoked',
+        outcome: 'success',
+        target: { type: 'api_client', id: client.id },
+        details: { source: 'environment', reason: 'no longer declared in the environment' },
+      });
       changes.push(`revoked ${client.id} (no longer declared in the environment)`);
     }
     return { generatedAdminToken: adminToken ? null : await this.bootstrapAdmin(changes), changes };
@@ -163,6 +186,7 @@ export class AccessService {
         throw error;
       }
     }
+    await this.audit.record({ action: 'access.admin_token.generated', outcome: 'success', target: { type: 'api_client', id: ADMIN_CLIENT_ID }, details: { scopes: [Scope.Admin] } });
     changes.push('generated the admin client');
     return token;
   }
@@ -172,6 +196,7 @@ export class AccessService {
     const existing = await this.clients.findOneBy({ id });
     if (!existing) {
       await this.clients.insert(this.managedClient(id, spec, origin, now));
+      await this.audit.record({ action: 'access.client.provisioned', outcome: 'success', target: { type: 'api_client', id }, details: { source: 'environment', scopes: spec.scopes } });
       return `provisioned ${id}`;
     }
     const same =
@@ -186,6 +211,16 @@ export class AccessService {
       { id },
       { secretDigest: digestSecret(spec.secret), scopes: spec.scopes, managedBy: origin, revokedAt: null, rotatedAt: now, updatedAt: now, name: spec.name },
     );
+    await this.audit.record({
+      action: 'access.client.updated',
+      outcome: 'success',
+      target: { type: 'api_client', id },
+      details: {
+        source: 'environment',
+        before: { scopes: existing.scopes, managedBy: existing.managedBy, revokedAt: existing.revokedAt },
+        after: { scopes: spec.scopes, managedBy: origin, revokedAt: null },
+      },
+    });
     return `updated ${id} from the environment`;
   }
 

@@ -1,10 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { jsonColumn } from '#app/database';
 import type { ClientOrigin, Scope } from './scopes.js';
 
-const json = {
-  to: (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value)),
-  from: (value: string | null) => (value === null ? null : (JSON.parse(value) as unknown)),
-};
 
 @Entity('api_client')
 export class ApiClient {
@@ -17,10 +14,10 @@ export class ApiClient {
   @Column({ type: 'text', nullable: true })
   description: string | null;
 
-  @Column({ type: 'text', transformer: json })
+  @Column({ type: 'text', transformer: jsonColumn })
   scopes: Scope[];
 
-  @Column({ type: 'text', nullable: true, transformer: json })
+  @Column({ type: 'text', nullable: true, transformer: jsonColumn })
   organisations: string[] | null;
 
   /** SHA-256 of the secret, hex. The secret itself is never stored. */

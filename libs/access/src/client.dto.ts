@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { OffsetPageQueryDto } from '#app/common';
 import { CLIENT_ID_PATTERN } from '#app/config';
 import type { ApiClient } from './api-client.entity.js';
 import { ALL_SCOPES, Scope } from './scopes.js';
@@ -41,7 +42,7 @@ export class CreateClientDto {
 
 const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
 
-export class ListClientsQueryDto {
+export class ListClientsQueryDto extends OffsetPageQueryDto {
   /** Include revoked clients. */
   @IsOptional()
   @Transform(toBoolean)
@@ -53,21 +54,6 @@ export class ListClientsQueryDto {
   @IsOptional()
   @IsIn(ALL_SCOPES)
   scope?: Scope;
-
-  /** Rows to skip. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number = 0;
-
-  /** Rows to return (1 to 500). */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number = 50;
 }
 
 export class ClientResponseDto {

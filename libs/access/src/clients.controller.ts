@@ -15,7 +15,13 @@ export class WhoAmIController {
   @ApiOperation({ summary: 'The authenticated client, its scopes and how it authenticated' })
   @ApiOkResponse({ type: WhoAmIDto })
   whoami(@CurrentPrincipal() principal: Principal): WhoAmIDto {
-    return { clientId: principal.clientId, name: principal.name, scopes: [...principal.scopes], organisations: principal.organisations ? [...principal.organisations] : null, via: principal.via };
+    return {
+      clientId: principal.clientId,
+      name: principal.name,
+      scopes: [...principal.scopes],
+      organisations: principal.organisations ? [...principal.organisations] : null,
+      via: principal.via,
+    };
   }
 }
 

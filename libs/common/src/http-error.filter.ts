@@ -6,7 +6,7 @@ import { AppError, ErrorCode, httpStatusOf } from './app-error.js';
 export function fromHttpException(error: HttpException): AppError {
   const status = error.getStatus();
   const response = error.getResponse();
-  const message = typeof response === 'object' && response !== null && 'message' in response ? String((response as { message: unknown }).message) : error.message;
+  const message = typeof response === 'object' && response !== null && 'message' in response ? String(response.message) : error.message;
   switch (status) {
     case 404:
       return new AppError(ErrorCode.RouteNotFound, message);
@@ -18,6 +18,9 @@ export function fromHttpException(error: HttpException): AppError {
       return new AppError(ErrorCode.AuthForbidden, message);
     case 429:
       return new AppError(ErrorCode.RateLimited, 'Too many requests; retry later.');
+    case 503:
+      // Terminus and Nest raise ServiceUnavailableException; their default message says nothing useful.
+      return new AppError(ErrorCode.Unavailable, /^Service Unavailable( Exception)?$/.test(message) ? 'The service is not available; retry later.' : message);
     default:
       if (status >= 400 && status < 500) {
         return new AppError(ErrorCode.BadRequest, /JSON/i.test(message) ? `The request body is not valid JSON: ${message}` : message);

@@ -3,3 +3,4 @@ export * from './validation.js';
 export * from './http-error.filter.js';
 export * from './error-body.dto.js';
 export * from './request-context.js';
+export * from './pagination.dto.js';

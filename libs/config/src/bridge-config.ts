@@ -17,6 +17,7 @@ export const bridgeEnv = {
     bodyLimit: env.size('BODY_LIMIT', '10mb', { doc: 'Largest accepted request body (JSON).' }),
     trustProxy: env.bool('TRUST_PROXY', false, { doc: 'Trust X-Forwarded-For from a reverse proxy when recording source IPs.' }),
     docsEnabled: env.bool('DOCS_ENABLED', true, { doc: 'Serve Swagger UI at /docs and the OpenAPI document at /docs-json.' }),
+    metricsEnabled: env.bool('METRICS_ENABLED', true, { doc: 'Serve Prometheus metrics at /metrics (no authentication: keep it on the internal network).' }),
   },
   database: {
     url: env.url('DATABASE_URL', {
@@ -31,6 +32,125 @@ export const bridgeEnv = {
   log: {
     level: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', {
       doc: 'Log level of the JSON logs on stdout.',
+    }),
+  },
+  sync: {
+    source: env.oneOf('HR_SOURCE', ['file', 'directory'] as const, 'file', {
+      doc: 'Where employees come from: `file` (HR_FILE, the bundled sample by default) or `directory` (the WorkPlus API, DIRECTORY_*).',
+    }),
+    file: env.string('HR_FILE', 'apps/bridge/assets/sample-organisation.json', {
+      doc: "Organisation file for HR_SOURCE=file, in the directory's employee-list JSON format.",
+    }),
+    mappingFile: env.file('MAPPING_FILE', { doc: 'JSON file of mapping rules merged over the defaults (employee field → OMFLOW field, exclusions).' }),
+    cron: env.cron('SYNC_CRON', '*/15 * * * *', { doc: 'When scheduled syncs run (cron, 5 or 6 fields), or `off`. Runs once across instances.' }),
+    onStart: env.bool('SYNC_ON_START', true, { doc: 'Run a sync at start-up when nothing is published yet.' }),
+    deadlineSeconds: env.int('SYNC_DEADLINE_SECONDS', 900, { doc: 'A run that takes longer is cancelled and fails.', min: 5 }),
+    retention: env.int('SNAPSHOT_RETENTION', 30, { doc: 'How many snapshots to keep (the published one is always kept).', min: 2 }),
+    maxUserRemovals: env.int('GUARD_MAX_USER_REMOVALS', 500, { doc: 'A run removing more users than min(this, GUARD_MAX_USER_REMOVAL_PERCENT) is held for approval.', min: 0 }),
+    maxUserRemovalPercent: env.int('GUARD_MAX_USER_REMOVAL_PERCENT', 20, { doc: 'Percent of the published users a run may remove without approval.', min: 0, max: 100 }),
+    maxGroupRemovals: env.int('GUARD_MAX_GROUP_REMOVALS', 100, { doc: 'Likewise for departments.', min: 0 }),
+    maxGroupRemovalPercent: env.int('GUARD_MAX_GROUP_REMOVAL_PERCENT', 20, { doc: 'Percent of the published departments a run may remove without approval.', min: 0, max: 100 }),
+    maxMoves: env.int('GUARD_MAX_MOVES', 500, { doc: 'Likewise for people changing their default department.', min: 0 }),
+    maxMovePercent: env.int('GUARD_MAX_MOVE_PERCENT', 20, { doc: 'Percent of the published users that may change department without approval.', min: 0, max: 100 }),
+    pullStaleSeconds: env.int('OMFLOW_PULL_STALE_SECONDS', 3600, {
+      doc: 'After this long without an OMFLOW /sync pull, /health and /metrics report OMFLOW as stale.',
+      min: 60,
+    }),
+    holdRenames: env.bool('GUARD_HOLD_RENAMES', true, { doc: 'Hold a run in which a known person (same directory id) has a new username, for a decision.' }),
+    policyMissingEmail: env.oneOf('POLICY_MISSING_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
+      doc: 'Employee without email: leave out (`quarantine`) or build one from EMAIL_FALLBACK_TEMPLATE.',
+    }),
+    policyInvalidEmail: env.oneOf('POLICY_INVALID_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', { doc: 'Employee with a malformed email: likewise.' }),
+    policyDuplicateEmail: env.oneOf('POLICY_DUPLICATE_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
+      doc: 'Employee whose email another holds (case-insensitive): likewise.',
+    }),
+    policyTooLong: env.oneOf('POLICY_TOO_LONG', ['truncate', 'quarantine'] as const, 'truncate', {
+      doc: "A value longer than OMFLOW's column: truncate with a warning, or leave the record out.",
+    }),
+    emailTemplate: env.optionalString('EMAIL_FALLBACK_TEMPLATE', {
+      doc: 'Fallback email, e.g. `{username}@example.com` (`{username}`, `{ad_no}`, `{key}`).',
+      pattern: /^[^@\s]*\{(username|ad_no|key)\}[^@\s]*@[^@\s]+\.[^@\s]+$/,
+      what: 'an address template such as {username}@example.com',
+    }),
+  },
+  directory: {
+    url: env.url('DIRECTORY_URL', { doc: 'Base URL of the WorkPlus API (or the emulator), e.g. http://127.0.0.1:8090.', protocols: ['http:', 'https:'] }),
+    orgCode: env.optionalString('DIRECTORY_ORG_CODE', { doc: 'Organisation code (`code` in the WorkPlus paths).' }),
+    domainId: env.optionalString('DIRECTORY_DOMAIN_ID', { doc: 'WorkPlus domain id.' }),
+    clientId: env.optionalString('DIRECTORY_CLIENT_ID', { doc: 'App key for the token call (client_credentials).' }),
+    clientSecret: env.optionalString('DIRECTORY_CLIENT_SECRET', { doc: 'App secret for the token call.', sensitive: true }),
+    token: env.optionalString('DIRECTORY_TOKEN', { doc: 'A fixed access token instead of app key and secret.', sensitive: true }),
+    timeoutMs: env.int('DIRECTORY_TIMEOUT_MS', 15000, { doc: 'Timeout of one directory request.', min: 100 }),
+    retries: env.int('DIRECTORY_RETRIES', 4, { doc: 'Retries (exponential back-off) on network errors and 5xx.', min: 0, max: 20 }),
+    pageSize: env.int('DIRECTORY_PAGE_SIZE', 500, { doc: 'Employees per page when reading the organisation.', min: 1, max: 5000 }),
+  },
+  query: {
+    maxRows: env.int('QUERY_MAX_ROWS', 10000, {
+      doc: 'Most rows one OMFLOW query API request may ask for (`limit - start`); a larger slice is refused with a message saying so (page with start/limit).',
+      min: 1,
+      max: 1000000,
+    }),
+    audit: env.oneOf('QUERY_AUDIT', ['off', 'failures', 'all'] as const, 'all', {
+      doc: 'Which OMFLOW query API calls (security codes, user and group lists) go to the audit trail: none, failed and refused ones, or every call.',
+    }),
+    securityCodeTtlSeconds: env.int('SECURITY_CODE_TTL_SECONDS', 300, {
+      doc: 'A query API security code expires after this many seconds without use; each use renews it (OMFLOW: 5 minutes).',
+      min: 5,
+      max: 86400,
+    }),
+  },
+  auth: {
+    verifier: env.oneOf('AUTH_VERIFIER', ['local', 'http'] as const, 'local', {
+      doc: 'How /authenticate checks a password: `local` (argon2id hashes kept by the bridge) or `http` (delegated to AUTH_HTTP_URL).',
+    }),
+    argon2MemoryKib: env.int('AUTH_ARGON2_MEMORY_KIB', 19456, { doc: 'argon2id memory cost (KiB) of new hashes; older hashes are re-hashed at the next good login.', min: 1024, max: 4194304 }),
+    argon2TimeCost: env.int('AUTH_ARGON2_TIME_COST', 2, { doc: 'argon2id iterations of new hashes.', min: 1, max: 100 }),
+    argon2Parallelism: env.int('AUTH_ARGON2_PARALLELISM', 1, { doc: 'argon2id lanes of new hashes.', min: 1, max: 16 }),
+    httpUrl: env.url('AUTH_HTTP_URL', { doc: 'Upstream endpoint checking passwords when AUTH_VERIFIER=http.', protocols: ['http:', 'https:'] }),
+    httpMethod: env.oneOf('AUTH_HTTP_METHOD', ['POST', 'PUT'] as const, 'POST', { doc: 'HTTP method of the upstream password check.' }),
+    httpSend: env.oneOf('AUTH_HTTP_SEND', ['json', 'form', 'basic'] as const, 'json', {
+      doc: 'How username and password reach the upstream: a JSON body, a form body (AUTH_HTTP_USERNAME_FIELD / AUTH_HTTP_PASSWORD_FIELD) or HTTP Basic.',
+    }),
+    httpUsernameField: env.string('AUTH_HTTP_USERNAME_FIELD', 'username', { doc: 'Name of the username field in a json or form body.' }),
+    httpPasswordField: env.string('AUTH_HTTP_PASSWORD_FIELD', 'password', { doc: 'Name of the password field in a json or form body.' }),
+    httpAuthorization: env.optionalString('AUTH_HTTP_AUTHORIZATION', {
+      doc: 'Authorization header the bridge sends to the upstream with json or form bodies (e.g. `Bearer <key>`).',
+      sensitive: true,
+    }),
+    httpSuccessStatus: env.string('AUTH_HTTP_SUCCESS_STATUS', '200', {
+      doc: 'Upstream status codes meaning "password accepted", comma-separated. Other 4xx mean rejected; anything else is an upstream failure.',
+      pattern: /^[1-5]\d\d(,\s*[1-5]\d\d)*$/,
+      what: 'a comma-separated list of HTTP status codes such as 200,204',
+    }),
+    httpSuccessField: env.optionalString('AUTH_HTTP_SUCCESS_FIELD', {
+      doc: 'Dotted path of a field of the JSON answer that must also equal AUTH_HTTP_SUCCESS_VALUE (e.g. `status` or `result.valid`). Empty: the status code decides.',
+      pattern: /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/,
+      what: 'a dotted field path such as result.valid',
+    }),
+    httpSuccessValue: env.string('AUTH_HTTP_SUCCESS_VALUE', 'true', { doc: 'Value (compared as text) AUTH_HTTP_SUCCESS_FIELD must hold for a success.' }),
+    httpTimeoutMs: env.int('AUTH_HTTP_TIMEOUT_MS', 5000, { doc: 'Timeout of one upstream password check; a timeout is a failed login.', min: 100, max: 60000 }),
+    lockoutThreshold: env.int('AUTH_LOCKOUT_THRESHOLD', 5, { doc: 'Failed logins of one username within AUTH_LOCKOUT_WINDOW_SECONDS that lock it (0: never).', min: 0, max: 1000 }),
+    lockoutWindowSeconds: env.int('AUTH_LOCKOUT_WINDOW_SECONDS', 900, { doc: 'Window in which failed logins are counted.', min: 1, max: 86400 }),
+    lockoutSeconds: env.int('AUTH_LOCKOUT_SECONDS', 900, { doc: 'How long a lockout lasts (an admin can clear it sooner).', min: 1, max: 604800 }),
+    ipLockoutThreshold: env.int('AUTH_IP_LOCKOUT_THRESHOLD', 100, {
+      doc: 'Failed logins from one source IP within the window that lock that IP (0: never). Keep it loose: every OMFLOW login comes from the OMFLOW server.',
+      min: 0,
+      max: 100000,
+    }),
+    rateLimitPerMinute: env.int('AUTH_RATE_LIMIT_PER_MINUTE', 600, { doc: 'Requests to /authenticate accepted per source IP and minute, per instance (0: no limit).', min: 0, max: 1000000 }),
+  },
+  proxy: {
+    enabled: env.bool('PROXY_ENABLED', true, {
+      doc: 'Serve the WorkPlus employee API (`/v1/admin/organizations/{code}/...`) in front of the directory (DIRECTORY_*), for clients with `directory:read` / `directory:write`.',
+    }),
+    auditReads: env.oneOf('PROXY_AUDIT_READS', ['off', 'all'] as const, 'all', {
+      doc: 'Audit proxy reads (`all`) or only changes and refusals (`off`). Changes are always audited.',
+    }),
+    syncAfterChanges: env.bool('PROXY_SYNC_AFTER_CHANGES', true, { doc: 'Run a sync (HR_SOURCE=directory) soon after a change made through the proxy.' }),
+    syncDebounceSeconds: env.int('PROXY_SYNC_DEBOUNCE_SECONDS', 10, {
+      doc: 'Wait this long after the first change through the proxy, then run one sync for every change made meanwhile.',
+      min: 0,
+      max: 3600,
     }),
   },
   access: {
@@ -49,6 +169,26 @@ export const bridgeEnv = {
       sensitive: true,
       minLength: 16,
     }),
+  },
+  audit: {
+    flushMs: env.int('AUDIT_FLUSH_MS', 0, {
+      doc: 'Longest wait (ms) before an idle audit appender writes a batch; 0 writes at the next tick (events arriving meanwhile share the commit).',
+      min: 0,
+      max: 1000,
+    }),
+    batchSize: env.int('AUDIT_BATCH_SIZE', 500, { doc: 'Most audit events committed in one transaction.', min: 1, max: 5000 }),
+    retentionDays: env.int('AUDIT_RETENTION_DAYS', 0, {
+      doc: 'Archive, then remove, audit events older than this many days (0: keep them forever).',
+      min: 0,
+      max: 36500,
+    }),
+    retentionIntervalMinutes: env.int('AUDIT_RETENTION_INTERVAL_MINUTES', 60, {
+      doc: 'How often each instance checks for audit events past AUDIT_RETENTION_DAYS (0: only on POST /api/v1/audit/retention/run).',
+      min: 0,
+      max: 10080,
+    }),
+    archiveDir: env.string('AUDIT_ARCHIVE_DIR', './data/audit-archive', { doc: 'Directory receiving the NDJSON archives of removed audit events.' }),
+    exportPageSize: env.int('AUDIT_EXPORT_PAGE_SIZE', 500, { doc: 'Events read per query while exporting, verifying or archiving the audit trail.', min: 10, max: 10000 }),
   },
 } as const;
 
@@ -81,6 +221,17 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
   const { http, access } = config;
   if (Boolean(http.tlsCertFile) !== Boolean(http.tlsKeyFile)) {
     throw new ConfigError(http.tlsCertFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'is required when the other TLS file is set');
+  }
+  const { sync, directory } = config;
+  const fallbacks = [sync.policyMissingEmail, sync.policyInvalidEmail, sync.policyDuplicateEmail].includes('fallback');
+  if (fallbacks && !sync.emailTemplate) throw new ConfigError('EMAIL_FALLBACK_TEMPLATE', 'is required when a POLICY_*_EMAIL is fallback');
+  if (sync.source === 'directory') {
+    for (const [name, value] of [['DIRECTORY_URL', directory.url], ['DIRECTORY_ORG_CODE', directory.orgCode]] as const) {
+      if (!value) throw new ConfigError(name, 'is required when HR_SOURCE=directory');
+    }
+    if (!directory.token && !(directory.clientId && directory.clientSecret)) {
+      throw new ConfigError('DIRECTORY_CLIENT_ID', 'and DIRECTORY_CLIENT_SECRET (or DIRECTORY_TOKEN) are required when HR_SOURCE=directory');
+    }
   }
   if (Boolean(access.omflowClientId) !== Boolean(access.omflowClientSecret)) {
     throw new ConfigError(access.omflowClientId ? 'OMFLOW_CLIENT_SECRET' : 'OMFLOW_CLIENT_ID', 'is required when the other OMFLOW credential is set');

@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { TransactionRunner } from './transaction-runner.js';
 
 /** The one DataSource of the bridge; feature modules register their own entities. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -18,5 +20,7 @@ import { buildDataSourceOptions } from './data-source-options.js';
       }),
     }),
   ],
+  providers: [TransactionRunner],
+  exports: [TransactionRunner],
 })
 export class DatabaseModule {}

@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '#app/access';
+import { AppError, ErrorCode } from '#app/common';
 
 @ApiTags('Health')
 @Public()
@@ -23,7 +24,15 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database answers' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // Name what is down (not why: driver messages may carry hosts and user names).
+      const result = error.getResponse() as Partial<HealthCheckResult>;
+      const down = Object.keys(result.error ?? {});
+      throw new AppError(ErrorCode.Unavailable, `Not ready: ${down.length ? down.join(', ') : 'a check'} is down.`);
+    }
   }
 }

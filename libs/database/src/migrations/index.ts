@@ -1,4 +1,9 @@
 import { AccessClients1763880000000 } from './1763880000000-access-clients.js';
+import { AuditTrail1763880400000 } from './1763880400000-audit-trail.js';
+import { SyncSnapshots1763890000000 } from './1763890000000-sync-snapshots.js';
+import { DirectoryToken1763895000000 } from './1763895000000-directory-token.js';
+import { AuthCredentials1763900000000 } from './1763900000000-auth-credentials.js';
+import { OmflowQuery1763910000000 } from './1763910000000-omflow-query.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
-export const migrations = [AccessClients1763880000000];
+export const migrations = [AccessClients1763880000000, AuditTrail1763880400000, SyncSnapshots1763890000000, DirectoryToken1763895000000, AuthCredentials1763900000000, OmflowQuery1763910000000];

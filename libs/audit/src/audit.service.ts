@@ -1,0 +1,145 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { AppError, ErrorCode, requestContext, type ActorKind } from '#app/common';
+import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { AuditClock } from './audit-clock.js';
+import { AuditStore } from './audit-store.js';
+import { ACTOR_KINDS, AUDIT_OUTCOMES, type AuditEventInput, type PreparedAuditEvent } from './audit.types.js';
+import { detailsJson } from './redact.js';
+
+interface Pending {
+  event: PreparedAuditEvent;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const ACTION = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
+
+function clip(value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/**
+ * Records audit events. `record()` enqueues the event and resolves once the batch holding it
+ * is committed (group commit): one writer per process, batches of up to AUDIT_BATCH_SIZE
+ * events, whatever arrives while a batch is being written goes into the next one. The queue is
+ * drained before the application shuts down, so a graceful stop loses nothing.
+ */
+@Injectable()
+export class AuditService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(AuditService.name);
+  private readonly flushMs: number;
+  private readonly batchSize: number;
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private writing: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly clock: AuditClock,
+    @Inject(BRIDGE_CONFIG) config: BridgeConfig,
+  ) {
+    this.flushMs = config.audit.flushMs;
+    this.batchSize = config.audit.batchSize;
+  }
+
+  /** Resolves once the event is durably stored; rejects if it could not be (the caller's request must then fail). */
+  record(event: AuditEventInput): Promise<void> {
+    let prepared: PreparedAuditEvent;
+    try {
+      prepared = this.prepare(event);
+    } catch (error) {
+      return Promise.reject(error instanceof AppError ? error : new AppError(ErrorCode.Internal, `Invalid audit event: ${String(error)}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ event: prepared, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Writes everything queued so far; resolves when it is committed (or has failed). */
+  async flush(): Promise<void> {
+    this.cancelTimer();
+    while (this.queue.length || this.writing) {
+      this.startWriting();
+      await this.writing;
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.flush();
+  }
+
+  private prepare(input: AuditEventInput): PreparedAuditEvent {
+    if (typeof input.action !== 'string' || input.action.length > 128 || !ACTION.test(input.action)) {
+      throw new AppError(ErrorCode.Internal, `Invalid audit action ${JSON.stringify(input.action)}: a dotted name such as "sync.published".`);
+    }
+    if (!AUDIT_OUTCOMES.includes(input.outcome)) throw new AppError(ErrorCode.Internal, `Invalid audit outcome ${JSON.stringify(input.outcome)}.`);
+    const ctx = requestContext.get();
+    const actor: { kind: ActorKind; id: string | null } = input.actor ?? ctx?.actor ?? { kind: ctx ? 'anonymous' : 'system', id: null };
+    if (!ACTOR_KINDS.includes(actor.kind)) throw new AppError(ErrorCode.Internal, `Invalid audit actor kind ${JSON.stringify(actor.kind)}.`);
+    return {
+      occurredAt: new Date(this.clock.now()),
+      actorKind: actor.kind,
+      actorId: clip(actor.id, 128),
+      action: input.action,
+      targetType: clip(input.target?.type, 64),
+      targetId: input.target ? clip(input.target.id, 255) : null,
+      outcome: input.outcome,
+      requestId: clip(input.requestId ?? ctx?.requestId, 128),
+      sourceIp: clip(input.sourceIp === undefined ? ctx?.sourceIp : input.sourceIp, 64),
+      details: detailsJson(input.details),
+    };
+  }
+
+  private schedule(): void {
+    if (this.writing || this.timer) return; // the running writer or the armed timer takes the event
+    if (this.stopping || this.queue.length >= this.batchSize) {
+      this.startWriting();
+    } else if (this.flushMs === 0) {
+      // Events recorded in the same tick share the commit.
+      this.timer = setImmediate(() => {
+        this.timer = null;
+        this.startWriting();
+      });
+    } else {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.startWriting();
+      }, this.flushMs);
+    }
+  }
+
+  private cancelTimer(): void {
+    if (!this.timer) return;
+    if (this.flushMs === 0) clearImmediate(this.timer as NodeJS.Immediate);
+    else clearTimeout(this.timer as NodeJS.Timeout);
+    this.timer = null;
+  }
+
+  private startWriting(): void {
+    if (this.writing) return;
+    this.cancelTimer();
+    this.writing = this.writeAll().finally(() => {
+      this.writing = null;
+      if (this.queue.length) this.schedule();
+    });
+  }
+
+  /** The single writer: one batch at a time, so that this process's events keep their order. */
+  private async writeAll(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.batchSize);
+      try {
+        await this.store.append(batch.map((p) => p.event));
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        this.logger.error({ err: error }, `Could not store ${batch.length} audit event(s); the requests they belong to fail.`);
+        const failure = new AppError(ErrorCode.Unavailable, 'The audit trail could not record this action, so the request failed; retry later.');
+        for (const p of batch) p.reject(failure);
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bridgeEnv, listVars, loadBridgeConfig } from './bridge-config.js';
+import { ConfigError } from './env-spec.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
+const cert = join(dir, 'cert.pem');
+const key = join(dir, 'key.pem');
+writeFileSync(cert, 'cert');
+writeFileSync(key, 'key');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function failure(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadBridgeConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadBridgeConfig', () => {
+  it('starts on the embedded defaults with an empty environment', () => {
+    const config = loadBridgeConfig({});
+    expect(config.http).toMatchObject({ port: 8080, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024, trustProxy: false, docsEnabled: true });
+    expect(config.database).toMatchObject({ url: undefined, sqlitePath: './data/bridge.sqlite', migrationsRun: true });
+    expect(config.access).toMatchObject({ adminToken: undefined, omflowClientId: undefined, omflowClientSecret: undefined });
+  });
+
+  it('reads a production-like environment', () => {
+    const config = loadBridgeConfig({
+      PORT: '443',
+      DATABASE_URL: 'mariadb://bridge:pw@db:3306/bridge',
+      TLS_CERT_FILE: cert,
+      TLS_KEY_FILE: key,
+      BRIDGE_ADMIN_TOKEN: 'a'.repeat(40),
+      OMFLOW_CLIENT_ID: 'omflow',
+      OMFLOW_CLIENT_SECRET: 'b'.repeat(20),
+      LOG_LEVEL: 'warn',
+    });
+    expect(config.http.port).toBe(443);
+    expect(config.database.url).toBe('mariadb://bridge:pw@db:3306/bridge');
+    expect(config.http.tlsCertFile).toBe(cert);
+    expect(config.access.omflowClientId).toBe('omflow');
+    expect(config.log.level).toBe('warn');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer between 0 and 65535 (got "abc")'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be an integer between 1 and 200 (got "0")'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true or false (got "maybe")'],
+    [{ BODY_LIMIT: 'huge' }, 'BODY_LIMIT must be a size such as 512kb, 10mb or a number of bytes (got "huge")'],
+    [{ TLS_CERT_FILE: '/nonexistent/cert.pem' }, 'TLS_CERT_FILE must name a file that exists (got "/nonexistent/cert.pem")'],
+    [
+      { OMFLOW_CLIENT_ID: 'a b', OMFLOW_CLIENT_SECRET: 'x'.repeat(16) },
+      'OMFLOW_CLIENT_ID must be 3 to 64 letters, digits, dots, dashes or underscores (got "a b")',
+    ],
+    [{ DATABASE_URL: 'postgres://u:p@h/db' }, 'DATABASE_URL must be a URL starting with mysql:// or mariadb://'],
+  ])('refuses %j with one line naming the variable: %s', (env, message) => {
+    const error = failure(env);
+    expect(error.message).toBe(message);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never echoes secrets: the admin token, the OMFLOW secret, the database URL', () => {
+    const token = 'short-admin-token';
+    expect(failure({ BRIDGE_ADMIN_TOKEN: token }).message).toBe('BRIDGE_ADMIN_TOKEN must be at least 32 characters long');
+    const secret = 'short-secret';
+    const omflow = failure({ OMFLOW_CLIENT_ID: 'omflow', OMFLOW_CLIENT_SECRET: secret }).message;
+    expect(omflow).toBe('OMFLOW_CLIENT_SECRET must be at least 16 characters long');
+    const url = failure({ DATABASE_URL: 'http://user:hunter2-password@db/bridge' }).message;
+    expect(url).not.toContain('hunter2');
+    expect(failure({ DATABASE_URL: 'not a url hunter2' }).message).not.toContain('hunter2');
+    const sensitive = listVars(bridgeEnv)
+      .filter((v) => v.sensitive)
+      .map((v) => v.name);
+    expect(sensitive).toEqual(expect.arrayContaining(['DATABASE_URL', 'BRIDGE_ADMIN_TOKEN', 'OMFLOW_CLIENT_SECRET']));
+  });
+
+  it('applies the cross-field rules: both TLS files or neither, both OMFLOW credentials or neither', () => {
+    expect(failure({ TLS_CERT_FILE: cert }).message).toBe('TLS_KEY_FILE is required when the other TLS file is set');
+    expect(failure({ TLS_KEY_FILE: key }).message).toBe('TLS_CERT_FILE is required when the other TLS file is set');
+    expect(failure({ OMFLOW_CLIENT_ID: 'omflow' }).message).toBe('OMFLOW_CLIENT_SECRET is required when the other OMFLOW credential is set');
+    expect(failure({ OMFLOW_CLIENT_SECRET: 'x'.repeat(16) }).message).toBe('OMFLOW_CLIENT_ID is required when the other OMFLOW credential is set');
+  });
+
+  it('declares every variable once', () => {
+    const names = listVars(bridgeEnv).map((v) => v.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const v of listVars(bridgeEnv)) expect(v.doc.length, `${v.name} needs a doc line`).toBeGreaterThan(0);
+  });
+});

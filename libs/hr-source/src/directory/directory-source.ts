@@ -1,0 +1,124 @@
+import { WorkPlusCode, type WorkPlusEnvelope, type WorkPlusOrgNode, type WorkPlusPageOrgsResult } from '#app/workplus';
+import { parentFromPath } from '../file-source.js';
+import { HrSource, SourceReadError, type SourceNode, type SourceObject, type SourceRead } from '../hr-source.js';
+import { DirectoryError, type DirectoryClient } from './directory-client.js';
+
+/**
+ * Reads the organisation from the WorkPlus API with bounded memory: departments page by page
+ * (`/page-orgs`, pre-order), then each department's own employees page by page (`/view`),
+ * a few departments at a time. Every page is checked against the totals the directory
+ * announces; a short page, a broken answer or an error status fails the read.
+ */
+export class DirectorySource extends HrSource {
+  readonly kind = 'directory' as const;
+
+  constructor(
+    private readonly client: DirectoryClient,
+    private readonly pageSize: number,
+    private readonly concurrency = 4,
+  ) {
+    super();
+  }
+
+  describe(): string {
+    return this.client.describe();
+  }
+
+  async read(signal: AbortSignal): Promise<SourceRead> {
+    const nodes = await this.readNodes(signal);
+    const root = nodes.find((n) => n.parent === null);
+    if (!root) throw new SourceReadError('The directory returned no root node');
+    const announced = root.raw.all_employee_count;
+    return {
+      nodes: nodes.map((n) => n.node),
+      employees: this.employees(
+        nodes.filter((n) => n.raw.employee_count > 0),
+        signal,
+      ),
+      announcedEmployees: () => (typeof announced === 'number' ? announced : null),
+    };
+  }
+
+  private async get<T>(path: string, query: Record<string, string | number | boolean | undefined>, signal: AbortSignal): Promise<T> {
+    let answer: WorkPlusEnvelope<unknown>;
+    try {
+      answer = await this.client.call({ method: 'GET', path: `/v1/admin/organizations/${encodeURIComponent(this.client.orgCode)}${path}`, query, signal });
+    } catch (error) {
+      if (error instanceof DirectoryError) throw new SourceReadError(`Directory ${path}: ${error.message}`, true);
+      throw error;
+    }
+    if (answer.status !== WorkPlusCode.Ok) throw new SourceReadError(`Directory ${path} answered status ${answer.status}: ${answer.message}`);
+    return answer.result as T;
+  }
+
+  private async readNodes(signal: AbortSignal): Promise<{ node: SourceNode; raw: WorkPlusOrgNode; parent: string | null }[]> {
+    const out: { node: SourceNode; raw: WorkPlusOrgNode; parent: string | null }[] = [];
+    let total: number | null = null;
+    for (let skip = 0; total === null || skip < total; skip += this.pageSize) {
+      const page = await this.get<WorkPlusPageOrgsResult>('/page-orgs', { skip, limit: this.pageSize }, signal);
+      if (typeof page?.total_count !== 'number' || !Array.isArray(page.records))
+        throw new SourceReadError('Directory /page-orgs: the answer has no total_count or records');
+      total ??= page.total_count;
+      const expected = Math.min(this.pageSize, total - skip);
+      if (page.records.length < expected)
+        throw new SourceReadError(`Short read: /page-orgs at ${skip} returned ${page.records.length} of ${expected} departments (total ${total})`);
+      for (const raw of page.records) {
+        if (typeof raw?.id !== 'string' || typeof raw.name !== 'string' || typeof raw.path !== 'string' || typeof raw.employee_count !== 'number') {
+          throw new SourceReadError(`Directory /page-orgs: a department lacks id, name, path or employee_count (${JSON.stringify(raw).slice(0, 200)})`);
+        }
+        const parent = raw.parent_org_id ?? parentFromPath(raw.path, raw.id);
+        out.push({ node: { id: raw.id, name: raw.name, path: raw.path, parentId: parent, sortOrder: raw.sort_order }, raw, parent });
+      }
+      if (!page.records.length) break;
+    }
+    return out;
+  }
+
+  /** Employees of every department, each person once (people with several positions appear in several departments). */
+  private async *employees(nodes: { raw: WorkPlusOrgNode }[], signal: AbortSignal): AsyncIterable<SourceObject> {
+    const seen = new Set<string>();
+    const pending: Promise<SourceObject[]>[] = [];
+    let next = 0;
+    const launch = (): void => {
+      if (next < nodes.length) pending.push(this.nodeEmployees(nodes[next++].raw, signal));
+    };
+    for (let i = 0; i < this.concurrency; i++) launch();
+    while (pending.length) {
+      const batch = await pending.shift()!;
+      launch();
+      for (const employee of batch) {
+        const id = employee.id as string;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        yield employee;
+      }
+    }
+  }
+
+  private async nodeEmployees(node: WorkPlusOrgNode, signal: AbortSignal): Promise<SourceObject[]> {
+    const out: SourceObject[] = [];
+    const total = node.employee_count;
+    for (let skip = 0; skip < total; skip += this.pageSize) {
+      const result = await this.get<WorkPlusOrgNode[]>(
+        '/view',
+        { org_id: node.id, employee_skip: skip, employee_limit: this.pageSize, org_limit: 0, counting: false },
+        signal,
+      );
+      const view = Array.isArray(result) ? result[0] : undefined;
+      if (!view || !Array.isArray(view.employees)) throw new SourceReadError(`Directory /view of ${node.id}: the answer has no employees array`);
+      const expected = Math.min(this.pageSize, total - skip);
+      if (view.employees.length < expected) {
+        throw new SourceReadError(
+          `Short read: /view of department ${node.id} at ${skip} returned ${view.employees.length} of ${expected} employees (announced ${total})`,
+        );
+      }
+      for (const employee of view.employees as unknown[]) {
+        if (typeof employee !== 'object' || employee === null || typeof (employee as { id?: unknown }).id !== 'string') {
+          throw new SourceReadError(`Directory /view of ${node.id}: an employee has no id`);
+        }
+        out.push(employee as SourceObject);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,89 @@
+import { USER_FIELDS, type GroupRecord, type UserRecord } from '#app/hr-source';
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Change<T> {
+  key: string;
+  before: T;
+  after: T;
+  fields: FieldChange[];
+}
+
+export interface Diff {
+  users: { added: UserRecord[]; removed: UserRecord[]; changed: Change<UserRecord>[] };
+  groups: { added: GroupRecord[]; removed: GroupRecord[]; changed: Change<GroupRecord>[] };
+  /** Same person (stable key), new username: OMFLOW would delete the old account. */
+  renames: { key: string; from: string; to: string }[];
+  /** People whose default (primary) department changed. */
+  moves: { key: string; username: string; from: string | null; to: string | null }[];
+}
+
+export interface DiffSummary {
+  users: { added: number; removed: number; changed: number };
+  groups: { added: number; removed: number; changed: number };
+  renames: number;
+  moves: number;
+}
+
+const GROUP_FIELDS = ['display_name', 'parent_group_no'] as const;
+
+function userFields(before: UserRecord, after: UserRecord): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const field of USER_FIELDS) if (before[field] !== after[field]) out.push({ field, before: before[field], after: after[field] });
+  if (before.groups.join('\u0000') !== after.groups.join('\u0000')) out.push({ field: 'groups', before: before.groups, after: after.groups });
+  return out;
+}
+
+function groupFields(before: GroupRecord, after: GroupRecord): FieldChange[] {
+  return GROUP_FIELDS.filter((f) => before[f] !== after[f]).map((field) => ({ field, before: before[field], after: after[field] }));
+}
+
+/** Users keyed by stable key, departments by code. */
+export function diffContents(
+  before: { users: ReadonlyMap<string, UserRecord>; groups: ReadonlyMap<string, GroupRecord> },
+  after: { users: ReadonlyMap<string, UserRecord>; groups: ReadonlyMap<string, GroupRecord> },
+): Diff {
+  const diff: Diff = { users: { added: [], removed: [], changed: [] }, groups: { added: [], removed: [], changed: [] }, renames: [], moves: [] };
+  for (const [key, next] of after.users) {
+    const prev = before.users.get(key);
+    if (!prev) {
+      diff.users.added.push(next);
+      continue;
+    }
+    const fields = userFields(prev, next);
+    if (!fields.length) continue;
+    diff.users.changed.push({ key, before: prev, after: next, fields });
+    if (prev.username !== next.username) diff.renames.push({ key, from: prev.username, to: next.username });
+    if ((prev.groups[0] ?? null) !== (next.groups[0] ?? null))
+      diff.moves.push({ key, username: next.username, from: prev.groups[0] ?? null, to: next.groups[0] ?? null });
+  }
+  for (const [key, prev] of before.users) if (!after.users.has(key)) diff.users.removed.push(prev);
+  for (const [code, next] of after.groups) {
+    const prev = before.groups.get(code);
+    if (!prev) diff.groups.added.push(next);
+    else {
+      const fields = groupFields(prev, next);
+      if (fields.length) diff.groups.changed.push({ key: code, before: prev, after: next, fields });
+    }
+  }
+  for (const [code, prev] of before.groups) if (!after.groups.has(code)) diff.groups.removed.push(prev);
+  return diff;
+}
+
+export function summarise(diff: Diff): DiffSummary {
+  return {
+    users: { added: diff.users.added.length, removed: diff.users.removed.length, changed: diff.users.changed.length },
+    groups: { added: diff.groups.added.length, removed: diff.groups.removed.length, changed: diff.groups.changed.length },
+    renames: diff.renames.length,
+    moves: diff.moves.length,
+  };
+}
+
+export function isEmptyDiff(summary: DiffSummary): boolean {
+  const { users, groups } = summary;
+  return users.added + users.removed + users.changed + groups.added + groups.removed + groups.changed === 0;
+}

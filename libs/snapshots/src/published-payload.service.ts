@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { gunzipSync } from 'node:zlib';
+import { SnapshotStore } from './snapshot-store.js';
+
+export interface ServedPayload {
+  snapshotId: number;
+  etag: string;
+  gzip: Buffer;
+  /** The uncompressed JSON, made on first need. */
+  raw(): Buffer;
+}
+
+/**
+ * The prepared `/sync` answer of the published snapshot. Each request asks the database which
+ * snapshot is published (one indexed row, so every instance follows a publish at once) and
+ * serves the bytes from memory; they are loaded from the database only when the pointer moves.
+ */
+@Injectable()
+export class PublishedPayload {
+  private cached: (ServedPayload & { rawBytes: Buffer | null }) | null = null;
+  private loading: Promise<ServedPayload | null> | null = null;
+  private lastPullWrite = 0;
+
+  constructor(private readonly store: SnapshotStore) {}
+
+  async current(): Promise<ServedPayload | null> {
+    const pointer = await this.store.publishedPointer();
+    if (!pointer) return null;
+    if (this.cached && this.cached.etag === pointer.etag && this.cached.snapshotId === pointer.snapshotId) return this.cached;
+    this.loading ??= this.load(pointer.snapshotId, pointer.etag).finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  /** Remembers OMFLOW's last pull; written at most every 5 s per instance so that pulls stay cheap. */
+  async recordPull(clientId: string, snapshotId: number): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPullWrite < 5000) return;
+    this.lastPullWrite = now;
+    await this.store.recordPull(clientId, snapshotId);
+  }
+
+  private async load(snapshotId: number, etag: string): Promise<ServedPayload | null> {
+    const gzip = await this.store.payload(snapshotId);
+    if (!gzip) return null;
+    const entry = {
+      snapshotId,
+      etag,
+      gzip,
+      rawBytes: null as Buffer | null,
+      raw(): Buffer {
+        entry.rawBytes ??= gunzipSync(gzip);
+        return entry.rawBytes;
+      },
+    };
+    this.cached = entry;
+    return entry;
+  }
+}

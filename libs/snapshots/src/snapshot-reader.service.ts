@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { AppError, ErrorCode } from '#app/common';
+import { diffContents, summarise, type Diff, type DiffSummary } from './diff.js';
+import { SnapshotStore, type SnapshotRow } from './snapshot-store.js';
+import { renderSyncJson } from './sync-payload.js';
+import { SyncRun, type RunStatus } from './sync-run.entity.js';
+
+export interface SyncStatus {
+  publishedSnapshotId: number | null;
+  publishedAt: Date | null;
+  payloadBytes: number | null;
+  lastPullAt: Date | null;
+  lastPullClient: string | null;
+  lastPullSnapshotId: number | null;
+  lastRun: { id: number; status: RunStatus; startedAt: Date; finishedAt: Date | null } | null;
+  /** The end of the last run that published or found nothing new. */
+  lastSuccessAt: Date | null;
+  heldRuns: number;
+}
+
+/** Read side of sync: run history, snapshots, their content and diffs. */
+@Injectable()
+export class SnapshotReader {
+  constructor(
+    private readonly store: SnapshotStore,
+    @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
+  ) {}
+
+  async listRuns(query: { status?: RunStatus; offset: number; limit: number }): Promise<{ items: SyncRun[]; total: number }> {
+    const [items, total] = await this.runs.findAndCount({
+      where: query.status ? { status: query.status } : {},
+      order: { id: 'DESC' },
+      skip: query.offset,
+      take: query.limit,
+    });
+    return { items, total };
+  }
+
+  async run(id: number): Promise<SyncRun> {
+    const run = await this.runs.findOneBy({ id });
+    if (!run) throw new AppError(ErrorCode.NotFound, `No sync run ${id}.`);
+    return run;
+  }
+
+  async heldCount(): Promise<number> {
+    return this.runs.countBy({ status: 'held' });
+  }
+
+  /** What /sync serves, when OMFLOW last pulled it, the last run and the runs awaiting a decision. */
+  async status(): Promise<SyncStatus> {
+    const state = await this.store.publishedState();
+    const lastRun = await this.runs.findOne({ where: {}, order: { id: 'DESC' } });
+    const lastSuccess = await this.runs.findOne({ where: { status: In(['published', 'unchanged']) }, order: { id: 'DESC' } });
+    return {
+      publishedSnapshotId: state.snapshotId,
+      publishedAt: state.publishedAt,
+      payloadBytes: state.bytes,
+      lastPullAt: state.lastPullAt,
+      lastPullClient: state.lastPullClient,
+      lastPullSnapshotId: state.lastPullSnapshotId,
+      lastRun: lastRun ? { id: lastRun.id, status: lastRun.status, startedAt: lastRun.startedAt, finishedAt: lastRun.finishedAt } : null,
+      lastSuccessAt: lastSuccess?.finishedAt ?? null,
+      heldRuns: await this.heldCount(),
+    };
+  }
+
+  async listSnapshots(offset: number, limit: number): Promise<{ items: SnapshotRow[]; total: number; publishedId: number | null }> {
+    const page = await this.store.listSnapshots(offset, limit);
+    const state = await this.store.publishedState();
+    return { ...page, publishedId: state.snapshotId };
+  }
+
+  async snapshot(id: number): Promise<{ snapshot: SnapshotRow; published: boolean }> {
+    const snapshot = await this.store.snapshot(id);
+    if (!snapshot) throw new AppError(ErrorCode.NotFound, `No snapshot ${id} (it may have been removed by retention).`);
+    const state = await this.store.publishedState();
+    return { snapshot, published: state.snapshotId === id };
+  }
+
+  /** The snapshot as `/sync` would answer it. */
+  async contentJson(id: number): Promise<string> {
+    await this.snapshot(id);
+    const content = await this.store.content(id);
+    return renderSyncJson(content, content.personIds, content.departmentIds);
+  }
+
+  /** Everything that differs from `against` (default: the snapshot's parent) to `id`. */
+  async diff(id: number, against?: number): Promise<{ from: number | null; to: number; summary: DiffSummary; diff: Diff }> {
+    const { snapshot } = await this.snapshot(id);
+    const base = against ?? snapshot.parentId;
+    if (base !== null && base !== undefined) await this.snapshot(base);
+    const before = base === null || base === undefined ? { users: new Map(), groups: new Map() } : await this.store.content(base);
+    const after = await this.store.content(id);
+    const diff = diffContents(before, after);
+    return { from: base ?? null, to: id, summary: summarise(diff), diff };
+  }
+}

@@ -1,0 +1,162 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { BearerAuth, CurrentPrincipal, Scope, type Principal } from '#app/access';
+import { ErrorBodyDto, OffsetPageQueryDto } from '#app/common';
+import { SnapshotReader } from './snapshot-reader.service.js';
+import {
+  ApproveRunDto,
+  DiffQueryDto,
+  ListRunsQueryDto,
+  RejectRunDto,
+  RunDetailDto,
+  RunPageDto,
+  SnapshotDto,
+  SnapshotPageDto,
+  StartRunDto,
+  SyncStatusDto,
+  toRunDetail,
+  toRunSummary,
+} from './sync-admin.dto.js';
+import { SyncService } from './sync.service.js';
+import type { SnapshotRow } from './snapshot-store.js';
+
+@ApiTags('Sync: runs')
+@BearerAuth(Scope.SyncAdmin)
+@Controller('api/v1/sync')
+export class SyncRunsController {
+  constructor(
+    private readonly sync: SyncService,
+    private readonly reader: SnapshotReader,
+  ) {}
+
+  @Get('status')
+  @ApiOperation({ summary: 'What /sync serves, when OMFLOW last pulled, and whether runs wait for a decision' })
+  @ApiOkResponse({ type: SyncStatusDto })
+  async status(): Promise<SyncStatusDto> {
+    const status = await this.reader.status();
+    return {
+      publishedSnapshotId: status.publishedSnapshotId,
+      publishedAt: status.publishedAt?.toISOString() ?? null,
+      payloadBytes: status.payloadBytes,
+      lastPullAt: status.lastPullAt?.toISOString() ?? null,
+      lastPullClient: status.lastPullClient,
+      lastPullSnapshotId: status.lastPullSnapshotId,
+      lastSuccessAt: status.lastSuccessAt?.toISOString() ?? null,
+      running: this.sync.busy,
+      heldRuns: status.heldRuns,
+    };
+  }
+
+  @Post('runs')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run a sync now (or a dry run) and answer with its report when it ends' })
+  @ApiOkResponse({ type: RunDetailDto })
+  @ApiConflictResponse({ description: 'A run is in progress on another instance.', type: ErrorBodyDto })
+  async start(@Body() body: StartRunDto, @CurrentPrincipal() principal: Principal): Promise<RunDetailDto> {
+    return toRunDetail(await this.sync.run({ trigger: 'manual', dryRun: body.dryRun ?? false, requestedBy: principal.clientId }));
+  }
+
+  @Get('runs')
+  @ApiOperation({ summary: 'Run history, newest first' })
+  @ApiOkResponse({ type: RunPageDto })
+  async list(@Query() query: ListRunsQueryDto): Promise<RunPageDto> {
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 50;
+    const page = await this.reader.listRuns({ status: query.status, offset, limit });
+    return { items: page.items.map(toRunSummary), total: page.total, offset, limit };
+  }
+
+  @Get('runs/:id')
+  @ApiOperation({ summary: 'One run with its findings and diff' })
+  @ApiOkResponse({ type: RunDetailDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  async get(@Param('id', ParseIntPipe) id: number): Promise<RunDetailDto> {
+    return toRunDetail(await this.reader.run(id));
+  }
+
+  @Post('runs/:id/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve a held run: decide its renames and publish its snapshot' })
+  @ApiOkResponse({ type: RunDetailDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  @ApiConflictResponse({ description: 'The run is not held, or a newer snapshot overtook it.', type: ErrorBodyDto })
+  async approve(@Param('id', ParseIntPipe) id: number, @Body() body: ApproveRunDto, @CurrentPrincipal() principal: Principal): Promise<RunDetailDto> {
+    return toRunDetail(await this.sync.approve(id, body, principal.clientId));
+  }
+
+  @Post('runs/:id/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a held run; /sync keeps serving the published snapshot' })
+  @ApiOkResponse({ type: RunDetailDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  @ApiConflictResponse({ description: 'The run is not held.', type: ErrorBodyDto })
+  async reject(@Param('id', ParseIntPipe) id: number, @Body() body: RejectRunDto, @CurrentPrincipal() principal: Principal): Promise<RunDetailDto> {
+    return toRunDetail(await this.sync.reject(id, body.note, principal.clientId));
+  }
+}
+
+function toSnapshotDto(snapshot: SnapshotRow, publishedId: number | null): SnapshotDto {
+  return {
+    ...snapshot,
+    createdAt: snapshot.createdAt.toISOString(),
+    publishedAt: snapshot.publishedAt?.toISOString() ?? null,
+    published: snapshot.id === publishedId,
+  };
+}
+
+@ApiTags('Sync: snapshots')
+@BearerAuth(Scope.SyncAdmin)
+@Controller('api/v1/snapshots')
+export class SnapshotsController {
+  constructor(
+    private readonly sync: SyncService,
+    private readonly reader: SnapshotReader,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Kept snapshots, newest first' })
+  @ApiOkResponse({ type: SnapshotPageDto })
+  async list(@Query() query: OffsetPageQueryDto): Promise<SnapshotPageDto> {
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 50;
+    const page = await this.reader.listSnapshots(offset, limit);
+    return { items: page.items.map((s) => toSnapshotDto(s, page.publishedId)), total: page.total, offset, limit };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One snapshot' })
+  @ApiOkResponse({ type: SnapshotDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  async get(@Param('id', ParseIntPipe) id: number): Promise<SnapshotDto> {
+    const { snapshot, published } = await this.reader.snapshot(id);
+    return toSnapshotDto(snapshot, published ? id : null);
+  }
+
+  @Get(':id/content')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiProduces('application/json')
+  @ApiOperation({ summary: 'The snapshot whole, exactly as /sync answers it' })
+  @ApiOkResponse({ description: '`{status, user_info_list, group_info_list}` as in the OMFLOW Custom HR contract.' })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  async content(@Param('id', ParseIntPipe) id: number): Promise<string> {
+    return this.reader.contentJson(id);
+  }
+
+  @Get(':id/diff')
+  @ApiOperation({ summary: 'Users and departments added, changed (field by field) and removed since another snapshot' })
+  @ApiOkResponse({ description: '`{from, to, summary, diff}`' })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  async diff(@Param('id', ParseIntPipe) id: number, @Query() query: DiffQueryDto): Promise<unknown> {
+    return this.reader.diff(id, query.against);
+  }
+
+  @Post(':id/publish')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Publish this snapshot again (rollback): /sync serves it from now on' })
+  @ApiOkResponse({ description: '`{snapshotId, previous}`' })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  @ApiConflictResponse({ description: 'A run is in progress.', type: ErrorBodyDto })
+  async publish(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<{ snapshotId: number; previous: number | null }> {
+    return this.sync.republish(id, principal.clientId);
+  }
+}

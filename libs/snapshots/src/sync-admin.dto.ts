@@ -1,0 +1,173 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { OffsetPageQueryDto } from '#app/common';
+import type { Finding } from '#app/hr-source';
+import type { HoldReason } from './guard.js';
+import type { RunDiff, SyncRun } from './sync-run.entity.js';
+
+const RUN_STATUSES = ['running', 'published', 'unchanged', 'held', 'rejected', 'superseded', 'failed', 'dry-run'] as const;
+
+export class StartRunDto {
+  /** Compute and report everything (findings, diff, guard) without writing or publishing a snapshot. */
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class ListRunsQueryDto extends OffsetPageQueryDto {
+  @ApiProperty({ enum: RUN_STATUSES, required: false })
+  @IsOptional()
+  @IsIn(RUN_STATUSES)
+  status?: (typeof RUN_STATUSES)[number];
+}
+
+export class ApproveRunDto {
+  /**
+   * For each held rename (by the person's stable key): `keep` the username OMFLOW knows, or
+   * `accept` the new one. Renames not named are accepted.
+   */
+  @ApiProperty({ required: false, example: { 'u-123': 'keep' }, additionalProperties: { type: 'string', enum: ['keep', 'accept'] } })
+  @IsOptional()
+  @IsObject()
+  renames?: Record<string, 'keep' | 'accept'>;
+
+  /** Why (kept in the audit trail). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
+}
+
+export class RejectRunDto {
+  /** Why (kept in the audit trail). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
+}
+
+export class RunSummaryDto {
+  id: number;
+  @ApiProperty({ enum: RUN_STATUSES })
+  status: string;
+  @ApiProperty({ enum: ['schedule', 'startup', 'manual', 'proxy', 'approval'] })
+  trigger: string;
+  dryRun: boolean;
+  requestedBy: string | null;
+  /** The source read (never a secret). */
+  source: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** The snapshot this run produced or found current. */
+  snapshotId: number | null;
+  /** The snapshot published when the run started; the diff is against it. */
+  baseSnapshotId: number | null;
+  /** Milliseconds per phase (read, load, check, diff, write, publish, total). */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } })
+  phases: Record<string, number>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } })
+  counts: Record<string, number>;
+  findingCount: number;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
+  diffSummary: RunDiff['summary'] | null;
+  @ApiProperty({ type: 'array', nullable: true, items: { type: 'object' } })
+  holdReasons: HoldReason[] | null;
+  error: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+export class RunDetailDto extends RunSummaryDto {
+  /** Data-quality findings (the first 5,000; `findingCount` counts all). */
+  @ApiProperty({ type: 'array', items: { type: 'object' } })
+  findings: Finding[];
+  /** The diff against the published snapshot, with a bounded sample of each kind of change (renames complete). */
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
+  diff: RunDiff | null;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
+  decision: SyncRun['decision'];
+}
+
+export class RunPageDto {
+  items: RunSummaryDto[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export class SnapshotDto {
+  id: number;
+  runId: number | null;
+  /** The snapshot it was written after (its delta base). */
+  parentId: number | null;
+  createdAt: string;
+  userCount: number;
+  groupCount: number;
+  /** Version rows written for it: grows with the change, not the organisation. */
+  changedRows: number;
+  /** First time it was published, if ever. */
+  publishedAt: string | null;
+  /** Whether `/sync` serves it now. */
+  published: boolean;
+  note: string | null;
+}
+
+export class SnapshotPageDto {
+  items: SnapshotDto[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export class DiffQueryDto {
+  /** The snapshot to compare with (the older side); default: the snapshot's parent. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  against?: number;
+}
+
+export class SyncStatusDto {
+  publishedSnapshotId: number | null;
+  publishedAt: string | null;
+  /** Size of the uncompressed `/sync` answer. */
+  payloadBytes: number | null;
+  /** When OMFLOW last pulled `/sync`, which client and which snapshot it received. */
+  lastPullAt: string | null;
+  lastPullClient: string | null;
+  lastPullSnapshotId: number | null;
+  /** When the last run that published or found nothing new ended. */
+  lastSuccessAt: string | null;
+  /** A run is in progress on this instance. */
+  running: boolean;
+  heldRuns: number;
+}
+
+export function toRunSummary(run: SyncRun): RunSummaryDto {
+  return {
+    id: run.id,
+    status: run.status,
+    trigger: run.trigger,
+    dryRun: run.dryRun,
+    requestedBy: run.requestedBy,
+    source: run.source,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    snapshotId: run.snapshotId,
+    baseSnapshotId: run.baseSnapshotId,
+    phases: run.phases,
+    counts: run.counts,
+    findingCount: run.findingCount,
+    diffSummary: run.diff?.summary ?? null,
+    holdReasons: run.holdReasons,
+    error: run.error,
+    decidedBy: run.decidedBy,
+    decidedAt: run.decidedAt?.toISOString() ?? null,
+  };
+}
+
+export function toRunDetail(run: SyncRun): RunDetailDto {
+  return { ...toRunSummary(run), findings: run.findings, diff: run.diff, decision: run.decision };
+}

@@ -1,0 +1,98 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { jsonColumn } from '#app/database';
+import type { Finding } from '#app/hr-source';
+import type { Diff, DiffSummary } from './diff.js';
+import type { HoldReason } from './guard.js';
+
+export type RunStatus = 'running' | 'published' | 'unchanged' | 'held' | 'rejected' | 'superseded' | 'failed' | 'dry-run';
+export type RunTrigger = 'schedule' | 'startup' | 'manual' | 'proxy' | 'approval';
+
+
+/** Counts of one run, for the history. */
+export interface RunCounts {
+  read: number;
+  excluded: number;
+  users: number;
+  groups: number;
+  quarantinedUsers: number;
+  quarantinedGroups: number;
+  writtenRows: number;
+}
+
+/** The run's diff against the published snapshot: the summary and a bounded sample of each change. */
+export interface RunDiff {
+  summary: DiffSummary;
+  sample: Pick<Diff, 'renames' | 'moves'> & {
+    users: { added: string[]; removed: string[]; changed: { key: string; username: string; fields: Diff['users']['changed'][number]['fields'] }[] };
+    groups: { added: string[]; removed: string[]; changed: { key: string; fields: Diff['groups']['changed'][number]['fields'] }[] };
+  };
+  truncated: boolean;
+}
+
+@Entity('sync_run')
+export class SyncRun {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: RunStatus;
+
+  @Column({ name: 'trigger_kind', type: 'varchar', length: 16 })
+  trigger: RunTrigger;
+
+  @Column({ name: 'dry_run', type: 'boolean' })
+  dryRun: boolean;
+
+  @Column({ name: 'requested_by', type: 'varchar', length: 64, nullable: true })
+  requestedBy: string | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  source: string;
+
+  @Column({ name: 'instance_id', type: 'varchar', length: 64 })
+  instanceId: string;
+
+  @Column({ name: 'started_at', type: 'datetime', precision: 3 })
+  startedAt: Date;
+
+  @Column({ name: 'finished_at', type: 'datetime', precision: 3, nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ name: 'snapshot_id', type: 'integer', nullable: true })
+  snapshotId: number | null;
+
+  /** The snapshot that was published when the run started (its diff is against it). */
+  @Column({ name: 'base_snapshot_id', type: 'integer', nullable: true })
+  baseSnapshotId: number | null;
+
+  /** Milliseconds per phase: read, check, diff, write, publish. */
+  @Column({ name: 'phases_json', type: 'text', transformer: jsonColumn })
+  phases: Record<string, number>;
+
+  @Column({ name: 'counts_json', type: 'text', transformer: jsonColumn })
+  counts: Partial<RunCounts>;
+
+  @Column({ name: 'finding_count', type: 'integer' })
+  findingCount: number;
+
+  @Column({ name: 'findings_json', type: 'text', transformer: jsonColumn })
+  findings: Finding[];
+
+  @Column({ name: 'diff_json', type: 'text', nullable: true, transformer: jsonColumn })
+  diff: RunDiff | null;
+
+  @Column({ name: 'hold_json', type: 'text', nullable: true, transformer: jsonColumn })
+  holdReasons: HoldReason[] | null;
+
+  @Column({ type: 'text', nullable: true })
+  error: string | null;
+
+  @Column({ name: 'decided_by', type: 'varchar', length: 64, nullable: true })
+  decidedBy: string | null;
+
+  @Column({ name: 'decided_at', type: 'datetime', precision: 3, nullable: true })
+  decidedAt: Date | null;
+
+  @Column({ name: 'decision_json', type: 'text', nullable: true, transformer: jsonColumn })
+  decision: { approved: boolean; note?: string; renames?: Record<string, 'keep' | 'accept'>; publishedSnapshotId?: number } | null;
+}

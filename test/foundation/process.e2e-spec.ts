@@ -1,0 +1,130 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The real process, as `npm start` runs it: `node dist/apps/bridge/src/main.js`. `npm test`
+ * builds first; when run on its own without a build, the suite is skipped and says why.
+ */
+const MAIN = resolve(import.meta.dirname, '../../dist/apps/bridge/src/main.js');
+const built = existsSync(MAIN);
+if (!built) console.warn(`test/foundation/process.e2e-spec.ts skipped: ${MAIN} is missing; run \`npm run build\` (npm test does).`);
+
+/** A clean environment: none of the developer's bridge variables, no .env (cwd is a fresh directory). */
+function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key];
+  return { ...env, ...extra };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function start(cwd: string, env: NodeJS.ProcessEnv): Started {
+  const child = spawn(process.execPath, [MAIN], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitUntilReady(url: string, started: Started, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (started.child.exitCode !== null) throw new Error(`the bridge exited early:\n${started.stdout()}\n${started.stderr()}`);
+    try {
+      const res = await fetch(`${url}/health/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the bridge did not become ready within ${timeoutMs} ms:\n${started.stdout()}\n${started.stderr()}`);
+}
+
+const BANNER = 'an admin token was generated';
+
+describe.skipIf(!built)('the bridge process (node dist/apps/bridge/src/main.js)', () => {
+  const dirs: string[] = [];
+  const workdir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-process-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 1 with exactly one line on stderr for a bad variable', () => {
+    const result = spawnSync(process.execPath, [MAIN], { cwd: workdir(), env: cleanEnv({ PORT: 'abc' }), encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('Configuration error: PORT must be an integer between 0 and 65535 (got "abc")\n');
+    expect(result.stdout).toBe('');
+  });
+
+  it('does not echo a secret in its configuration error', () => {
+    const secret = 'too-short-secret';
+    const result = spawnSync(process.execPath, [MAIN], { cwd: workdir(), env: cleanEnv({ BRIDGE_ADMIN_TOKEN: secret }), encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('Configuration error: BRIDGE_ADMIN_TOKEN must be at least 32 characters long\n');
+  });
+
+  it('starts on SQLite, prints the generated admin token once, serves /docs and readiness, and stops on SIGTERM', async () => {
+    const cwd = workdir();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+
+    const first = start(cwd, env);
+    try {
+      await waitUntilReady(url, first);
+      expect(first.stdout().split(BANNER)).toHaveLength(2);
+      const token = /^ {3}(hrb_[A-Za-z0-9_-]{43})$/m.exec(first.stdout())?.[1];
+      expect(token).toBeDefined();
+      const whoami = await fetch(`${url}/api/v1/whoami`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(whoami.status).toBe(200);
+      const docs = await fetch(`${url}/docs/`);
+      expect(docs.status).toBe(200);
+      expect(await docs.text()).toContain('swagger-ui');
+      expect(existsSync(join(cwd, 'data', 'bridge.sqlite'))).toBe(true);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    const stopped = await first.exited;
+    // Nest closes the application, then re-raises the signal.
+    expect(stopped.code === 0 || stopped.signal === 'SIGTERM', JSON.stringify(stopped)).toBe(true);
+    expect(first.stderr()).toBe('');
+
+    const second = start(cwd, env);
+    try {
+      await waitUntilReady(url, second);
+      expect(second.stdout()).not.toContain(BANNER);
+      expect(second.stdout()).not.toMatch(/hrb_[A-Za-z0-9_-]{43}/);
+    } finally {
+      second.child.kill('SIGTERM');
+    }
+    await second.exited;
+  });
+});
