@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BASIC_SECURITY, BEARER_SECURITY } from '#app/access';
+import { OMFLOW_SECURITY_CODE } from '#app/omflow';
 
 /** The OpenAPI document of every endpoint of the bridge. */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
@@ -18,6 +19,16 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('1.0')
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'Client id and secret (OMFLOW, security-code requests).' }, BASIC_SECURITY)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A client secret with the needed scope.' }, BEARER_SECURITY)
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'security',
+        description:
+          'OMFLOW security code from /accounts/api/security/get/, sent as the "security" field of the JSON body (OpenAPI cannot describe a credential in a body).',
+      },
+      OMFLOW_SECURITY_CODE,
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -1,0 +1,200 @@
+import { AppError, ErrorCode } from '#app/common';
+import type { ColumnSpec } from './query-columns.js';
+
+/** A request's list query, reduced to SQL made only of whitelisted pieces and bound values. */
+export interface ParsedQuery {
+  columns: ColumnSpec[];
+  /** Boolean SQL expression (never empty) and its bound values, in order. */
+  where: string;
+  params: unknown[];
+  /** ORDER BY clause body. */
+  orderBy: string;
+  start: number;
+  /** Django's `[start:limit]`: rows start … limit-1. */
+  limit: number;
+  snapshot: number | null;
+}
+
+export const DEFAULT_LIMIT = 100;
+/** Longest `in` list: keeps statements well inside both databases' bound-parameter limits. */
+export const MAX_IN_VALUES = 5000;
+export const OPERATORS = ['=', '>', '<', 'in', 'contains'] as const;
+type Operator = (typeof OPERATORS)[number];
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** A bad query: the envelope answers 404 "Query failed: <message>". */
+export function queryFailed(message: string): AppError {
+  return new AppError(ErrorCode.ValidationFailed, message);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}` : typeof value === 'object' ? 'an object' : typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : typeof value;
+}
+
+function quoteName(name: unknown): string {
+  const text = typeof name === 'string' ? name : JSON.stringify(name) ?? String(name);
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}
+
+/** `yyyy-mm-dd[Thh:mm[:ss[.ffffff]]][Z|±hh:mm]` as the drivers store it (UTC, ms). */
+export function parseDate(value: string): string | null {
+  const m = DATE.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '0', zone = 'Z'] = m;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}.${frac.padEnd(3, '0').slice(0, 3)}${zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  // Reject 2026-02-31 and the like, which Date would roll over.
+  if (zone === 'Z' && date.toISOString().slice(0, 10) !== `${y}-${mo}-${d}`) return null;
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** One value for a column of `spec`'s type, or an error naming the column and the value. */
+function typedValue(spec: ColumnSpec, value: unknown, where: string): unknown {
+  switch (spec.type) {
+    case 'number':
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      throw queryFailed(`${where}: column "${spec.name}" takes a number, not ${describe(value)}`);
+    case 'text':
+      if (typeof value === 'string') return value;
+      throw queryFailed(`${where}: column "${spec.name}" takes a string, not ${describe(value)}`);
+    case 'bool':
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      if (value === 0 || value === 1) return value;
+      throw queryFailed(`${where}: column "${spec.name}" takes true or false, not ${describe(value)}`);
+    case 'date': {
+      const parsed = typeof value === 'string' ? parseDate(value) : null;
+      if (parsed !== null) return parsed;
+      throw queryFailed(`${where}: column "${spec.name}" takes a date or date-time such as "2026-01-31" or "2026-01-31T08:00:00Z", not ${describe(value)}`);
+    }
+  }
+}
+
+function likePattern(value: string): string {
+  return `%${value.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/** How text compares: the published tables have case-insensitive collations; past versions need one named. */
+export interface TextCollation {
+  collate: string;
+}
+
+function expr(spec: ColumnSpec, text: TextCollation): string {
+  return spec.type === 'text' && !spec.constant && text.collate ? `${spec.sql} COLLATE ${text.collate}` : spec.sql;
+}
+
+function condition(raw: unknown, where: string, columns: ReadonlyMap<string, ColumnSpec>, params: unknown[], text: TextCollation): string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw queryFailed(`${where} must be an object {"column", "condition", "value"}, not ${describe(raw)}`);
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (key !== 'column' && key !== 'condition' && key !== 'value') throw queryFailed(`${where} has an unknown key ${quoteName(key)} (expected "column", "condition", "value")`);
+  }
+  if (!('column' in record)) throw queryFailed(`${where} has no "column"`);
+  if (!('condition' in record)) throw queryFailed(`${where} has no "condition"`);
+  if (!('value' in record)) throw queryFailed(`${where} has no "value"`);
+  const spec = typeof record.column === 'string' ? columns.get(record.column) : undefined;
+  if (!spec) throw queryFailed(`${where}: unknown column ${quoteName(record.column)}; known columns: ${[...columns.keys()].join(', ')}`);
+  const op = record.condition;
+  if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
+    throw queryFailed(`${where}: unknown condition ${quoteName(op)}; use one of ${OPERATORS.map((o) => `"${o}"`).join(', ')}`);
+  }
+  const value = record.value;
+  const sql = expr(spec, text);
+  switch (op as Operator) {
+    case '=':
+      if (value === null) return `${sql} IS NULL`;
+      params.push(typedValue(spec, value, where));
+      return `${sql} = ?`;
+    case '>':
+    case '<':
+      if (spec.type === 'bool') throw queryFailed(`${where}: condition "${op}" does not apply to the true/false column "${spec.name}"`);
+      params.push(typedValue(spec, value, where));
+      return `${sql} ${op} ?`;
+    case 'in': {
+      if (!Array.isArray(value)) throw queryFailed(`${where}: condition "in" takes an array of values, not ${describe(value)}`);
+      if (value.length > MAX_IN_VALUES) throw queryFailed(`${where}: "in" takes at most ${MAX_IN_VALUES} values (got ${value.length})`);
+      // Django: `in []` matches nothing.
+      if (!value.length) return '1 = 0';
+      value.forEach((item, i) => params.push(typedValue(spec, item, `${where}.value[${i}]`)));
+      return `${sql} IN (${value.map(() => '?').join(', ')})`;
+    }
+    case 'contains':
+      if (spec.type !== 'text') throw queryFailed(`${where}: condition "contains" applies to text columns only, not to "${spec.name}"`);
+      if (typeof value !== 'string') throw queryFailed(`${where}: condition "contains" takes a string, not ${describe(value)}`);
+      // Case-insensitive (OMFLOW maps it to icontains): ci collations on MySQL, LIKE on SQLite.
+      params.push(likePattern(value));
+      return `${sql} LIKE ? ESCAPE '!'`;
+  }
+}
+
+function list(body: Record<string, unknown>, key: string): unknown[] {
+  const value = body[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw queryFailed(`"${key}" must be an array, not ${describe(value)}`);
+  return value;
+}
+
+function integer(body: Record<string, unknown>, key: string, def: number | null): number | null {
+  const raw = body[key];
+  if (raw === undefined || raw === null || raw === '') return def;
+  const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw queryFailed(`"${key}" must be an integer, not ${describe(raw)}`);
+  if (value < 0) throw queryFailed(`"${key}" must not be negative (got ${value}); negative indexing is not supported`);
+  return value;
+}
+
+/**
+ * Parses a list request over `columns` with OMFLOW's semantics: search conditions ANDed;
+ * rows matching ALL exclude conditions removed (Django `exclude(c1 & c2)`, NULLs kept as Django
+ * keeps them); `order_columns` default `["id"]`, `-col` descending, `id` as the final tie-break;
+ * `start`/`limit` as Django's `[start:limit]`.
+ */
+export function parseListQuery(body: Record<string, unknown>, columns: ReadonlyMap<string, ColumnSpec>, idColumn: string, text: TextCollation = { collate: '' }): ParsedQuery {
+  const params: unknown[] = [];
+  const search = list(body, 'search_conditions').map((c, i) => condition(c, `search_conditions[${i}]`, columns, params, text));
+  const exclude = list(body, 'exclude_conditions').map((c, i) => condition(c, `exclude_conditions[${i}]`, columns, params, text));
+  const parts = search.map((s) => `(${s})`);
+  if (exclude.length) parts.push(`NOT COALESCE((${exclude.map((s) => `(${s})`).join(' AND ')}), 0)`);
+
+  const selected: ColumnSpec[] = [];
+  for (const [i, name] of list(body, 'search_columns').entries()) {
+    const spec = typeof name === 'string' ? columns.get(name) : undefined;
+    if (!spec) throw queryFailed(`search_columns[${i}]: unknown column ${quoteName(name)}; known columns: ${[...columns.keys()].join(', ')}`);
+    if (!selected.includes(spec)) selected.push(spec);
+  }
+
+  const order: string[] = [];
+  const ordered = new Set<string>();
+  const requested = list(body, 'order_columns');
+  for (const [i, raw] of (requested.length ? requested : [idColumn]).entries()) {
+    const desc = typeof raw === 'string' && raw.startsWith('-');
+    const name = typeof raw === 'string' ? (desc ? raw.slice(1) : raw) : raw;
+    const spec = typeof name === 'string' ? columns.get(name) : undefined;
+    if (!spec) throw queryFailed(`order_columns[${i}]: unknown column ${quoteName(raw)}; known columns: ${[...columns.keys()].join(', ')} (prefix "-" for descending)`);
+    if (ordered.has(spec.name) || spec.constant) continue;
+    ordered.add(spec.name);
+    order.push(`${expr(spec, text)} ${desc ? 'DESC' : 'ASC'}`);
+  }
+  if (!ordered.has(idColumn)) order.push(`${columns.get(idColumn)!.sql} ASC`);
+
+  const start = integer(body, 'start', 0)!;
+  const limit = integer(body, 'limit', DEFAULT_LIMIT)!;
+  const snapshot = snapshotOf(body);
+  return {
+    columns: selected.length ? selected : [...columns.values()],
+    where: parts.length ? parts.join(' AND ') : '1 = 1',
+    params,
+    orderBy: order.join(', '),
+    start,
+    limit,
+    snapshot,
+  };
+}
+
+/** The optional past snapshot to query (null: the published one). */
+export function snapshotOf(body: Record<string, unknown>): number | null {
+  return integer(body, 'snapshot', null);
+}

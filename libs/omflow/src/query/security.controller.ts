@@ -1,0 +1,56 @@
+import { Controller, Get, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { ApiBasicAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { BASIC_SECURITY, ExternalAuth } from '#app/access';
+import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
+import { OmflowEnvelopeDto, SecurityCodeResultDto } from './query.dto.js';
+import { QueryAudit } from './query-audit.js';
+import { SecurityCodeService } from './security-code.service.js';
+
+type SecurityAnswer = { status: 200; message: string; result: { security: string } };
+
+@ApiTags('OMFLOW: query API')
+@ApiExtraModels(OmflowEnvelopeDto, SecurityCodeResultDto)
+@Controller('accounts/api/security')
+@ExternalAuth()
+@UseFilters(OmflowEnvelopeFilter)
+export class SecurityCodeController {
+  constructor(
+    private readonly codes: SecurityCodeService,
+    private readonly audit: QueryAudit,
+  ) {}
+
+  /**
+   * A security code for the `/rest/...` query API, for HTTP Basic credentials of a bridge API
+   * client holding `users:query`. The same code comes back while it lives; it expires after
+   * SECURITY_CODE_TTL_SECONDS (5 minutes) without use, each use renewing it.
+   */
+  @Get('get')
+  @HttpCode(200)
+  @ApiBasicAuth(BASIC_SECURITY)
+  @ApiOperation({ summary: 'Get a security code (seeds/001 "Security Code"); GET or POST' })
+  @ApiOkResponse({
+    description:
+      'HTTP 200 always: `{"status":200,"message":"Successful.","result":{"security":"<uuid>"}}`, or `{"status":403,"message":"User does not exist or is not enabled.","result":null}` for missing, wrong or revoked credentials or a client without `users:query`.',
+    schema: { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { $ref: getSchemaPath(SecurityCodeResultDto) } } }] },
+  })
+  get(@Req() req: Request): Promise<SecurityAnswer> {
+    return this.issue(req);
+  }
+
+  /** The same as GET (OMFLOW accepts both). */
+  @Post('get')
+  @HttpCode(200)
+  @ApiBasicAuth(BASIC_SECURITY)
+  @ApiOperation({ summary: 'Get a security code (POST form of the same call)' })
+  @ApiOkResponse({ description: 'As GET.', schema: { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { $ref: getSchemaPath(SecurityCodeResultDto) } } }] } })
+  post(@Req() req: Request): Promise<SecurityAnswer> {
+    return this.issue(req);
+  }
+
+  private async issue(req: Request): Promise<SecurityAnswer> {
+    const { code, principal } = await this.codes.issue(req.headers.authorization);
+    await this.audit.record('omflow.query.security_code', 'success', { status: 200 }, { type: 'api_client', id: principal.clientId });
+    return { status: 200, message: 'Successful.', result: { security: code } };
+  }
+}
