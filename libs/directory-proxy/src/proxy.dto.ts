@@ -1,0 +1,214 @@
+import { ApiHideProperty, ApiProperty } from '@nestjs/swagger';
+import { IsBooleanString, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/**
+ * Query of `GET /v1/admin/organizations/{code}/employees` (seeds/002 "雇员列表"): the table's
+ * parameters and those of its examples (`org_id`, `recursion`). Unknown parameters are refused.
+ */
+export class ListEmployeesQueryDto {
+  /** 访问 token: the caller's bridge client secret (never forwarded; the bridge uses its own directory token). Documented on the controller. */
+  @ApiHideProperty()
+  @IsOptional()
+  @IsString()
+  access_token?: string;
+
+  /** 域信息 (domain; forwarded as given). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  domain_id?: string;
+
+  /** 默认值为"id",为"username"时,query为用户名查询. */
+  @ApiProperty({ required: false, enum: ['id', 'username'], example: 'username' })
+  @IsOptional()
+  @IsIn(['id', 'username'])
+  type?: 'id' | 'username';
+
+  /** 查询条件: with `matching=true`, comma-separated ids or usernames; otherwise a fuzzy match. */
+  @ApiProperty({ required: false, example: 'username1,username2,username3' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10_000)
+  query?: string;
+
+  /** 组织路径 (node ids: `/111/222/333`): only employees below that node matching `query`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  path?: string;
+
+  /** 为true时, 根据type类型不同, 按,隔开查雇员列表; 为false时, 模糊查询该机构下的雇员信息. */
+  @ApiProperty({ required: false, enum: ['true', 'false'] })
+  @IsOptional()
+  @IsBooleanString()
+  matching?: string;
+
+  /** 指定组织节点: only employees holding a position in this node. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  org_id?: string;
+
+  /** With `org_id`: also the employees of every node below it. */
+  @ApiProperty({ required: false, enum: ['true', 'false'] })
+  @IsOptional()
+  @IsBooleanString()
+  recursion?: string;
+}
+
+/** Every answer of the WorkPlus surface, success or error. */
+export class WorkPlusEnvelopeDto {
+  /** 0 for success; otherwise the directory's code (202011, 202012, 202013, 208502, …) or the bridge's (400, 403, 404, 502, 503, 504; 10011 for a bad access_token). */
+  @ApiProperty({ example: 0 })
+  status: number;
+
+  /** `ok`, or what went wrong. */
+  @ApiProperty({ example: 'ok' })
+  message: string;
+
+  /** The call's result; null (or details such as `fields`) on errors. */
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
+  result: unknown;
+}
+
+// ---- examples (seeds/002) ----
+
+export const CREATE_EXAMPLE = {
+  username: 'zhangsan',
+  name: '张三',
+  sn: 'IMPL00001',
+  mobile: '',
+  email: '1231414324@qq.com',
+  password: 'Initial-Passw0rd',
+  positions: [{ job_title: '测试', org_path: '/xx节点1/xxx部门/' }],
+};
+
+export const UPDATE_EXAMPLE = {
+  name: 'xxxxxxx1',
+  sn: 'IMPL00001',
+  mobile: '',
+  email: '1231414324@qq.com',
+  positions: [{ job_title: '测试', org_path: '/开发的小分队/部门11/' }],
+};
+
+export const IMPORT_EXAMPLE = [
+  { username: 'lisi', name: '李四', sn: 'IMPL00002', email: 'lisi@example.com', positions: [{ jobTitle: '测试', org_path: 'AAA/BBB/CCC' }] },
+  { ops: 'REMOVE', username: 'wangwu' },
+];
+
+export const RECORD_EXAMPLE = {
+  status: 0,
+  message: 'ok',
+  result: {
+    employee_id: { domain_id: 'xxx', code: 'xxx', id: '雇员ID' },
+    name: 'xxxxxxx',
+    pinyin: 'xxxxxxx',
+    initial: 'xxxxxxx',
+    sn: 'IMPL00001',
+    email: '1231414324@qq.com',
+    sort_order: 999,
+    senior: false,
+    user: { id: '用户ID', username: 'xxxxxxx', name: 'xxxxxxx', id_card: '1231414324@qq.com', gender: 'male', status: 'confirmed' },
+    extension_profiles: {},
+    positions: [
+      {
+        position_id: { domain_id: 'xxx', code: 'xxx', id: 'possitionID' },
+        employee_id: '雇员ID',
+        org_id: '节点ID',
+        path: '/aaa/bbb/',
+        type: 'O',
+        job_title: '测试',
+        primary: false,
+        chief: false,
+      },
+    ],
+    properties: [],
+    rank: 0,
+    tags: [],
+    disabled: false,
+    deleted: false,
+    create_time: 1592284154154,
+    modify_time: 1592284154154,
+  },
+};
+
+export const LIST_EXAMPLE = {
+  status: 0,
+  message: 'ok',
+  result: [
+    {
+      id: 'xxxx',
+      type: 'EMPLOYEE',
+      domain_id: 'xxx',
+      org_code: 'xxx',
+      display_name: '李四',
+      name: '李四',
+      pinyin: 'lisi',
+      initial: 'ls',
+      gender: 'MALE',
+      email: '1231414324@qq.com',
+      status: 'ACTIVATED',
+      sn: 'IMPL00001',
+      user_id: 'xxx',
+      username: 'lisi',
+      nickname: '1',
+      sort_order: 999,
+      senior: false,
+      locked: false,
+      employee_rank: 0,
+      tags: [1],
+      tag_names: ['分组1-标签1'],
+      positions: [{ id: 'xxxxxx', org_id: 'abc', path: '/aaa/abc/', type: 'CORP', job_title: 'xxxx', level: 2, primary: true, chief: false, org_name: 'xxxx' }],
+      properties: [],
+      created: 1539154556491,
+      last_modified: 1591095956291,
+    },
+  ],
+};
+
+export const EMPTY_RESULT_EXAMPLE = { status: 0, message: 'ok', result: {} };
+
+export const IMPORT_RESULT_EXAMPLE = {
+  status: 0,
+  message: 'Everything is ok.',
+  result: {
+    successes: { lisi: '31718' },
+    failures: { wangwu: 'employee not found.', '#2': 'invalid row: positions: positions should not be empty' },
+  },
+};
+
+/** The error answers every call may give, by HTTP status. */
+export const ERROR_EXAMPLES = {
+  400: {
+    description: 'Refused by the bridge before reaching the directory: `status` 400, `result.fields` naming each field.',
+    example: {
+      status: 400,
+      message: 'Invalid request: positions should not be empty',
+      result: { fields: [{ field: 'positions', problems: ['positions should not be empty'] }] },
+    },
+  },
+  401: {
+    description: 'Missing, unknown or revoked `access_token` (a bridge client secret): `status` 10011, as WorkPlus says for a bad token.',
+    example: { status: 10011, message: 'token not found: the access_token is not a live bridge client secret.', result: null },
+  },
+  403: {
+    description: 'The client lacks `directory:read` (GET) or `directory:write` (changes), or may not reach this organisation: `status` 403.',
+    example: { status: 403, message: 'client "hr-tool" lacks the scope "directory:write".', result: null },
+  },
+  502: {
+    description: 'The directory is unreachable or answered garbage (after retries, for reads): `status` 502, `result.reason`.',
+    example: { status: 502, message: 'the directory is unreachable: cannot reach the directory (ECONNREFUSED)', result: { reason: 'unreachable' } },
+  },
+  503: {
+    description: 'The directory is not configured, or the audit trail cannot store the event (the call is refused): `status` 503.',
+    example: { status: 503, message: 'the directory is not configured on this bridge (DIRECTORY_URL, DIRECTORY_ORG_CODE and its credentials).', result: null },
+  },
+  504: {
+    description: 'The directory did not answer within DIRECTORY_TIMEOUT_MS: `status` 504 (a change may or may not have been made; it is not retried).',
+    example: { status: 504, message: 'the directory did not answer in time: no answer within 15000 ms', result: { reason: 'timeout' } },
+  },
+} as const;
+
+/** The directory's own refusals, passed through unchanged (HTTP 200, as the directory answers them). */
+export const UPSTREAM_CODES =
+  "The directory's refusals come back unchanged with HTTP 200: `202011` the username or user id exists, `202012` no such employee, `202013` unsupported operation, `208502` no such organisation or node (also for a `{code}` other than the bridge's organisation).";
