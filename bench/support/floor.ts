@@ -20,7 +20,11 @@ export interface FloorRead {
  * else: `/v1/token`, `/page-orgs` pages, then each department's `/view` pages, `concurrency`
  * departments at a time (each department's pages in turn).
  */
-export async function fetchAndParse(target: { url: string; orgCode: string; domainId: string; clientId: string; clientSecret: string }, pageSize: number, concurrency = 4): Promise<FloorRead> {
+export async function fetchAndParse(
+  target: { url: string; orgCode: string; domainId: string; clientId: string; clientSecret: string },
+  pageSize: number,
+  concurrency = 4,
+): Promise<FloorRead> {
   const agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
   let requests = 0;
   let bytes = 0;
@@ -44,14 +48,19 @@ export async function fetchAndParse(target: { url: string; orgCode: string; doma
   const cpu0 = process.cpuUsage();
   try {
     const token = (
-      await call<WorkPlusTokenResult>('POST', '/v1/token', {}, {
-        grant_type: 'client_credentials',
-        scope: 'app',
-        domain_id: target.domainId,
-        org_id: target.orgCode,
-        client_id: target.clientId,
-        client_secret: target.clientSecret,
-      })
+      await call<WorkPlusTokenResult>(
+        'POST',
+        '/v1/token',
+        {},
+        {
+          grant_type: 'client_credentials',
+          scope: 'app',
+          domain_id: target.domainId,
+          org_id: target.orgCode,
+          client_id: target.clientId,
+          client_secret: target.clientSecret,
+        },
+      )
     ).access_token;
     const base = `/v1/admin/organizations/${encodeURIComponent(target.orgCode)}`;
     const nodes: { id: string; employees: number }[] = [];

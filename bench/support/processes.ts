@@ -107,7 +107,10 @@ export interface LoadResult {
 }
 
 /** Drives `url` with autocannon in a child process (so that the load generator does not share the server's event loop). */
-export async function autocannon(url: string, options: { connections: number; seconds: number; method: string; headers: IncomingHttpHeaders }): Promise<LoadResult> {
+export async function autocannon(
+  url: string,
+  options: { connections: number; seconds: number; method: string; headers: IncomingHttpHeaders },
+): Promise<LoadResult> {
   const cli = createRequire(import.meta.url).resolve('autocannon');
   const args = [cli, '--json', '-c', String(options.connections), '-d', String(options.seconds), '-m', options.method];
   for (const [name, value] of Object.entries(options.headers)) if (value !== undefined) args.push('-H', `${name}=${String(value)}`);
@@ -126,5 +129,14 @@ export async function autocannon(url: string, options: { connections: number; se
     non2xx: number;
     errors: number;
   };
-  return { p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, rps: r.requests.average, bytesPerSecond: r.throughput.average, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+  return {
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    mean: r.latency.average,
+    rps: r.requests.average,
+    bytesPerSecond: r.throughput.average,
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
 }

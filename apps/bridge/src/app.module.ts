@@ -8,6 +8,7 @@ import { AuditModule } from '#app/audit';
 import { createValidationPipe, HttpErrorFilter } from '#app/common';
 import { type BridgeConfig, ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
+import { DirectoryProxyModule } from '#app/directory-proxy';
 import { OmflowModule } from '#app/omflow';
 import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
@@ -36,6 +37,7 @@ export class AppModule implements NestModule {
         ScheduleModule.forRoot(),
         SnapshotsModule,
         OmflowModule,
+        DirectoryProxyModule,
       ],
       controllers: [HealthController, StatusController],
       providers: [

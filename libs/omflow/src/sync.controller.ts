@@ -44,18 +44,21 @@ export class OmflowSyncController {
       res.status(200).json({ status: 'fail', message: NOTHING_PUBLISHED });
       return;
     }
-    await this.audit.record({ action: 'omflow.sync.served', outcome: 'success', target: { type: 'snapshot', id: String(current.snapshotId) } });
+    // The answer is a read: its audit record is written while the bytes go out, not before.
+    const audited = this.audit.record({ action: 'omflow.sync.served', outcome: 'success', target: { type: 'snapshot', id: String(current.snapshotId) } });
     this.payload.recordPull(principal.clientId, current.snapshotId).catch((error: unknown) => this.logger.warn(`Could not record the pull: ${String(error)}`));
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('ETag', current.etag);
     res.setHeader('X-Snapshot-Id', String(current.snapshotId));
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('Cache-Control', 'no-store');
-    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+    if (req.headers['if-none-match'] === current.etag) res.status(304).end();
+    else if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
       res.setHeader('Content-Encoding', 'gzip');
       res.end(current.gzip);
     } else {
       res.end(current.raw());
     }
+    await audited.catch((error: unknown) => this.logger.error({ err: error }, `Could not audit the /sync answer of snapshot ${current.snapshotId}`));
   }
 }

@@ -10,10 +10,13 @@ export interface ServedPayload {
   raw(): Buffer;
 }
 
+/** How long an instance trusts its last look at the published pointer. */
+const POINTER_TTL_MS = 1000;
+
 /**
- * The prepared `/sync` answer of the published snapshot. Each request asks the database which
- * snapshot is published (one indexed row, so every instance follows a publish at once) and
- * serves the bytes from memory; they are loaded from the database only when the pointer moves.
+ * The prepared `/sync` answer of the published snapshot, served from memory. Which snapshot is
+ * published is read from the database at most once a second per instance (so every instance
+ * follows a publish within a second); the bytes are loaded only when the pointer moves.
  */
 @Injectable()
 export class PublishedPayload {
@@ -23,14 +26,23 @@ export class PublishedPayload {
 
   constructor(private readonly store: SnapshotStore) {}
 
+  private pointer: { value: { snapshotId: number; etag: string } | null; at: number } | null = null;
+
   async current(): Promise<ServedPayload | null> {
-    const pointer = await this.store.publishedPointer();
+    const now = Date.now();
+    if (!this.pointer || now - this.pointer.at > POINTER_TTL_MS) this.pointer = { value: await this.store.publishedPointer(), at: now };
+    const pointer = this.pointer.value;
     if (!pointer) return null;
     if (this.cached && this.cached.etag === pointer.etag && this.cached.snapshotId === pointer.snapshotId) return this.cached;
     this.loading ??= this.load(pointer.snapshotId, pointer.etag).finally(() => {
       this.loading = null;
     });
     return this.loading;
+  }
+
+  /** Forgets the pointer, so that this instance serves a publish of its own at once. */
+  invalidate(): void {
+    this.pointer = null;
   }
 
   /** Remembers OMFLOW's last pull; written at most every 5 s per instance so that pulls stay cheap. */

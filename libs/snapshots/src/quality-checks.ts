@@ -104,7 +104,8 @@ function checkUsers(input: CheckInput, policy: QualityPolicy, findings: Finding[
       }
       continue;
     }
-    const user = { ...original, groups: [...original.groups] };
+    // The mapped records belong to this run's checks alone: fix them in place, no copies.
+    const user = original;
     const problem = checkUserFields(user, policy, findings);
     if (problem) quarantine(user, problem);
     else kept.set(user.key, user);
@@ -113,13 +114,18 @@ function checkUsers(input: CheckInput, policy: QualityPolicy, findings: Finding[
   // 2. Uniqueness, case-insensitive. Every published value is reserved for the person who holds
   //    it, so that OMFLOW never sees a value pass from one person to another within one sync
   //    (whatever order it applies adds, changes and deletes in).
+  const orderedKeys = [...kept.keys()].sort();
   for (const field of ['username', 'email'] as const) {
     const owner = new Map<string, string>();
     for (const [key, published] of input.publishedUsers) {
       const value = published[field]?.toLowerCase();
       if (value) owner.set(value, key);
     }
-    const candidates = [...kept.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const candidates: UserRecord[] = [];
+    for (const key of orderedKeys) {
+      const user = kept.get(key);
+      if (user) candidates.push(user);
+    }
     // Without a published owner there is no telling who is right: every holder of a repeated value loses.
     const holders = new Map<string, number>();
     for (const user of candidates) {

@@ -14,6 +14,41 @@ export interface ChainHead {
   groups: Map<string, { departmentId: number; hash: string }>;
 }
 
+/** A snapshot's content with its stable numbers and stored hashes. */
+export type LoadedContent = Content & {
+  personIds: Map<string, number>;
+  departmentIds: Map<string, number>;
+  userHashes: Map<string, string>;
+  groupHashes: Map<string, string>;
+};
+
+/** The chain head is the content of its newest snapshot: derive it instead of reading it twice. */
+export function headOf(snapshotId: number, content: LoadedContent): ChainHead {
+  const users = new Map<string, { personId: number; hash: string }>();
+  for (const [key, personId] of content.personIds) users.set(key, { personId, hash: content.userHashes.get(key)! });
+  const groups = new Map<string, { departmentId: number; hash: string }>();
+  for (const [code, departmentId] of content.departmentIds) groups.set(code, { departmentId, hash: content.groupHashes.get(code)! });
+  return { snapshotId, users, groups };
+}
+
+export interface WrittenSnapshot {
+  snapshotId: number;
+  changedRows: number;
+  personIds: Map<string, number>;
+  departmentIds: Map<string, number>;
+  /** People and departments first created by this snapshot: their rows already hold its values. */
+  freshPersonIds: Set<number>;
+  freshDepartmentIds: Set<number>;
+}
+
+export function hashesOf(content: Content): { users: Map<string, string>; groups: Map<string, string> } {
+  const users = new Map<string, string>();
+  for (const user of content.users.values()) users.set(user.key, userHash(user));
+  const groups = new Map<string, string>();
+  for (const group of content.groups.values()) groups.set(group.group_no, groupHash(group));
+  return { users, groups };
+}
+
 export interface SnapshotRow {
   id: number;
   runId: number | null;
@@ -101,9 +136,11 @@ export class SnapshotStore {
   }
 
   /** A snapshot's whole content, with the stable numbers of its people and departments. */
-  async content(snapshotId: number): Promise<Content & { personIds: Map<string, number>; departmentIds: Map<string, number> }> {
+  async content(snapshotId: number): Promise<LoadedContent> {
     const users = new Map<string, UserRecord>();
     const personIds = new Map<string, number>();
+    const userHashes = new Map<string, string>();
+    const groupHashes = new Map<string, string>();
     const rows = await this.db.query<Row[]>(
       `SELECT p.user_key AS user_key, v.* FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${VALID_IN.replaceAll('`from', 'v.`from').replaceAll('`to', 'v.`to')} ORDER BY v.person_id`,
       [snapshotId, snapshotId],
@@ -112,6 +149,7 @@ export class SnapshotStore {
       const key = String(row.user_key);
       users.set(key, rowToUser(row, key));
       personIds.set(key, Number(row.person_id));
+      userHashes.set(key, String(row.hash));
     }
     const groups = new Map<string, GroupRecord>();
     const departmentIds = new Map<string, number>();
@@ -120,8 +158,15 @@ export class SnapshotStore {
       const code = String(row.group_no);
       groups.set(code, { group_no: code, display_name: String(row.display_name), parent_group_no: (row.parent_group_no as string | null) ?? null });
       departmentIds.set(code, Number(row.department_id));
+      groupHashes.set(code, String(row.hash));
     }
-    return { users, groups, personIds, departmentIds };
+    return { users, groups, personIds, departmentIds, userHashes, groupHashes };
+  }
+
+  /** The newest snapshot's number, or null. */
+  async lastSnapshotId(): Promise<number | null> {
+    const last = await this.db.query<Row[]>('SELECT MAX(id) AS id FROM snapshot');
+    return last[0]?.id === null || last[0]?.id === undefined ? null : Number(last[0].id);
   }
 
   async snapshot(id: number): Promise<SnapshotRow | null> {
@@ -146,7 +191,8 @@ export class SnapshotStore {
     content: Content,
     runId: number | null,
     note: string | null,
-  ): Promise<{ snapshotId: number; changedRows: number; personIds: Map<string, number>; departmentIds: Map<string, number> }> {
+    hashes: { users: ReadonlyMap<string, string>; groups: ReadonlyMap<string, string> } = hashesOf(content),
+  ): Promise<WrittenSnapshot> {
     const maxId = await m.query<Row[]>('SELECT MAX(id) AS id FROM snapshot');
     const snapshotId = Number(maxId[0]?.id ?? 0) + 1;
     const now = sqlDate(new Date());
@@ -206,7 +252,7 @@ export class SnapshotStore {
     const closeUsers: number[] = [];
     const openUsers: unknown[][] = [];
     for (const user of content.users.values()) {
-      const hash = userHash(user);
+      const hash = hashes.users.get(user.key)!;
       const prev = head.users.get(user.key);
       if (prev && prev.hash === hash) continue;
       if (prev) closeUsers.push(prev.personId);
@@ -216,7 +262,7 @@ export class SnapshotStore {
     const closeGroups: number[] = [];
     const openGroups: unknown[][] = [];
     for (const group of content.groups.values()) {
-      const hash = groupHash(group);
+      const hash = hashes.groups.get(group.group_no)!;
       const prev = head.groups.get(group.group_no);
       if (prev && prev.hash === hash) continue;
       if (prev) closeGroups.push(prev.departmentId);
@@ -257,7 +303,14 @@ export class SnapshotStore {
     for (const key of content.users.keys()) personIds.set(key, head.users.get(key)?.personId ?? personIdOf.get(key)!);
     const departmentIds = new Map<string, number>();
     for (const code of content.groups.keys()) departmentIds.set(code, head.groups.get(code)?.departmentId ?? departmentIdOf.get(code)!);
-    return { snapshotId, changedRows: closeUsers.length + openUsers.length + closeGroups.length + openGroups.length, personIds, departmentIds };
+    return {
+      snapshotId,
+      changedRows: closeUsers.length + openUsers.length + closeGroups.length + openGroups.length,
+      personIds,
+      departmentIds,
+      freshPersonIds: new Set(personRows.map((r) => r[0] as number)),
+      freshDepartmentIds: new Set(departmentRows.map((r) => r[0] as number)),
+    };
   }
 
   /**
@@ -269,13 +322,25 @@ export class SnapshotStore {
   async publish(
     m: EntityManager,
     snapshotId: number,
-    change: { personIds: number[]; removedPersonIds: number[]; departmentIds: number[]; removedDepartmentIds: number[]; memberships: Map<number, string[]> },
+    change: {
+      personIds: number[];
+      removedPersonIds: number[];
+      departmentIds: number[];
+      removedDepartmentIds: number[];
+      memberships: Map<number, string[]>;
+      /** Among personIds/departmentIds, those whose rows were created with these very values: only their state changes. */
+      freshPersonIds?: ReadonlySet<number>;
+      freshDepartmentIds?: ReadonlySet<number>;
+    },
     payload: { gzip: Buffer; bytes: number; etag: string },
   ): Promise<void> {
     const now = sqlDate(new Date());
     const mysql = this.mysql;
     const copy = USER_COLUMNS.map((c) => (mysql ? `p.\`${c}\` = v.\`${c}\`` : `\`${c}\` = v.\`${c}\``)).join(', ');
-    await inChunks(change.personIds, 1000, (chunk, ph) =>
+    const freshPeople = change.personIds.filter((id) => change.freshPersonIds?.has(id));
+    const changedPeople = change.personIds.filter((id) => !change.freshPersonIds?.has(id));
+    await inChunks(freshPeople, 5000, (chunk, ph) => m.query<Row[]>(`UPDATE person SET state = 'active', updated_at = ? WHERE id IN (${ph})`, [now, ...chunk]));
+    await inChunks(changedPeople, 1000, (chunk, ph) =>
       mysql
         ? m.query<Row[]>(
             `UPDATE person p JOIN user_version v ON v.person_id = p.id AND v.from_snapshot <= ? AND (v.to_snapshot IS NULL OR v.to_snapshot > ?) SET ${copy}, p.state = 'active', p.updated_at = ? WHERE p.id IN (${ph})`,
@@ -297,16 +362,23 @@ export class SnapshotStore {
     for (const personId of change.personIds) (change.memberships.get(personId) ?? []).forEach((code, i) => memberships.push([personId, code, i === 0 ? 1 : 0]));
     await insertRows(m, 'person_group', ['person_id', 'group_no', 'is_default'], memberships);
     const groupCopy = ['display_name', 'parent_group_no'].map((c) => (mysql ? `d.\`${c}\` = v.\`${c}\`` : `\`${c}\` = v.\`${c}\``)).join(', ');
-    await inChunks(change.departmentIds, 1000, (chunk, ph) =>
-      mysql
-        ? m.query<Row[]>(
-            `UPDATE department d JOIN group_version v ON v.department_id = d.id AND v.from_snapshot <= ? AND (v.to_snapshot IS NULL OR v.to_snapshot > ?) SET ${groupCopy}, d.state = 'active', d.updated_at = ? WHERE d.id IN (${ph})`,
-            [snapshotId, snapshotId, now, ...chunk],
-          )
-        : m.query<Row[]>(
-            `UPDATE department SET ${groupCopy}, state = 'active', updated_at = ? FROM group_version v WHERE v.department_id = department.id AND v.from_snapshot <= ? AND (v.to_snapshot IS NULL OR v.to_snapshot > ?) AND department.id IN (${ph})`,
-            [now, snapshotId, snapshotId, ...chunk],
-          ),
+    const freshDepartments = change.departmentIds.filter((id) => change.freshDepartmentIds?.has(id));
+    await inChunks(freshDepartments, 5000, (chunk, ph) =>
+      m.query<Row[]>(`UPDATE department SET state = 'active', updated_at = ? WHERE id IN (${ph})`, [now, ...chunk]),
+    );
+    await inChunks(
+      change.departmentIds.filter((id) => !change.freshDepartmentIds?.has(id)),
+      1000,
+      (chunk, ph) =>
+        mysql
+          ? m.query<Row[]>(
+              `UPDATE department d JOIN group_version v ON v.department_id = d.id AND v.from_snapshot <= ? AND (v.to_snapshot IS NULL OR v.to_snapshot > ?) SET ${groupCopy}, d.state = 'active', d.updated_at = ? WHERE d.id IN (${ph})`,
+              [snapshotId, snapshotId, now, ...chunk],
+            )
+          : m.query<Row[]>(
+              `UPDATE department SET ${groupCopy}, state = 'active', updated_at = ? FROM group_version v WHERE v.department_id = department.id AND v.from_snapshot <= ? AND (v.to_snapshot IS NULL OR v.to_snapshot > ?) AND department.id IN (${ph})`,
+              [now, snapshotId, snapshotId, ...chunk],
+            ),
     );
     await inChunks(change.removedDepartmentIds, 1000, (chunk, ph) =>
       m.query<Row[]>(`UPDATE department SET state = 'deleted', updated_at = ? WHERE id IN (${ph})`, [now, ...chunk]),

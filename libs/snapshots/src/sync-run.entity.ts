@@ -7,7 +7,6 @@ import type { HoldReason } from './guard.js';
 export type RunStatus = 'running' | 'published' | 'unchanged' | 'held' | 'rejected' | 'superseded' | 'failed' | 'dry-run';
 export type RunTrigger = 'schedule' | 'startup' | 'manual' | 'proxy' | 'approval';
 
-
 /** Counts of one run, for the history. */
 export interface RunCounts {
   read: number;

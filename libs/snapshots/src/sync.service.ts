@@ -8,13 +8,14 @@ import { AppError, ErrorCode, requestContext } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
-import { emptyContent, groupHash, userHash, type Content } from './content.js';
+import { emptyContent, type Content } from './content.js';
 import { diffContents, isEmptyDiff, summarise, type Diff } from './diff.js';
 import { evaluateGuard, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
-import { SnapshotStore, type ChainHead } from './snapshot-store.js';
+import { PublishedPayload } from './published-payload.service.js';
+import { hashesOf, headOf, SnapshotStore, type ChainHead, type LoadedContent, type WrittenSnapshot } from './snapshot-store.js';
 import { SyncLock } from './sync-lock.js';
-import { preparePayload, renderSyncJson } from './sync-payload.js';
+import { preparePayload, renderSyncPieces } from './sync-payload.js';
 import { SyncRun, type RunDiff, type RunTrigger } from './sync-run.entity.js';
 import { sqlDate } from './sql.js';
 
@@ -30,7 +31,7 @@ export interface RunRequest {
   requestedBy?: string | null;
 }
 
-type Loaded = Content & { personIds: Map<string, number>; departmentIds: Map<string, number> };
+type Loaded = LoadedContent;
 
 /**
  * The flow of DESIGN.md: read → map → check → diff → guard → write → publish → record.
@@ -49,6 +50,7 @@ export class SyncService {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly source: HrSource,
+    private readonly payload: PublishedPayload,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @Inject(MAPPING_CONFIG) private readonly mapping: MappingConfig,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
@@ -110,6 +112,7 @@ export class SyncService {
 
       let snapshotId = run.snapshotId!;
       let content: Loaded = candidate;
+      let written: WrittenSnapshot | null = null;
       const kept = Object.entries(renames).filter(([, choice]) => choice === 'keep');
       if (kept.length && published) {
         const overrides = kept.map(([key]) => ({ key, username: published.users.get(key)!.username }));
@@ -117,7 +120,8 @@ export class SyncService {
           const user = content.users.get(key);
           if (user) content.users.set(key, { ...user, username });
         }
-        const written = await this.tx.transaction(async (m) => {
+        const hashes = hashesOf(content);
+        written = await this.tx.transaction(async (m) => {
           for (const o of overrides) {
             await m.query('DELETE FROM username_override WHERE user_key = ?', [o.key]);
             await m.query('INSERT INTO username_override (user_key, username, decided_by, decided_at) VALUES (?, ?, ?, ?)', [
@@ -127,12 +131,12 @@ export class SyncService {
               sqlDate(new Date()),
             ]);
           }
-          return this.store.writeSnapshot(m, head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`);
+          return this.store.writeSnapshot(m, head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`, hashes);
         });
         snapshotId = written.snapshotId;
-        content = { ...content, personIds: written.personIds, departmentIds: written.departmentIds };
+        content = { ...content, personIds: written.personIds, departmentIds: written.departmentIds, userHashes: hashes.users, groupHashes: hashes.groups };
       }
-      await this.publishContent(snapshotId, content, published);
+      await this.publishContent(snapshotId, content, published, written);
       run.status = 'published';
       run.decidedBy = actor;
       run.decidedAt = new Date();
@@ -301,8 +305,10 @@ export class SyncService {
 
     const state = await this.store.publishedState();
     run.baseSnapshotId = state.snapshotId;
-    const head = await this.store.head();
     const published: Loaded | null = state.snapshotId === null ? null : await this.store.content(state.snapshotId);
+    // Usually the newest snapshot is the published one: its content is the chain head, read once.
+    const last = await this.store.lastSnapshotId();
+    const head = published && last !== null && last === state.snapshotId ? headOf(last, published) : await this.store.head();
     phase('load');
 
     const checked = checkOrganisation(
@@ -321,6 +327,8 @@ export class SyncService {
     const content: Content = emptyContent();
     for (const user of checked.users) content.users.set(user.key, user);
     for (const group of checked.groups) content.groups.set(group.group_no, group);
+    organisation.users.length = 0; // the mapped records now live in `content` only
+    const hashes = hashesOf(content);
     run.counts = {
       read: organisation.read,
       excluded: organisation.excluded,
@@ -344,11 +352,10 @@ export class SyncService {
     }
 
     let snapshotId = head.snapshotId;
-    let ids: { personIds: Map<string, number>; departmentIds: Map<string, number> } | null = null;
-    if (head.snapshotId === null || !sameAsHead(content, head)) {
-      const written = await this.tx.transaction((m) => this.store.writeSnapshot(m, head, content, run.id, null));
+    let written: WrittenSnapshot | null = null;
+    if (head.snapshotId === null || !sameAsHead(content, hashes, head)) {
+      written = await this.tx.transaction((m) => this.store.writeSnapshot(m, head, content, run.id, null, hashes));
       snapshotId = written.snapshotId;
-      ids = written;
       run.counts.writtenRows = written.changedRows;
     }
     run.snapshotId = snapshotId;
@@ -364,11 +371,16 @@ export class SyncService {
       await this.runs.update({ status: 'held', id: In(await this.heldIdsExcept(run.id)) }, { status: 'superseded' });
       return;
     }
-    ids ??= {
+    const ids = written ?? {
       personIds: new Map([...head.users].map(([k, v]) => [k, v.personId])),
       departmentIds: new Map([...head.groups].map(([k, v]) => [k, v.departmentId])),
     };
-    await this.publishContent(snapshotId!, { ...content, ...ids }, published);
+    await this.publishContent(
+      snapshotId!,
+      { ...content, personIds: ids.personIds, departmentIds: ids.departmentIds, userHashes: hashes.users, groupHashes: hashes.groups },
+      published,
+      written,
+    );
     run.status = 'published';
     await this.runs.update({ status: 'held', id: In(await this.heldIdsExcept(run.id)) }, { status: 'superseded' });
     phase('publish');
@@ -380,39 +392,53 @@ export class SyncService {
     return held.map((r) => r.id).filter((r) => r !== id);
   }
 
-  /** Publishes `content` as snapshot `snapshotId`, updating the published view by the difference from `published`. */
-  private async publishContent(snapshotId: number, content: Loaded, published: Loaded | null): Promise<void> {
-    const payload = await preparePayload(renderSyncJson(content, content.personIds, content.departmentIds));
+  /**
+   * Publishes `content` as snapshot `snapshotId`, updating the published view by the difference
+   * from `published`. `written` (when the snapshot was just written) tells which rows are fresh.
+   */
+  private async publishContent(snapshotId: number, content: Loaded, published: Loaded | null, written: WrittenSnapshot | null = null): Promise<void> {
+    const payload = await preparePayload(renderSyncPieces(content, content.personIds, content.departmentIds));
     const personIds: number[] = [];
     const memberships = new Map<number, string[]>();
     for (const [key, user] of content.users) {
-      const before = published?.users.get(key);
-      if (!before || userHash(before) !== userHash(user) || published?.personIds.get(key) !== content.personIds.get(key)) {
-        const id = content.personIds.get(key)!;
-        personIds.push(id);
-        memberships.set(id, user.groups);
-      }
+      const id = content.personIds.get(key)!;
+      if (published?.userHashes.get(key) === content.userHashes.get(key) && published?.personIds.get(key) === id) continue;
+      personIds.push(id);
+      memberships.set(id, user.groups);
     }
     const removedPersonIds = published ? [...published.users.keys()].filter((k) => !content.users.has(k)).map((k) => published.personIds.get(k)!) : [];
     const departmentIds: number[] = [];
-    for (const [code, group] of content.groups) {
-      const before = published?.groups.get(code);
-      if (!before || groupHash(before) !== groupHash(group)) departmentIds.push(content.departmentIds.get(code)!);
+    for (const code of content.groups.keys()) {
+      if (published?.groupHashes.get(code) !== content.groupHashes.get(code)) departmentIds.push(content.departmentIds.get(code)!);
     }
     const removedDepartmentIds = published
       ? [...published.groups.keys()].filter((c) => !content.groups.has(c)).map((c) => published.departmentIds.get(c)!)
       : [];
     await this.tx.transaction((m) =>
-      this.store.publish(m, snapshotId, { personIds, removedPersonIds, departmentIds, removedDepartmentIds, memberships }, payload),
+      this.store.publish(
+        m,
+        snapshotId,
+        {
+          personIds,
+          removedPersonIds,
+          departmentIds,
+          removedDepartmentIds,
+          memberships,
+          freshPersonIds: written?.snapshotId === snapshotId ? written.freshPersonIds : undefined,
+          freshDepartmentIds: written?.snapshotId === snapshotId ? written.freshDepartmentIds : undefined,
+        },
+        payload,
+      ),
     );
+    this.payload.invalidate();
     this.logger.log(`Published snapshot ${snapshotId}: ${content.users.size} users, ${content.groups.size} departments, ${payload.bytes} bytes`);
   }
 }
 
-function sameAsHead(content: Content, head: ChainHead): boolean {
+function sameAsHead(content: Content, hashes: { users: ReadonlyMap<string, string>; groups: ReadonlyMap<string, string> }, head: ChainHead): boolean {
   if (content.users.size !== head.users.size || content.groups.size !== head.groups.size) return false;
-  for (const user of content.users.values()) if (head.users.get(user.key)?.hash !== userHash(user)) return false;
-  for (const group of content.groups.values()) if (head.groups.get(group.group_no)?.hash !== groupHash(group)) return false;
+  for (const [key, hash] of hashes.users) if (head.users.get(key)?.hash !== hash) return false;
+  for (const [code, hash] of hashes.groups) if (head.groups.get(code)?.hash !== hash) return false;
   return true;
 }
 
