@@ -1,5 +1,5 @@
 export * from './omflow.module.js';
 export * from './sync.dto.js';
 export { NOTHING_PUBLISHED } from './sync.controller.js';
-export { QueryClock, UserQueryService } from './query/index.js';
+export { OMFLOW_SECURITY_CODE, QueryClock, UserQueryService } from './query/index.js';
 export { AuthenticateModule, PasswordStore, AuthClock, Argon2Hasher, PasswordVerifier, type SetPasswordOptions } from './authenticate/index.js';

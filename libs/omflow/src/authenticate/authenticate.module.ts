@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { Argon2Hasher } from './argon2-hasher.js';
+import { AuthAdminController } from './auth-admin.controller.js';
+import { AuthAdminService } from './auth-admin.service.js';
+import { AuthClock } from './auth-clock.js';
+import { AuthenticateController } from './authenticate.controller.js';
+import { AuthenticateService } from './authenticate.service.js';
+import { HttpPasswordVerifier } from './http-password.verifier.js';
+import { LocalPasswordVerifier } from './local-password.verifier.js';
+import { LockoutService } from './lockout.service.js';
+import { LoginRateLimiter } from './login-rate-limiter.js';
+import { PasswordStore } from './password-store.js';
+import { PasswordVerifier } from './password-verifier.js';
+
+/**
+ * OMFLOW's `POST /authenticate` and the operators' routes for passwords and lockouts. Exports
+ * PasswordStore, through which the directory proxy stores the password of a created user.
+ */
+@Module({
+  controllers: [AuthenticateController, AuthAdminController],
+  providers: [
+    AuthClock,
+    Argon2Hasher,
+    PasswordStore,
+    LockoutService,
+    LoginRateLimiter,
+    AuthenticateService,
+    AuthAdminService,
+    {
+      provide: PasswordVerifier,
+      inject: [BRIDGE_CONFIG, PasswordStore, Argon2Hasher],
+      useFactory: (config: BridgeConfig, store: PasswordStore, hasher: Argon2Hasher): PasswordVerifier =>
+        config.auth.verifier === 'http' ? new HttpPasswordVerifier(config) : new LocalPasswordVerifier(store, hasher),
+    },
+  ],
+  exports: [PasswordStore],
+})
+export class AuthenticateModule {}

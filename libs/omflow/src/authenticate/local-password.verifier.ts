@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { Argon2Hasher } from './argon2-hasher.js';
+import { PasswordVerifier, type VerifyResult } from './password-verifier.js';
+import { PasswordStore } from './password-store.js';
+
+/**
+ * AUTH_VERIFIER=local: the bridge's argon2id hashes. A user without a stored password is
+ * verified against the dummy hash (same parameters, same cost), then refused. A good password
+ * under old parameters is re-hashed with the current ones.
+ */
+@Injectable()
+export class LocalPasswordVerifier extends PasswordVerifier {
+  readonly kind = 'local' as const;
+
+  constructor(
+    private readonly store: PasswordStore,
+    private readonly hasher: Argon2Hasher,
+  ) {
+    super();
+  }
+
+  async verify(username: string, password: string): Promise<VerifyResult> {
+    const credential = await this.store.find(username);
+    const ok = await this.hasher.verify(credential?.hash ?? (await this.hasher.dummyHash()), password);
+    if (!credential) return { ok: false, reason: 'no_credential' };
+    if (!ok) return { ok: false, reason: 'wrong_password' };
+    if (this.hasher.needsRehash(credential.hash)) await this.store.rehash(username, credential.hash, password);
+    return { ok: true, mustChange: credential.mustChange };
+  }
+}
