@@ -28,7 +28,12 @@ interface CannonResult {
   errors: number;
 }
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as (opts: { url: string; connections: number; duration: number; headers: Record<string, string> }) => Promise<CannonResult>;
+const autocannon = require('autocannon') as (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+}) => Promise<CannonResult>;
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 
@@ -51,10 +56,18 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { even
   // One awaited audit event per request, as a route that records what it did; toggled between the two HTTP runs.
   app.use((req: Request, _res: Response, next: NextFunction) => {
     if (!auditRequests) return next();
-    audit.record({ action: 'bench.request', outcome: 'success', actor: { kind: 'client', id: 'bench' }, target: { type: 'route', id: req.path }, details: { method: req.method } }).then(
-      () => next(),
-      (error: unknown) => next(error),
-    );
+    audit
+      .record({
+        action: 'bench.request',
+        outcome: 'success',
+        actor: { kind: 'client', id: 'bench' },
+        target: { type: 'route', id: req.path },
+        details: { method: req.method },
+      })
+      .then(
+        () => next(),
+        (error: unknown) => next(error),
+      );
   });
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
@@ -88,7 +101,9 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { even
     const heapAfter = process.memoryUsage().heapUsed;
     const sorted = Array.from(latencies).sort((a, b) => a - b);
     console.log(`record() x ${fmt(opts.events)} with ${opts.concurrency} outstanding: ${fmt(elapsed, 2)} s, ${fmt(opts.events / elapsed)} events/s`);
-    console.log(`  record() latency under that load: p50 ${fmt(percentile(sorted, 50), 2)} ms, p99 ${fmt(percentile(sorted, 99), 2)} ms; heap +${fmt((heapAfter - heapBefore) / 1048576, 1)} MB`);
+    console.log(
+      `  record() latency under that load: p50 ${fmt(percentile(sorted, 50), 2)} ms, p99 ${fmt(percentile(sorted, 99), 2)} ms; heap +${fmt((heapAfter - heapBefore) / 1048576, 1)} MB`,
+    );
 
     // 2. Idle commit latency: one event at a time.
     const serial: number[] = [];
@@ -172,7 +187,9 @@ async function main(): Promise<void> {
   const duration = Number(arg('duration', '5'));
   const mysqlUrl = arg('mysql', process.env.TEST_MYSQL_URL);
   console.log(`Audit trail benchmark, Node ${process.version}, ${events} events`);
-  console.log(`Reproduce: npm run bench:audit -- --events ${events} --concurrency ${concurrency} --duration ${duration}${mysqlUrl ? ` --mysql ${mysqlUrl}` : ''}`);
+  console.log(
+    `Reproduce: npm run bench:audit -- --events ${events} --concurrency ${concurrency} --duration ${duration}${mysqlUrl ? ` --mysql ${mysqlUrl}` : ''}`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'audit-bench-'));
   try {

@@ -105,7 +105,11 @@ async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
 }
 
 async function call(url: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await request(`${url}${path}`, { method: method as 'POST', headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await request(`${url}${path}`, {
+    method: method as 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.statusCode, json: await res.body.json() };
 }
 
@@ -187,11 +191,17 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { dura
     }
     const sb = sortNum(bare);
     const sl = sortNum(logins);
-    console.log(`argon2id m=${params.memoryCost} KiB, t=${params.timeCost}, p=${params.parallelism}; libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4} threads`);
+    console.log(
+      `argon2id m=${params.memoryCost} KiB, t=${params.timeCost}, p=${params.parallelism}; libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4} threads`,
+    );
     console.log(`1 client, ${opts.samples} pairs interleaved (one bare verify in this process, then one POST /authenticate with the right password):`);
     console.log(`  bare verify        : median ${fmt(pct(sb, 50), 2)} ms, p99 ${fmt(pct(sb, 99), 2)} ms`);
-    console.log(`  POST /authenticate : median ${fmt(pct(sl, 50), 2)} ms, p99 ${fmt(pct(sl, 99), 2)} ms, ${fmt(1000 / (logins.reduce((a, b) => a + b, 0) / logins.length), 1)} logins/s`);
-    console.log(`  overhead beyond the hash (median): +${fmt(pct(sl, 50) - pct(sb, 50), 2)} ms = ${fmt(((pct(sl, 50) - pct(sb, 50)) / pct(sb, 50)) * 100, 1)} % (target < 10 %)`);
+    console.log(
+      `  POST /authenticate : median ${fmt(pct(sl, 50), 2)} ms, p99 ${fmt(pct(sl, 99), 2)} ms, ${fmt(1000 / (logins.reduce((a, b) => a + b, 0) / logins.length), 1)} logins/s`,
+    );
+    console.log(
+      `  overhead beyond the hash (median): +${fmt(pct(sl, 50) - pct(sb, 50), 2)} ms = ${fmt(((pct(sl, 50) - pct(sb, 50)) / pct(sb, 50)) * 100, 1)} % (target < 10 %)`,
+    );
 
     // 1b. CPU time, which other processes on the machine do not inflate: the bridge process's CPU per login
     // (Linux /proc, all its threads: event loop, argon2 pool, SQLite) beside this process's CPU per bare verify.
@@ -213,7 +223,9 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { dura
       const used = process.cpuUsage(own);
       const perVerify = (used.user + used.system) / 1000 / n;
       console.log(`CPU time, ${n} sequential logins (bridge process) vs ${n} bare verifies (this process), immune to other load:`);
-      console.log(`  per login ${fmt(perLogin, 2)} ms CPU, per bare verify ${fmt(perVerify, 2)} ms CPU: overhead beyond the hash ${fmt(((perLogin - perVerify) / perVerify) * 100, 1)} % (target < 10 %)`);
+      console.log(
+        `  per login ${fmt(perLogin, 2)} ms CPU, per bare verify ${fmt(perVerify, 2)} ms CPU: overhead beyond the hash ${fmt(((perLogin - perVerify) / perVerify) * 100, 1)} % (target < 10 %)`,
+      );
     }
 
     // 2. Throughput over HTTP (autocannon) beside the same number of verifies outstanding in this process, alternated.
@@ -288,7 +300,9 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { dura
     console.log(`  ${'mean'.padEnd(12)}${fmt(mean(su), 2).padStart(14)}${fmt(mean(sw), 2).padStart(16)}`);
     const d = ksDistance(unknown, wrong);
     const critical = 1.358 * Math.sqrt(2 / opts.samples);
-    console.log(`  Kolmogorov-Smirnov distance ${fmt(d, 3)} (5 % critical value ${fmt(critical, 3)}): ${d < critical ? 'indistinguishable' : 'DISTINGUISHABLE'}`);
+    console.log(
+      `  Kolmogorov-Smirnov distance ${fmt(d, 3)} (5 % critical value ${fmt(critical, 3)}): ${d < critical ? 'indistinguishable' : 'DISTINGUISHABLE'}`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

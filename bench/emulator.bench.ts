@@ -41,7 +41,9 @@ async function getJson<T>(url: string): Promise<{ body: WorkPlusEnvelope<T>; byt
 }
 
 async function main(): Promise<void> {
-  console.log(`Directory emulator benchmark: ${employees} employees, ${departments} departments, seed ${seed}, /view pages of ${page}, ${concurrency} concurrent readers (Node ${process.version})`);
+  console.log(
+    `Directory emulator benchmark: ${employees} employees, ${departments} departments, seed ${seed}, /view pages of ${page}, ${concurrency} concurrent readers (Node ${process.version})`,
+  );
   gc();
   const baseline = process.memoryUsage();
 
@@ -66,9 +68,7 @@ async function main(): Promise<void> {
   gc();
   const loaded = process.memoryUsage();
   console.log(`emulator start-up (generation included): ${ms(startup)}`);
-  console.log(
-    `memory after start-up: heap ${mb(loaded.heapUsed)} (+${mb(loaded.heapUsed - baseline.heapUsed)} over the empty process), RSS ${mb(loaded.rss)}`,
-  );
+  console.log(`memory after start-up: heap ${mb(loaded.heapUsed)} (+${mb(loaded.heapUsed - baseline.heapUsed)} over the empty process), RSS ${mb(loaded.rss)}`);
 
   const { port } = app.getHttpServer().address() as { port: number };
   const base = `http://127.0.0.1:${port}`;
@@ -76,7 +76,14 @@ async function main(): Promise<void> {
     const tokenRes = await fetch(`${base}/v1/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'client_credentials', scope: 'app', domain_id: 'omflow', org_id: 'omflow-demo', client_id: 'hr-bridge', client_secret: 'hr-bridge-secret' }),
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        scope: 'app',
+        domain_id: 'omflow',
+        org_id: 'omflow-demo',
+        client_id: 'hr-bridge',
+        client_secret: 'hr-bridge-secret',
+      }),
     });
     const token = ((await tokenRes.json()) as WorkPlusEnvelope<WorkPlusTokenResult>).result.access_token;
     const org = `${base}/v1/admin/organizations/omflow-demo`;
@@ -131,7 +138,9 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
   }
-  console.log(`reproduce: npm run bench:emulator -- --employees ${employees} --departments ${departments} --seed ${seed} --page ${page} --concurrency ${concurrency}`);
+  console.log(
+    `reproduce: npm run bench:emulator -- --employees ${employees} --departments ${departments} --seed ${seed} --page ${page} --concurrency ${concurrency}`,
+  );
 }
 
 main().catch((error: unknown) => {

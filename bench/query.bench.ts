@@ -29,8 +29,19 @@ interface CannonResult {
   errors: number;
 }
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as (opts: { url: string; method: string; body: string; connections: number; duration: number; timeout: number; headers: Record<string, string> }) => Promise<CannonResult>;
-const BetterSqlite3 = require('better-sqlite3') as new (path: string, opts?: { readonly?: boolean }) => { prepare(sql: string): { all(...params: unknown[]): unknown[] }; close(): void };
+const autocannon = require('autocannon') as (opts: {
+  url: string;
+  method: string;
+  body: string;
+  connections: number;
+  duration: number;
+  timeout: number;
+  headers: Record<string, string>;
+}) => Promise<CannonResult>;
+const BetterSqlite3 = require('better-sqlite3') as new (
+  path: string,
+  opts?: { readonly?: boolean },
+) => { prepare(sql: string): { all(...params: unknown[]): unknown[] }; close(): void };
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -63,7 +74,10 @@ async function populate(dataSource: DataSource, users: number): Promise<void> {
     const per = Math.floor(30_000 / columns.length);
     for (let i = 0; i < rows.length; i += per) {
       const chunk = rows.slice(i, i + per);
-      await m.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')}`, chunk.flat());
+      await m.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')}`,
+        chunk.flat(),
+      );
     }
   };
   await dataSource.transaction(async (m) => {
@@ -73,13 +87,49 @@ async function populate(dataSource: DataSource, users: number): Promise<void> {
     const memberships: unknown[][] = [];
     for (let i = 1; i <= users; i++) {
       const dept = `dept-${(i % 100) + 1}`;
-      people.push([i, `k${i}`, 'active', `user${i}`, `user${i}@bench.test`, i % 100 === 0 ? `Wei ${i}` : `Person ${i}`, `SN${i}`, 'ACME', null, '13800000000', null, i % 2 ? 'male' : 'female', JSON.stringify([dept]), dept, `emp-${i}`, now, now]);
+      people.push([
+        i,
+        `k${i}`,
+        'active',
+        `user${i}`,
+        `user${i}@bench.test`,
+        i % 100 === 0 ? `Wei ${i}` : `Person ${i}`,
+        `SN${i}`,
+        'ACME',
+        null,
+        '13800000000',
+        null,
+        i % 2 ? 'male' : 'female',
+        JSON.stringify([dept]),
+        dept,
+        `emp-${i}`,
+        now,
+        now,
+      ]);
       memberships.push([i, dept, 1]);
     }
     await insert(
       m,
       'person',
-      ['id', 'user_key', 'state', 'username', 'email', 'nick_name', 'ad_no', 'company', 'phone1', 'phone2', 'extension_no', 'gender', 'groups_json', 'default_group', 'source_id', 'first_seen_at', 'updated_at'],
+      [
+        'id',
+        'user_key',
+        'state',
+        'username',
+        'email',
+        'nick_name',
+        'ad_no',
+        'company',
+        'phone1',
+        'phone2',
+        'extension_no',
+        'gender',
+        'groups_json',
+        'default_group',
+        'source_id',
+        'first_seen_at',
+        'updated_at',
+      ],
       people,
     );
     await insert(m, 'person_group', ['person_id', 'group_no', 'is_default'], memberships);
@@ -92,7 +142,13 @@ interface Floor {
   close(): Promise<void>;
 }
 
-async function floorLoop(floor: Floor, sql: string, params: unknown[], concurrency: number, seconds: number): Promise<{ rps: number; p50: number; p99: number }> {
+async function floorLoop(
+  floor: Floor,
+  sql: string,
+  params: unknown[],
+  concurrency: number,
+  seconds: number,
+): Promise<{ rps: number; p50: number; p99: number }> {
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
@@ -110,8 +166,21 @@ async function floorLoop(floor: Floor, sql: string, params: unknown[], concurren
   return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function benchDatabase(label: string, env: NodeJS.ProcessEnv, floorFactory: (concurrency: number) => Promise<Floor>, opts: { users: number; duration: number; audit: string }): Promise<void> {
-  const config = loadBridgeConfig({ LOG_LEVEL: 'silent', BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, DOCS_ENABLED: 'false', SYNC_CRON: 'off', SYNC_ON_START: 'false', QUERY_AUDIT: opts.audit, ...env });
+async function benchDatabase(
+  label: string,
+  env: NodeJS.ProcessEnv,
+  floorFactory: (concurrency: number) => Promise<Floor>,
+  opts: { users: number; duration: number; audit: string },
+): Promise<void> {
+  const config = loadBridgeConfig({
+    LOG_LEVEL: 'silent',
+    BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+    DOCS_ENABLED: 'false',
+    SYNC_CRON: 'off',
+    SYNC_ON_START: 'false',
+    QUERY_AUDIT: opts.audit,
+    ...env,
+  });
   const app = await createBridgeApp(config, { adminTokenSink: () => undefined });
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
@@ -120,24 +189,48 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, floorFactory
     const t = performance.now();
     await populate(app.get(DataSource), opts.users);
     console.log(`inserted in ${fmt((performance.now() - t) / 1000, 1)} s`);
-    const created = await fetch(`${url}/api/v1/clients`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ id: 'bench-query', name: 'bench', scopes: ['users:query'] }) });
+    const created = await fetch(`${url}/api/v1/clients`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'bench-query', name: 'bench', scopes: ['users:query'] }),
+    });
     const { secret } = (await created.json()) as { secret: string };
-    const codeAnswer = await fetch(`${url}/accounts/api/security/get/`, { headers: { Authorization: `Basic ${Buffer.from(`bench-query:${secret}`).toString('base64')}` } });
+    const codeAnswer = await fetch(`${url}/accounts/api/security/get/`, {
+      headers: { Authorization: `Basic ${Buffer.from(`bench-query:${secret}`).toString('base64')}` },
+    });
     const security = ((await codeAnswer.json()) as { result: { security: string } }).result.security;
     const service = app.get(UserQueryService);
 
     console.log(`${'scenario'.padEnd(24)} conns  rows  | bridge req/s   p50 ms   p99 ms | floor q/s     p50 ms   p99 ms | bridge/floor`);
     for (const scenario of scenarios(opts.users)) {
       const body = JSON.stringify({ security, omflow_restapi: 1, ...scenario.body });
-      const check = (await (await fetch(`${url}/rest/accounts/api/user/list/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).json()) as { status: number; result: unknown[] };
+      const check = (await (
+        await fetch(`${url}/rest/accounts/api/user/list/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })
+      ).json()) as { status: number; result: unknown[] };
       if (check.status !== 200) throw new Error(`${scenario.name}: ${JSON.stringify(check)}`);
       const prepared = await service.prepareUsers(scenario.body);
       const { sql, params } = UserQueryService.sqlOf(prepared);
       const size = Math.max(0, prepared.query.limit - prepared.query.start);
       const sqlParams = params(prepared.query.start, size);
       for (const connections of [1, 32]) {
-        await autocannon({ url: `${url}/rest/accounts/api/user/list/`, method: 'POST', body, connections, duration: 1, timeout: 60, headers: { 'content-type': 'application/json' } });
-        const r = await autocannon({ url: `${url}/rest/accounts/api/user/list/`, method: 'POST', body, connections, duration: opts.duration, timeout: 60, headers: { 'content-type': 'application/json' } });
+        await autocannon({
+          url: `${url}/rest/accounts/api/user/list/`,
+          method: 'POST',
+          body,
+          connections,
+          duration: 1,
+          timeout: 60,
+          headers: { 'content-type': 'application/json' },
+        });
+        const r = await autocannon({
+          url: `${url}/rest/accounts/api/user/list/`,
+          method: 'POST',
+          body,
+          connections,
+          duration: opts.duration,
+          timeout: 60,
+          headers: { 'content-type': 'application/json' },
+        });
         const floor = await floorFactory(connections);
         let f: { rps: number; p50: number; p99: number };
         try {
@@ -146,7 +239,9 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, floorFactory
         } finally {
           await floor.close();
         }
-        const bad = (r.non2xx + r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '') + (r.requests.average ? '' : ' (no answer completed within the run: raise --duration)');
+        const bad =
+          (r.non2xx + r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '') +
+          (r.requests.average ? '' : ' (no answer completed within the run: raise --duration)');
         console.log(
           `${scenario.name.padEnd(24)} ${String(connections).padStart(5)} ${String(check.result.length).padStart(5)}  | ${fmt(r.requests.average).padStart(11)} ${fmt(r.latency.p50, 1).padStart(8)} ${fmt(r.latency.p99, 1).padStart(8)} | ${fmt(f.rps).padStart(9)} ${fmt(f.p50, 2).padStart(10)} ${fmt(f.p99, 2).padStart(8)} | ${fmt((100 * r.requests.average) / f.rps).padStart(5)} %${scenario.indexed ? ' (indexed)' : ''}${bad}`,
         );

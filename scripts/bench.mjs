@@ -4,7 +4,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const [name, ...args] = process.argv.slice(2);
-const available = existsSync('dist/bench') ? readdirSync('dist/bench').filter((f) => f.endsWith('.bench.js')).map((f) => f.replace('.bench.js', '')) : [];
+const available = existsSync('dist/bench')
+  ? readdirSync('dist/bench')
+      .filter((f) => f.endsWith('.bench.js'))
+      .map((f) => f.replace('.bench.js', ''))
+  : [];
 if (!name || !available.includes(name)) {
   console.error(`Usage: npm run bench -- <${available.join('|') || 'name'}> [options]`);
   process.exit(2);

@@ -99,7 +99,11 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
     ['free text, case-insensitive', { q: 'needle_IN' }, (f) => f.input.details.note.includes('Needle')],
     ['free text with LIKE wildcards taken literally', { q: '100%' }, (f) => f.input.details.note.includes('100%')],
     ['time range', { from: '2026-01-01T00:10:00Z', to: '2026-01-01T00:20:00Z' }, (f) => f.i >= 10 && f.i < 20],
-    ['combined', { actorKind: 'client', outcome: 'failure', action: 'sync.*' }, (f) => f.input.actor.kind === 'client' && f.input.outcome === 'failure' && f.input.action.startsWith('sync.')],
+    [
+      'combined',
+      { actorKind: 'client', outcome: 'failure', action: 'sync.*' },
+      (f) => f.input.actor.kind === 'client' && f.input.outcome === 'failure' && f.input.action.startsWith('sync.'),
+    ],
   ];
 
   it.each(cases)('filters by %s, exactly, in both orders', async (_name, query, predicate) => {
@@ -138,7 +142,8 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
 
   it('keeps pages exact while events are being written', async () => {
     const audit = bridge.app.get(AuditService);
-    const write = (n: number, from: number) => Promise.all(Array.from({ length: n }, (_, k) => audit.record({ action: 'paging.item', outcome: 'success', details: { k: from + k } })));
+    const write = (n: number, from: number) =>
+      Promise.all(Array.from({ length: n }, (_, k) => audit.record({ action: 'paging.item', outcome: 'success', details: { k: from + k } })));
     await write(25, 0);
     const original = (await rawEvents(ds, 'action = ?', ['paging.item'])).map((r) => r.seq);
 
@@ -173,7 +178,10 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
     expect(ndjson.status).toBe(200);
     expect(ndjson.headers['content-type']).toMatch(/^application\/x-ndjson/);
     expect(ndjson.headers['content-disposition']).toMatch(/attachment; filename="audit-.*\.ndjson"/);
-    const lines = ndjson.text.trimEnd().split('\n').map((l) => JSON.parse(l) as EventJson);
+    const lines = ndjson.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EventJson);
     const expected = fixture.filter((f) => f.input.action.startsWith('sync.')).map((f) => seqOf.get(f.i));
     expect(lines.map((e) => e.seq)).toEqual(expected);
     const listed = await get('/api/v1/audit/events', { ...BASE, action: 'sync.*', order: 'oldest', limit: 500 });
@@ -184,7 +192,9 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
     const rows = csv.text.split('\r\n').filter(Boolean);
     expect(rows[0]).toBe('seq,time,actor_kind,actor_id,action,target_type,target_id,outcome,request_id,source_ip,details,prev_hash,hash');
     expect(rows).toHaveLength(1 + 6);
-    expect(rows[1]).toContain(`${seqOf.get(0)},2026-01-01T00:00:00.000Z,client,actor-0,sync.published,snapshot,t-0,success,,,"{""i"":0,""note"":""Found the Needle_in HAY""}"`);
+    expect(rows[1]).toContain(
+      `${seqOf.get(0)},2026-01-01T00:00:00.000Z,client,actor-0,sync.published,snapshot,t-0,success,,,"{""i"":0,""note"":""Found the Needle_in HAY""}"`,
+    );
 
     const exported = await get('/api/v1/audit/events', { action: 'audit.exported', limit: 10 });
     expect(exported.body.items[0]).toMatchObject({ actor: { kind: 'admin', id: 'admin' }, details: { format: 'csv', filter: { q: 'needle' } } });
@@ -202,7 +212,15 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
 
     it('passes on an intact trail, whole or in a range', async () => {
       const head = (await rawEvents(ds)).at(-1)!;
-      expect(await verify()).toEqual({ ok: true, fromSeq: 1, toSeq: head.seq, checked: head.seq, anchor: null, head: { seq: head.seq, hash: head.hash }, firstBroken: null });
+      expect(await verify()).toEqual({
+        ok: true,
+        fromSeq: 1,
+        toSeq: head.seq,
+        checked: head.seq,
+        anchor: null,
+        head: { seq: head.seq, hash: head.hash },
+        firstBroken: null,
+      });
       expect(await verify({ fromSeq: 5, toSeq: 20 })).toMatchObject({ ok: true, fromSeq: 5, toSeq: 20, checked: 16 });
     });
 
@@ -232,15 +250,33 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
         expect((await verify()).firstBroken).toMatchObject({ seq: pick, reason: 'missing' });
       } finally {
         const cols = Object.keys(row);
-        await ds.query(`INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c): unknown => row[c]));
+        await ds.query(
+          `INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+          cols.map((c): unknown => row[c]),
+        );
       }
       expect((await verify()).ok).toBe(true);
     });
 
     it('finds two rows swapped', async () => {
-      const cols = ['occurred_at', 'actor_kind', 'actor_id', 'action', 'target_type', 'target_id', 'outcome', 'request_id', 'source_ip', 'details', 'prev_hash', 'hash'];
-      const read = async (seq: number): Promise<Record<string, unknown>> => (await ds.query<Record<string, unknown>[]>(`SELECT ${cols.join(', ')} FROM audit_event WHERE seq = ?`, [seq]))[0];
-      const write = (seq: number, row: Record<string, unknown>) => ds.query(`UPDATE audit_event SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE seq = ?`, [...cols.map((c) => row[c]), seq]);
+      const cols = [
+        'occurred_at',
+        'actor_kind',
+        'actor_id',
+        'action',
+        'target_type',
+        'target_id',
+        'outcome',
+        'request_id',
+        'source_ip',
+        'details',
+        'prev_hash',
+        'hash',
+      ];
+      const read = async (seq: number): Promise<Record<string, unknown>> =>
+        (await ds.query<Record<string, unknown>[]>(`SELECT ${cols.join(', ')} FROM audit_event WHERE seq = ?`, [seq]))[0];
+      const write = (seq: number, row: Record<string, unknown>) =>
+        ds.query(`UPDATE audit_event SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE seq = ?`, [...cols.map((c) => row[c]), seq]);
       const a = await read(pick);
       const b = await read(pick + 1);
       await write(pick, b);
@@ -262,7 +298,10 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
         expect((await verify()).firstBroken).toMatchObject({ seq: last.seq, reason: 'missing' });
       } finally {
         const cols = Object.keys(row);
-        await ds.query(`INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c): unknown => row[c]));
+        await ds.query(
+          `INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+          cols.map((c): unknown => row[c]),
+        );
       }
       expect((await verify()).ok).toBe(true);
     });
@@ -357,7 +396,13 @@ describe.each(testDatabases())('audit retention ($kind)', (db) => {
 
       const res = await request(bridge.url).post('/api/v1/audit/retention/run').set(admin()).send({ olderThanDays: 30 });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ archived: old.length, fromSeq: 1, toSeq: lastOld.seq, file: expect.stringMatching(/\.ndjson$/), anchor: { seq: lastOld.seq, hash: lastOld.hash } });
+      expect(res.body).toEqual({
+        archived: old.length,
+        fromSeq: 1,
+        toSeq: lastOld.seq,
+        file: expect.stringMatching(/\.ndjson$/),
+        anchor: { seq: lastOld.seq, hash: lastOld.hash },
+      });
 
       // The archive holds exactly the removed events, chained from the genesis hash.
       expect(readdirSync(archiveDir)).toEqual([res.body.file]);
@@ -387,7 +432,10 @@ describe.each(testDatabases())('audit retention ($kind)', (db) => {
       await ds.query('DELETE FROM audit_event WHERE seq = ?', [lastOld.seq + 1]);
       expect((await request(bridge.url).get('/api/v1/audit/verify').set(admin())).body.firstBroken).toMatchObject({ seq: lastOld.seq + 1, reason: 'missing' });
       const cols = Object.keys(first);
-      await ds.query(`INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c): unknown => first[c]));
+      await ds.query(
+        `INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+        cols.map((c): unknown => first[c]),
+      );
     } finally {
       await ds.destroy();
     }

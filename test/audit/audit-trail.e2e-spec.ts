@@ -24,18 +24,34 @@ describe.each(testDatabases())('audit trail recording on $kind', (db) => {
   });
 
   const events = async (query: Record<string, string>) => {
-    const res = await request(bridge.url).get('/api/v1/audit/events').query({ limit: '500', ...query }).set(admin());
+    const res = await request(bridge.url)
+      .get('/api/v1/audit/events')
+      .query({ limit: '500', ...query })
+      .set(admin());
     expect(res.status).toBe(200);
-    return res.body.items as { seq: number; actor: { kind: string; id: string | null }; target: { type: string; id: string | null } | null; [k: string]: unknown }[];
+    return res.body.items as {
+      seq: number;
+      actor: { kind: string; id: string | null };
+      target: { type: string; id: string | null } | null;
+      [k: string]: unknown;
+    }[];
   };
 
   it('records the provisioning of environment clients as the system', async () => {
     const [provisioned] = await events({ action: 'access.client.provisioned', targetId: 'admin' });
-    expect(provisioned).toMatchObject({ actor: { kind: 'system', id: null }, outcome: 'success', requestId: null, details: { source: 'environment', scopes: ['admin'] } });
+    expect(provisioned).toMatchObject({
+      actor: { kind: 'system', id: null },
+      outcome: 'success',
+      requestId: null,
+      details: { source: 'environment', scopes: ['admin'] },
+    });
   });
 
   it('records a client creation with the request actor, request id and source IP, and never the secret', async () => {
-    const res = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'auditor', name: 'Auditors', scopes: ['audit:read'] });
+    const res = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ id: 'auditor', name: 'Auditors', scopes: ['audit:read'] });
     expect(res.status).toBe(201);
     const found = await events({ action: 'access.client.created', targetId: 'auditor' });
     expect(found).toHaveLength(1);
@@ -56,12 +72,21 @@ describe.each(testDatabases())('audit trail recording on $kind', (db) => {
   });
 
   it('serves the review API to audit:read only, and audits the denial of others', async () => {
-    const auditor = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'auditor-2', name: 'Auditors', scopes: ['audit:read'] });
-    const tool = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'tool-x', name: 'Tool', scopes: ['users:query'] });
+    const auditor = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ id: 'auditor-2', name: 'Auditors', scopes: ['audit:read'] });
+    const tool = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin())
+      .send({ id: 'tool-x', name: 'Tool', scopes: ['users:query'] });
     expect((await request(bridge.url).get('/api/v1/audit/events').set('Authorization', `Bearer ${auditor.body.secret}`)).status).toBe(200);
     expect((await request(bridge.url).get('/api/v1/audit/verify').set('Authorization', `Bearer ${auditor.body.secret}`)).status).toBe(200);
     // Retention removes events: admin only.
-    const retention = await request(bridge.url).post('/api/v1/audit/retention/run').set('Authorization', `Bearer ${auditor.body.secret}`).send({ olderThanDays: 1 });
+    const retention = await request(bridge.url)
+      .post('/api/v1/audit/retention/run')
+      .set('Authorization', `Bearer ${auditor.body.secret}`)
+      .send({ olderThanDays: 1 });
     expect(retention.status).toBe(403);
     const denied = await request(bridge.url).get('/api/v1/audit/events').set('Authorization', `Bearer ${tool.body.secret}`);
     expect(denied.status).toBe(403);
@@ -125,7 +150,10 @@ describe.each(testDatabases())('audit trail recording on $kind', (db) => {
     await ds.query(db.kind === 'mysql' ? 'RENAME TABLE audit_event TO audit_event_off' : 'ALTER TABLE audit_event RENAME TO audit_event_off');
     try {
       await expect(audit.record({ action: 'test.failing', outcome: 'success' })).rejects.toMatchObject({ code: 'SERVICE.UNAVAILABLE' });
-      const res = await request(bridge.url).post('/api/v1/clients').set(admin()).send({ id: 'unaudited', name: 'Unaudited', scopes: ['users:query'] });
+      const res = await request(bridge.url)
+        .post('/api/v1/clients')
+        .set(admin())
+        .send({ id: 'unaudited', name: 'Unaudited', scopes: ['users:query'] });
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe('SERVICE.UNAVAILABLE');
       expect(res.body.secret).toBeUndefined();
@@ -140,7 +168,9 @@ describe.each(testDatabases())('audit trail recording on $kind', (db) => {
   });
 
   it('documents the review API in OpenAPI, with its security and error answers', async () => {
-    const doc = (await request(bridge.url).get('/docs-json')).body as { paths: Record<string, Record<string, { tags: string[]; security: object[]; responses: Record<string, unknown> }>> };
+    const doc = (await request(bridge.url).get('/docs-json')).body as {
+      paths: Record<string, Record<string, { tags: string[]; security: object[]; responses: Record<string, unknown> }>>;
+    };
     const ops = [
       ['get', '/api/v1/audit/events'],
       ['get', '/api/v1/audit/events/{seq}'],
@@ -181,13 +211,20 @@ describe.each(testDatabases())('audit trail under concurrency and shutdown ($kin
           .set(admin())
           .send({ id: `conc-${i}`, name: `Concurrent ${i}`, scopes: ['users:query'] }),
       );
-      const direct = Array.from({ length: 300 }, (_, i) => (i % 2 ? audit : secondAudit).record({ action: 'test.concurrent', outcome: 'success', target: { type: 'n', id: String(i) } }));
+      const direct = Array.from({ length: 300 }, (_, i) =>
+        (i % 2 ? audit : secondAudit).record({ action: 'test.concurrent', outcome: 'success', target: { type: 'n', id: String(i) } }),
+      );
       const responses = await Promise.all(creations);
       await Promise.all(direct);
       expect(responses.map((r) => r.status)).toEqual(Array(40).fill(201));
 
       const rows = await rawEvents(ds);
-      expect(rows.filter((r) => r.action === 'test.concurrent').map((r) => Number(r.target_id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+      expect(
+        rows
+          .filter((r) => r.action === 'test.concurrent')
+          .map((r) => Number(r.target_id))
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 300 }, (_, i) => i));
       expect(rows.filter((r) => r.action === 'access.client.created' && r.target_id?.startsWith('conc-'))).toHaveLength(40);
       // Sequences are contiguous from 1 and each event links to its predecessor.
       expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
@@ -202,7 +239,6 @@ describe.each(testDatabases())('audit trail under concurrency and shutdown ($kin
       await bridge.close();
     }
   });
-
 
   it('writes every queued event before the process stops', async () => {
     // A long flush interval: the events are still queued when close() is called.

@@ -142,7 +142,9 @@ describe.each(testDatabases())('POST /authenticate with local passwords ($kind)'
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => bridge.login('zed', `guess-${i}`)));
     for (const res of answers) expect(res.body.status).toBe('fail');
     const counted = (await bridge.events('auth.login.failed')).length - before;
-    const [row] = await bridge.db.query<{ failures: unknown; locked_until: unknown }[]>("SELECT failures, locked_until FROM auth_lockout WHERE kind = 'user' AND subject = 'zed'");
+    const [row] = await bridge.db.query<{ failures: unknown; locked_until: unknown }[]>(
+      "SELECT failures, locked_until FROM auth_lockout WHERE kind = 'user' AND subject = 'zed'",
+    );
     // The third counted failure locked it and restarted the count; answers after that were refused as locked.
     expect(Number(row?.locked_until)).toBeGreaterThan(0);
     expect(counted).toBeGreaterThanOrEqual(3);
@@ -173,7 +175,9 @@ describe.each(testDatabases())('POST /authenticate with local passwords ($kind)'
     const list = await request(bridge.url).get('/api/v1/auth/lockouts').set(admin);
     const ip = list.body.items.find((l: { kind: string }) => l.kind === 'ip');
     expect(ip.subject).toMatch(/127\.0\.0\.1/);
-    const cleared = await request(bridge.url).delete(`/api/v1/auth/lockouts/ips/${encodeURIComponent(ip.subject)}`).set(admin);
+    const cleared = await request(bridge.url)
+      .delete(`/api/v1/auth/lockouts/ips/${encodeURIComponent(ip.subject)}`)
+      .set(admin);
     expect(cleared.body.cleared).toBe(true);
     expect((await bridge.login('alice', 'alice-pass-1')).body).toEqual({ status: 'success' });
   });
@@ -269,12 +273,23 @@ describe.each(testDatabases())('POST /authenticate with local passwords ($kind)'
       });
     expect(imported.status).toBe(200);
     expect(imported.body).toMatchObject({ total: 7, created: 1, updated: 1, skipped: 0, invalid: 5 });
-    expect(imported.body.results.map((r: { status: string }) => r.status)).toEqual(['updated', 'created', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid']);
+    expect(imported.body.results.map((r: { status: string }) => r.status)).toEqual([
+      'updated',
+      'created',
+      'invalid',
+      'invalid',
+      'invalid',
+      'invalid',
+      'invalid',
+    ]);
     expect(imported.body.results[2].problems).toEqual(['password must be a non-empty string']);
     expect(JSON.stringify(imported.body)).not.toContain('pass-');
     expect((await bridge.login('erin', 'erin-pass-2')).body).toEqual({ status: 'success' });
 
-    const skip = await request(bridge.url).post('/api/v1/auth/passwords/import').set(admin).send({ items: [{ username: 'erin', password: 'erin-pass-3' }], onExisting: 'skip' });
+    const skip = await request(bridge.url)
+      .post('/api/v1/auth/passwords/import')
+      .set(admin)
+      .send({ items: [{ username: 'erin', password: 'erin-pass-3' }], onExisting: 'skip' });
     expect(skip.body.results[0].status).toBe('skipped');
     expect((await bridge.login('erin', 'erin-pass-2')).body).toEqual({ status: 'success' });
 
@@ -299,7 +314,12 @@ describe.each(testDatabases())('POST /authenticate with local passwords ($kind)'
     expect(op.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AuthenticateRequestDto' });
     expect(op.security).toEqual([{ basic: [] }]);
     expect(Object.keys(doc.components.schemas.AuthenticateRequestDto.properties)).toEqual(['username', 'password']);
-    for (const path of ['/api/v1/auth/passwords/{username}', '/api/v1/auth/passwords/import', '/api/v1/auth/lockouts', '/api/v1/auth/lockouts/users/{username}']) {
+    for (const path of [
+      '/api/v1/auth/passwords/{username}',
+      '/api/v1/auth/passwords/import',
+      '/api/v1/auth/lockouts',
+      '/api/v1/auth/lockouts/users/{username}',
+    ]) {
       expect(doc.paths[path]).toBeDefined();
     }
   });

@@ -33,15 +33,19 @@ export interface AuthBridge extends RunningBridge {
 export async function startAuthBridge(database: DatabaseConfig, persons: TestPerson[], env: NodeJS.ProcessEnv = {}): Promise<AuthBridge> {
   const file = join(mkdtempSync(join(tmpdir(), 'bridge-auth-')), 'org.json');
   writeOrganisation(file, persons);
-  const config: BridgeConfig = testConfig(database, {}, {
-    BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    OMFLOW_CLIENT_ID: OMFLOW.id,
-    OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-    HR_SOURCE: 'file',
-    HR_FILE: file,
-    ...TEST_ARGON2,
-    ...env,
-  });
+  const config: BridgeConfig = testConfig(
+    database,
+    {},
+    {
+      BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      OMFLOW_CLIENT_ID: OMFLOW.id,
+      OMFLOW_CLIENT_SECRET: OMFLOW.secret,
+      HR_SOURCE: 'file',
+      HR_FILE: file,
+      ...TEST_ARGON2,
+      ...env,
+    },
+  );
   const bridge = await startBridge(config);
   let now = Date.UTC(2026, 0, 1);
   bridge.app.get(AuthClock, { strict: false }).now = () => now;

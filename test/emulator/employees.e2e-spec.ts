@@ -23,15 +23,61 @@ describe('emulator: the employee calls of the contract', () => {
     const e = body.result[0];
     expect(Object.keys(e).sort()).toEqual(
       [
-        'id', 'type', 'domain_id', 'org_code', 'display_name', 'name', 'pinyin', 'initial', 'gender', 'email', 'mobile', 'status', 'sn', 'user_id', 'username',
-        'nickname', 'sort_order', 'senior', 'locked', 'employee_rank', 'tags', 'tag_names', 'positions', 'data_schemas', 'properties', 'created', 'last_modified',
-        'root_org_info', 'platforms',
+        'id',
+        'type',
+        'domain_id',
+        'org_code',
+        'display_name',
+        'name',
+        'pinyin',
+        'initial',
+        'gender',
+        'email',
+        'mobile',
+        'status',
+        'sn',
+        'user_id',
+        'username',
+        'nickname',
+        'sort_order',
+        'senior',
+        'locked',
+        'employee_rank',
+        'tags',
+        'tag_names',
+        'positions',
+        'data_schemas',
+        'properties',
+        'created',
+        'last_modified',
+        'root_org_info',
+        'platforms',
       ].sort(),
     );
-    expect(e).toMatchObject({ type: 'EMPLOYEE', domain_id: 'omflow', org_code: 'omflow-demo', root_org_info: { id: root.id, name: root.name, type: 'O', path: `/${root.id}/`, display: true } });
+    expect(e).toMatchObject({
+      type: 'EMPLOYEE',
+      domain_id: 'omflow',
+      org_code: 'omflow-demo',
+      root_org_info: { id: root.id, name: root.name, type: 'O', path: `/${root.id}/`, display: true },
+    });
     const p = e.positions[0];
     expect(Object.keys(p).sort()).toEqual(
-      ['id', 'domain_id', 'code', 'employee_id', 'org_id', 'path', 'type', 'job_title', 'level', 'primary', 'chief', 'display_nodes', 'full_name_path', 'org_name'].sort(),
+      [
+        'id',
+        'domain_id',
+        'code',
+        'employee_id',
+        'org_id',
+        'path',
+        'type',
+        'job_title',
+        'level',
+        'primary',
+        'chief',
+        'display_nodes',
+        'full_name_path',
+        'org_name',
+      ].sort(),
     );
     expect(p.employee_id).toBe(e.id);
     expect(p.path.endsWith(`/${p.org_id}/`)).toBe(true);
@@ -113,7 +159,17 @@ describe('emulator: the employee calls of the contract', () => {
       sort_order: 999,
       senior: false,
       user: { id: expect.any(String), username: 'new.person', name: '张三', gender: 'male', status: 'confirmed' },
-      positions: [{ position_id: { domain_id: 'omflow', code: 'omflow-demo', id: expect.any(String) }, employee_id: created.employee_id.id, org_id: node.org_id, path: node.path, job_title: '测试', primary: true, chief: false }],
+      positions: [
+        {
+          position_id: { domain_id: 'omflow', code: 'omflow-demo', id: expect.any(String) },
+          employee_id: created.employee_id.id,
+          org_id: node.org_id,
+          path: node.path,
+          job_title: '测试',
+          primary: true,
+          chief: false,
+        },
+      ],
       rank: 0,
       tags: [1],
       disabled: false,
@@ -126,7 +182,11 @@ describe('emulator: the employee calls of the contract', () => {
     // The org_path without the root's name resolves too.
     const relative = node.full_name_path.split('/').filter(Boolean).slice(1).join('/');
     if (relative) {
-      const again = await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'rel.path', name: 'Rel Path', positions: [{ org_path: relative }] });
+      const again = await em.send<WorkPlusEmployeeRecord>('POST', '/employees', {
+        username: 'rel.path',
+        name: 'Rel Path',
+        positions: [{ org_path: relative }],
+      });
       expect(again.body.result.positions[0].org_id).toBe(node.org_id);
     }
   });
@@ -145,8 +205,12 @@ describe('emulator: the employee calls of the contract', () => {
   });
 
   it('answers 208502 for a position in an unknown node', async () => {
-    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x1', name: 'X', positions: [{ org_id: 'nope' }] })).body.status).toBe(208502);
-    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x2', name: 'X', positions: [{ org_path: '/No/Such/' }] })).body.status).toBe(208502);
+    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x1', name: 'X', positions: [{ org_id: 'nope' }] })).body.status).toBe(
+      208502,
+    );
+    expect(
+      (await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x2', name: 'X', positions: [{ org_path: '/No/Such/' }] })).body.status,
+    ).toBe(208502);
   });
 
   it('validates the create body as the field table says', async () => {
@@ -155,19 +219,48 @@ describe('emulator: the employee calls of the contract', () => {
     expect(missing.body.message).toContain('username');
     expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', positions: [{ org_id: root.id }] })).body.message).toContain('name');
     expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X' })).body.message).toContain('positions');
-    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', positions: [{ job_title: 'a' }] })).body.message).toContain('org_id or org_path');
-    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', sort_order: 'first', positions: [{ org_id: root.id }] })).body.message).toContain('sort_order');
-    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', tags: ['a'], positions: [{ org_id: root.id }] })).body.message).toContain('tags');
-    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', tag_names: [{ group: 'g' }], positions: [{ org_id: root.id }] })).body.message).toContain('tag');
-    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', properties: [{ values: ['v'] }], positions: [{ org_id: root.id }] })).body.message).toContain('data_schema_id');
+    expect((await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', positions: [{ job_title: 'a' }] })).body.message).toContain(
+      'org_id or org_path',
+    );
+    expect(
+      (await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', sort_order: 'first', positions: [{ org_id: root.id }] })).body
+        .message,
+    ).toContain('sort_order');
+    expect(
+      (await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', tags: ['a'], positions: [{ org_id: root.id }] })).body.message,
+    ).toContain('tags');
+    expect(
+      (await em.send<WorkPlusEmployeeRecord>('POST', '/employees', { username: 'x', name: 'X', tag_names: [{ group: 'g' }], positions: [{ org_id: root.id }] }))
+        .body.message,
+    ).toContain('tag');
+    expect(
+      (
+        await em.send<WorkPlusEmployeeRecord>('POST', '/employees', {
+          username: 'x',
+          name: 'X',
+          properties: [{ values: ['v'] }],
+          positions: [{ org_id: root.id }],
+        })
+      ).body.message,
+    ).toContain('data_schema_id');
   });
 
   it('updates an employee: fields and positions replaced, username and ids kept', async () => {
     const id = created.employee_id.id;
     const target = all[5].positions[0];
-    const res = await em.send<WorkPlusEmployeeRecord>('POST', `/employees/${id}`, { name: '张三丰', email: 'zsf@example.com', positions: [{ org_id: target.org_id, job_title: 'Lead', chief: true }] });
+    const res = await em.send<WorkPlusEmployeeRecord>('POST', `/employees/${id}`, {
+      name: '张三丰',
+      email: 'zsf@example.com',
+      positions: [{ org_id: target.org_id, job_title: 'Lead', chief: true }],
+    });
     expect(res.body.status).toBe(0);
-    expect(res.body.result).toMatchObject({ employee_id: { id }, name: '张三丰', email: 'zsf@example.com', user: { id: created.user.id, username: 'new.person' }, positions: [{ org_id: target.org_id, job_title: 'Lead', chief: true, primary: true }] });
+    expect(res.body.result).toMatchObject({
+      employee_id: { id },
+      name: '张三丰',
+      email: 'zsf@example.com',
+      user: { id: created.user.id, username: 'new.person' },
+      positions: [{ org_id: target.org_id, job_title: 'Lead', chief: true, primary: true }],
+    });
     expect((await em.send('POST', '/employees/nope', { name: 'X', positions: [{ org_id: root.id }] })).body.status).toBe(202012);
     expect((await em.send<WorkPlusEmployeeRecord>('POST', `/employees/${id}`, { email: 'x' })).status).toBe(400);
   });
@@ -175,7 +268,12 @@ describe('emulator: the employee calls of the contract', () => {
   it('disable/lock and enable/unlock set locked; other operations are 202013', async () => {
     const id = created.employee_id.id;
     const locked = async () => (await em.get<WorkPlusEmployee[]>('/employees', { matching: true, query: id })).body.result[0].locked;
-    for (const [op, expected] of [['disable', true], ['enable', false], ['lock', true], ['unlock', false]] as const) {
+    for (const [op, expected] of [
+      ['disable', true],
+      ['enable', false],
+      ['lock', true],
+      ['unlock', false],
+    ] as const) {
       const res = await em.send('POST', `/employees/${id}/${op}`);
       expect(res.body).toEqual({ status: 0, message: 'ok', result: {} });
       expect(await locked()).toBe(expected);
@@ -196,7 +294,12 @@ describe('emulator: the employee calls of the contract', () => {
     const existing = all[1];
     const victim = all[2];
     const res = await em.send<WorkPlusImportResult>('POST', '/import-employees', [
-      { username: 'imp.one', name: 'Import One', email: 'imp.one@example.com', positions: [{ jobTitle: '测试', org_path: node.full_name_path.replace(/^\/|\/$/g, '') }] },
+      {
+        username: 'imp.one',
+        name: 'Import One',
+        email: 'imp.one@example.com',
+        positions: [{ jobTitle: '测试', org_path: node.full_name_path.replace(/^\/|\/$/g, '') }],
+      },
       { username: existing.username, name: 'Renamed Person', positions: [{ org_id: node.org_id }] },
       { ops: 'REMOVE', username: victim.username },
       { ops: 'REMOVE', username: 'never.there' },

@@ -99,7 +99,9 @@ describe('emulator: an organisation loaded from an export file', () => {
       const employees = (await loaded.get<WorkPlusEmployee[]>('/employees')).body.result;
       expect(employees).toEqual(exported.result);
       const nodes = (await loaded.get<WorkPlusOrgNode[]>('/list-all')).body.result;
-      expect(nodes.map((n: WorkPlusOrgNode) => [n.id, n.path, n.full_name_path, n.type])).toEqual(exported.tree!.map((n: WorkPlusOrgNode) => [n.id, n.path, n.full_name_path, n.type]));
+      expect(nodes.map((n: WorkPlusOrgNode) => [n.id, n.path, n.full_name_path, n.type])).toEqual(
+        exported.tree!.map((n: WorkPlusOrgNode) => [n.id, n.path, n.full_name_path, n.type]),
+      );
     } finally {
       await loaded.close();
     }

@@ -16,7 +16,19 @@ describe('emulator: the organisation calls', () => {
     const { body } = await em.get<WorkPlusOrgNode>('');
     expect(body.status).toBe(0);
     const root = body.result;
-    expect(root).toMatchObject({ type: 'CORP', level: 1, path: `/${root.id}/`, uuid: root.id, org_code: 'omflow-demo', domain_id: 'omflow', name: 'OMFLOW 示例集团', full_name_path: '/OMFLOW 示例集团/', disabled: false, employees: [], children: [] });
+    expect(root).toMatchObject({
+      type: 'CORP',
+      level: 1,
+      path: `/${root.id}/`,
+      uuid: root.id,
+      org_code: 'omflow-demo',
+      domain_id: 'omflow',
+      name: 'OMFLOW 示例集团',
+      full_name_path: '/OMFLOW 示例集团/',
+      disabled: false,
+      employees: [],
+      children: [],
+    });
     expect(root.parent_org_id).toBeUndefined();
     expect(root.all_employee_count).toBe(400);
     expect(root.children_count).toBe(nodes.filter((n) => n.parent_org_id === root.id).length);
@@ -91,7 +103,12 @@ describe('emulator: the organisation calls', () => {
     expect(body.status).toBe(0);
     expect(body.result).toHaveLength(1);
     const node = body.result[0];
-    expect(node).toMatchObject({ id: big.id, employee_count: big.employee_count, all_employee_count: big.all_employee_count, children_count: big.children_count });
+    expect(node).toMatchObject({
+      id: big.id,
+      employee_count: big.employee_count,
+      all_employee_count: big.all_employee_count,
+      children_count: big.children_count,
+    });
     expect(node.employees).toHaveLength(Math.min(5, big.employee_count));
     expect(node.children).toHaveLength(Math.min(1, big.children_count));
     expect(node.directly_corp).toMatchObject({ type: 'O' });

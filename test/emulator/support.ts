@@ -3,7 +3,14 @@ import type { WorkPlusTokenResult } from '#app/workplus';
 import { createEmulatorApp, type EmulatorAppOptions } from '../../apps/directory-emulator/src/bootstrap.js';
 
 export const ORG = 'omflow-demo';
-export const CREDENTIALS = { grant_type: 'client_credentials', scope: 'app', domain_id: 'omflow', org_id: ORG, client_id: 'hr-bridge', client_secret: 'hr-bridge-secret' };
+export const CREDENTIALS = {
+  grant_type: 'client_credentials',
+  scope: 'app',
+  domain_id: 'omflow',
+  org_id: ORG,
+  client_id: 'hr-bridge',
+  client_secret: 'hr-bridge-secret',
+};
 
 /** A running emulator on a random port of 127.0.0.1, spoken to over real HTTP. */
 export interface RunningEmulator {
@@ -61,7 +68,11 @@ export async function startEmulator(options: EmulatorAppOptions = {}): Promise<R
       return { status: res.status, body: (await res.json()) as Envelope<T> };
     },
     async admin<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) {
-      const res = await fetch(`${url}/_emulator${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${url}/_emulator${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as T };
     },
     close: () => app.close(),

@@ -22,7 +22,13 @@ describe('emulator: POST /v1/token and the one-token rule', () => {
     expect(body).toEqual({
       status: 0,
       message: 'Everything is ok.',
-      result: { access_token: expect.stringMatching(/^[0-9a-f]{32}$/), refresh_token: body.result!.access_token, issued_time: now, expire_time: now + 60_000, client_id: 'hr-bridge' },
+      result: {
+        access_token: expect.stringMatching(/^[0-9a-f]{32}$/),
+        refresh_token: body.result!.access_token,
+        issued_time: now,
+        expire_time: now + 60_000,
+        client_id: 'hr-bridge',
+      },
     });
   });
 

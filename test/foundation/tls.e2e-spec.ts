@@ -10,7 +10,7 @@ import { testDatabases } from '../support/databases.js';
 
 // OMFLOW's documentation strongly recommends TLS between OMFLOW and the intermediary.
 describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', () => {
-  const db = testDatabases()[0]!;
+  const db = testDatabases()[0];
   let bridge: RunningBridge;
   let cert: string;
 

@@ -10,8 +10,29 @@ import { testDatabases } from '../support/databases.js';
 import { people, writeOrganisation, type TestPerson } from '../support/organisation.js';
 
 const SEED_FIELDS = [
-  'id', 'password', 'last_login', 'is_superuser', 'username', 'first_name', 'last_name', 'is_active', 'email', 'nick_name', 'birthday', 'gender',
-  'phone1', 'phone2', 'extension_no', 'company', 'ad_flag', 'ad_sid', 'frequency', 'updatetime', 'delete', 'default_group', 'ad_no',
+  'id',
+  'password',
+  'last_login',
+  'is_superuser',
+  'username',
+  'first_name',
+  'last_name',
+  'is_active',
+  'email',
+  'nick_name',
+  'birthday',
+  'gender',
+  'phone1',
+  'phone2',
+  'extension_no',
+  'company',
+  'ad_flag',
+  'ad_sid',
+  'frequency',
+  'updatetime',
+  'delete',
+  'default_group',
+  'ad_no',
 ];
 
 type Row = Record<string, unknown>;
@@ -85,7 +106,11 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
   describe('security codes', () => {
     it('issues a uuid in the OMFLOW shape, the same one while it lives, over GET and POST', async () => {
       const first = await securityCode();
-      expect(first).toEqual({ status: 200, message: 'Successful.', result: { security: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) } });
+      expect(first).toEqual({
+        status: 200,
+        message: 'Successful.',
+        result: { security: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) },
+      });
       expect(first.result!.security).toBe(code);
       expect((await securityCode(client, 'post')).result!.security).toBe(code);
     });
@@ -94,7 +119,11 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       const none = await request(bridge.url).get('/accounts/api/security/get/');
       expect(none.status).toBe(200);
       expect(none.body).toMatchObject({ status: 403, result: null, message: expect.stringContaining('User does not exist or is not enabled.') });
-      expect(await securityCode({ id: client.id, secret: 'wrong-secret-0000000000' })).toEqual({ status: 403, message: 'User does not exist or is not enabled.', result: null });
+      expect(await securityCode({ id: client.id, secret: 'wrong-secret-0000000000' })).toEqual({
+        status: 403,
+        message: 'User does not exist or is not enabled.',
+        result: null,
+      });
       const syncOnly = await createClient('sync-only', ['sync:admin']);
       expect(await securityCode(syncOnly)).toMatchObject({ status: 403, message: expect.stringContaining('users:query') });
     });
@@ -142,10 +171,19 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
 
   describe('the gate', () => {
     it('answers 403 with HTTP 200 without omflow_restapi, or with a missing or unknown code', async () => {
-      expect(await post('/rest/accounts/api/user/list/', { security: code }, false)).toMatchObject({ status: 403, result: null, message: expect.stringMatching(/omflow_restapi/) });
+      expect(await post('/rest/accounts/api/user/list/', { security: code }, false)).toMatchObject({
+        status: 403,
+        result: null,
+        message: expect.stringMatching(/omflow_restapi/),
+      });
       expect(await post('/rest/accounts/api/user/list/', { security: code, omflow_restapi: 0 }, false)).toMatchObject({ status: 403 });
-      expect(await post('/rest/accounts/api/user/list/', { omflow_restapi: 1 }, false)).toMatchObject({ status: 403, message: expect.stringMatching(/missing/) });
-      expect(await post('/rest/accounts/api/user/list/', { omflow_restapi: 1, security: '00000000-0000-4000-8000-000000000000' }, false)).toMatchObject({ status: 403 });
+      expect(await post('/rest/accounts/api/user/list/', { omflow_restapi: 1 }, false)).toMatchObject({
+        status: 403,
+        message: expect.stringMatching(/missing/),
+      });
+      expect(await post('/rest/accounts/api/user/list/', { omflow_restapi: 1, security: '00000000-0000-4000-8000-000000000000' }, false)).toMatchObject({
+        status: 403,
+      });
       expect(await post('/rest/accounts/api/group/list/', { omflow_restapi: 1 }, false)).toMatchObject({ status: 403 });
       expect(await post('/rest/accounts/api/user/list-by-group/', { omflow_restapi: 1, security: 5 }, false)).toMatchObject({ status: 403 });
     });
@@ -188,7 +226,10 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
 
     it('returns only search_columns, in the order asked, ignoring unknown top-level fields', async () => {
       const rows = await users({ search_columns: ['username', 'id'], limit: 2, app_name: 'ignored' });
-      expect(rows).toEqual([{ username: 'user1', id: rows[0].id }, { username: 'user2', id: rows[1].id }]);
+      expect(rows).toEqual([
+        { username: 'user1', id: rows[0].id },
+        { username: 'user2', id: rows[1].id },
+      ]);
     });
 
     it('slices like Django: the seed examples, start >= limit, and negatives', async () => {
@@ -225,7 +266,16 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
         expect(ids(await users({ search_conditions: [{ column: 'id', condition: '>', value: 195 }] }))).toEqual([196, 197, 198, 199, 200]);
         expect(ids(await users({ search_conditions: [{ column: 'id', condition: '<', value: 4 }] }))).toEqual([1, 2, 3]);
         // Numbers as numbers: 10 > 9 (text would say otherwise).
-        expect(ids(await users({ search_conditions: [{ column: 'id', condition: '>', value: 9 }, { column: 'id', condition: '<', value: 11 }] }))).toEqual([10]);
+        expect(
+          ids(
+            await users({
+              search_conditions: [
+                { column: 'id', condition: '>', value: 9 },
+                { column: 'id', condition: '<', value: 11 },
+              ],
+            }),
+          ),
+        ).toEqual([10]);
         expect(await users({ search_conditions: [{ column: 'updatetime', condition: '>', value: '2000-01-01' }], limit: 500 })).toHaveLength(200);
         expect(await users({ search_conditions: [{ column: 'updatetime', condition: '<', value: '2000-01-01T00:00:00Z' }] })).toEqual([]);
         expect(await users({ search_conditions: [{ column: 'updatetime', condition: '>', value: '2999-12-31T23:59:59.999+08:00' }] })).toEqual([]);
@@ -242,8 +292,27 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       });
 
       it('contains, case-insensitively, with LIKE wildcards taken literally', async () => {
-        const rows = await users({ search_conditions: [{ column: 'nick_name', condition: 'contains', value: 'wEi user1' }], search_columns: ['nick_name'], limit: 500 });
-        expect(rows.map((r) => r.nick_name)).toEqual(['Wei USER1', 'Wei USER101', 'Wei USER11', 'Wei USER111', 'Wei USER121', 'Wei USER131', 'Wei USER141', 'Wei USER151', 'Wei USER161', 'Wei USER171', 'Wei USER181', 'Wei USER191'].sort((a, b) => rows.findIndex((r) => r.nick_name === a) - rows.findIndex((r) => r.nick_name === b)));
+        const rows = await users({
+          search_conditions: [{ column: 'nick_name', condition: 'contains', value: 'wEi user1' }],
+          search_columns: ['nick_name'],
+          limit: 500,
+        });
+        expect(rows.map((r) => r.nick_name)).toEqual(
+          [
+            'Wei USER1',
+            'Wei USER101',
+            'Wei USER11',
+            'Wei USER111',
+            'Wei USER121',
+            'Wei USER131',
+            'Wei USER141',
+            'Wei USER151',
+            'Wei USER161',
+            'Wei USER171',
+            'Wei USER181',
+            'Wei USER191',
+          ].sort((a, b) => rows.findIndex((r) => r.nick_name === a) - rows.findIndex((r) => r.nick_name === b)),
+        );
         expect(rows).toHaveLength(12);
         expect(await users({ search_conditions: [{ column: 'nick_name', condition: 'contains', value: '%' }] })).toEqual([]);
         expect(await users({ search_conditions: [{ column: 'username', condition: 'contains', value: 'user_' }] })).toEqual([]);
@@ -280,7 +349,10 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       expect(rows.length).toBeGreaterThan(150);
       expect(rows.length).toBeLessThan(200);
       // Search and exclude together.
-      const both = await users({ search_conditions: [{ column: 'id', condition: '<', value: 7 }], exclude_conditions: [{ column: 'id', condition: 'in', value: [2, 4] }] });
+      const both = await users({
+        search_conditions: [{ column: 'id', condition: '<', value: 7 }],
+        exclude_conditions: [{ column: 'id', condition: 'in', value: [2, 4] }],
+      });
       expect(ids(both)).toEqual([1, 3, 5, 6]);
     });
 
@@ -349,7 +421,9 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       const all = await post('/rest/accounts/api/group/list/', {});
       expect(all.status).toBe(200);
       const rows = all.result as Row[];
-      expect(rows.map((r) => r.group_no)).toEqual(['root', 'rd', 'rd-web', 'sales'].sort((a, b) => rows.findIndex((r) => r.group_no === a) - rows.findIndex((r) => r.group_no === b)));
+      expect(rows.map((r) => r.group_no)).toEqual(
+        ['root', 'rd', 'rd-web', 'sales'].sort((a, b) => rows.findIndex((r) => r.group_no === a) - rows.findIndex((r) => r.group_no === b)),
+      );
       expect(rows).toHaveLength(4);
       const rd = rows.find((r) => r.group_no === 'rd')!;
       const root = rows.find((r) => r.group_no === 'root')!;
@@ -358,9 +432,14 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       expect(root.parent_group_id).toBeNull();
       const filtered = await post('/rest/accounts/api/group/list/', { search_conditions: [{ column: 'parent_group_id', condition: '=', value: rd.id }] });
       expect((filtered.result as Row[]).map((r) => r.group_no)).toEqual(['rd-web']);
-      const named = await post('/rest/accounts/api/group/list/', { search_conditions: [{ column: 'display_name', condition: 'contains', value: 'SAL' }], search_columns: ['group_no'] });
+      const named = await post('/rest/accounts/api/group/list/', {
+        search_conditions: [{ column: 'display_name', condition: 'contains', value: 'SAL' }],
+        search_columns: ['group_no'],
+      });
       expect(named.result).toEqual([{ group_no: 'sales' }]);
-      expect(await failure('/rest/accounts/api/group/list/', { search_conditions: [{ column: 'username', condition: '=', value: 'x' }] })).toMatch(/unknown column "username"/);
+      expect(await failure('/rest/accounts/api/group/list/', { search_conditions: [{ column: 'username', condition: '=', value: 'x' }] })).toMatch(
+        /unknown column "username"/,
+      );
     });
   });
 
@@ -406,7 +485,9 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       expect(paths['/accounts/api/security/get']?.get).toBeDefined();
       expect(paths['/accounts/api/security/get']?.post).toBeDefined();
       const schemas = res.body.components.schemas as Record<string, { properties: Row }>;
-      expect(Object.keys(schemas.UserListRequestDto.properties)).toEqual(expect.arrayContaining(['security', 'omflow_restapi', 'search_conditions', 'exclude_conditions', 'order_columns', 'limit', 'start', 'snapshot']));
+      expect(Object.keys(schemas.UserListRequestDto.properties)).toEqual(
+        expect.arrayContaining(['security', 'omflow_restapi', 'search_conditions', 'exclude_conditions', 'order_columns', 'limit', 'start', 'snapshot']),
+      );
       expect(JSON.stringify(schemas.QueryConditionDto)).toContain('contains');
       expect(schemas.OmflowEnvelopeDto).toBeDefined();
     });
@@ -420,9 +501,15 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
 
   describe('removed users and past snapshots', () => {
     it('keeps users removed from the directory, with delete: true', async () => {
-      writeOrganisation(file, organisation().filter((p) => !['user10', 'user20', 'user30'].includes(p.username)));
+      writeOrganisation(
+        file,
+        organisation().filter((p) => !['user10', 'user20', 'user30'].includes(p.username)),
+      );
       const second = await sync();
-      const deleted = await users({ search_conditions: [{ column: 'delete', condition: '=', value: true }], search_columns: ['id', 'username', 'is_active', 'delete'] });
+      const deleted = await users({
+        search_conditions: [{ column: 'delete', condition: '=', value: true }],
+        search_columns: ['id', 'username', 'is_active', 'delete'],
+      });
       expect(deleted).toEqual([
         { id: 10, username: 'user10', is_active: false, delete: true },
         { id: 20, username: 'user20', is_active: false, delete: true },
@@ -434,10 +521,24 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       expect((byGroup.result as Record<string, Row[]>).rd.map((r) => r.user)).not.toContain(10);
 
       // The first snapshot still has them, as active users.
-      const past = await users({ snapshot: second.snapshotId - 1, search_conditions: [{ column: 'username', condition: 'in', value: ['USER10', 'user11'] }], search_columns: ['id', 'username', 'delete'] });
-      expect(past).toEqual([{ id: 10, username: 'user10', delete: false }, { id: 11, username: 'user11', delete: false }]);
-      const now = await users({ snapshot: second.snapshotId, search_conditions: [{ column: 'username', condition: 'in', value: ['USER10', 'user11'] }], search_columns: ['id', 'username', 'delete'] });
-      expect(now).toEqual([{ id: 10, username: 'user10', delete: true }, { id: 11, username: 'user11', delete: false }]);
+      const past = await users({
+        snapshot: second.snapshotId - 1,
+        search_conditions: [{ column: 'username', condition: 'in', value: ['USER10', 'user11'] }],
+        search_columns: ['id', 'username', 'delete'],
+      });
+      expect(past).toEqual([
+        { id: 10, username: 'user10', delete: false },
+        { id: 11, username: 'user11', delete: false },
+      ]);
+      const now = await users({
+        snapshot: second.snapshotId,
+        search_conditions: [{ column: 'username', condition: 'in', value: ['USER10', 'user11'] }],
+        search_columns: ['id', 'username', 'delete'],
+      });
+      expect(now).toEqual([
+        { id: 10, username: 'user10', delete: true },
+        { id: 11, username: 'user11', delete: false },
+      ]);
       expect(await listFailure({ snapshot: 999 })).toMatch(/snapshot 999 is not kept/);
     });
   });

@@ -40,11 +40,7 @@ export class AppModule implements NestModule {
         DirectoryProxyModule,
       ],
       controllers: [HealthController, StatusController],
-      providers: [
-        SyncScheduler,
-        { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_FILTER, useClass: HttpErrorFilter },
-      ],
+      providers: [SyncScheduler, { provide: APP_PIPE, useFactory: createValidationPipe }, { provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
   }
 

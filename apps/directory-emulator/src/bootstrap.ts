@@ -37,12 +37,15 @@ export async function createEmulatorApp(options: EmulatorAppOptions = {}): Promi
         [
           'An emulator of the WorkPlus (BeeWorks) employee directory: `POST /v1/token`, the employee calls and the organisation calls ',
           'under `/v1/admin/organizations/{code}`, each answering the envelope `{status, message, result}`. ',
-          '`/_emulator/...` is the emulator\'s own control surface (faults, mutations, token expiry).',
+          "`/_emulator/...` is the emulator's own control surface (faults, mutations, token expiry).",
         ].join(''),
       )
       .setVersion('1.0')
       .build();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json', customSiteTitle: 'WorkPlus directory emulator' });
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+      jsonDocumentUrl: 'docs-json',
+      customSiteTitle: 'WorkPlus directory emulator',
+    });
   }
   return app;
 }

@@ -77,7 +77,9 @@ export class DirectoryService {
     this.store = new DirectoryStore(initialOrganisation(options), options.domainId, options.orgCode);
     this.ids = new Prng(options.seed ^ 0x1d5);
     const source = options.orgFile ? `loaded from ${options.orgFile}` : `generated from seed ${options.seed}`;
-    this.logger.log(`Organisation ${source}: ${this.store.employeeCount} employees, ${this.store.nodeCount} nodes in ${Math.round(performance.now() - started)} ms`);
+    this.logger.log(
+      `Organisation ${source}: ${this.store.employeeCount} employees, ${this.store.nodeCount} nodes in ${Math.round(performance.now() - started)} ms`,
+    );
   }
 
   // ---- employees ----
@@ -100,7 +102,8 @@ export class DirectoryService {
 
   create(dto: CreateEmployeeDto): WorkPlusEmployeeRecord {
     if (this.store.employeeByUsername(dto.username)) throw new WorkPlusError(WorkPlusCode.EmployeeExists, `username ${dto.username} already exists.`);
-    if (dto.user_id !== undefined && this.store.employeeByUserId(dto.user_id)) throw new WorkPlusError(WorkPlusCode.EmployeeExists, `user ${dto.user_id} is already an employee.`);
+    if (dto.user_id !== undefined && this.store.employeeByUserId(dto.user_id))
+      throw new WorkPlusError(WorkPlusCode.EmployeeExists, `user ${dto.user_id} is already an employee.`);
     const now = this.options.clock();
     const employee: EmployeeData = {
       ...this.fields(dto, now),
@@ -151,7 +154,10 @@ export class DirectoryService {
     if (!Array.isArray(body)) throw new WorkPlusError(WorkPlusCode.BadRequest, 'the body must be an array of employees.');
     const result: WorkPlusImportResult = { successes: {}, failures: {} };
     body.forEach((raw: unknown, index) => {
-      const key = typeof raw === 'object' && raw !== null && typeof (raw as { username?: unknown }).username === 'string' ? (raw as { username: string }).username : `#${index}`;
+      const key =
+        typeof raw === 'object' && raw !== null && typeof (raw as { username?: unknown }).username === 'string'
+          ? (raw as { username: string }).username
+          : `#${index}`;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
         result.failures[key] = 'not an object.';
         return;
@@ -249,13 +255,14 @@ export class DirectoryService {
    */
   mutate(request: MutationsDto): MutationResult {
     this.mutationBatches += 1;
-    const seed = request.seed ?? ((this.options.seed * 31 + this.mutationBatches) >>> 0);
+    const seed = request.seed ?? (this.options.seed * 31 + this.mutationBatches) >>> 0;
     const prng = new Prng(seed);
     const now = this.options.clock();
     const wanted = { resign: request.resign ?? 0, rename: request.rename ?? 0, move: request.move ?? 0, hire: request.hire ?? 0 };
     const active = [...this.store.allEmployees()].filter((e) => !e.locked);
     const needed = wanted.resign + wanted.rename + wanted.move;
-    if (needed > active.length) throw new WorkPlusError(WorkPlusCode.BadRequest, `only ${active.length} active employees; ${needed} asked to resign, rename or move.`);
+    if (needed > active.length)
+      throw new WorkPlusError(WorkPlusCode.BadRequest, `only ${active.length} active employees; ${needed} asked to resign, rename or move.`);
     for (let i = 0; i < needed; i += 1) {
       const j = i + Math.floor(prng.next() * (active.length - i));
       [active[i], active[j]] = [active[j], active[i]];
@@ -286,7 +293,10 @@ export class DirectoryService {
       this.store.replaceEmployee({ ...e, positions, lastModified: now });
       result.moved.push({ id: e.id, username: e.username, from_org_id: from, to_org_id: to });
     }
-    const factory = new PersonFactory(this.options.emailDomain, [...this.store.allEmployees()].map((e) => e.username));
+    const factory = new PersonFactory(
+      this.options.emailDomain,
+      [...this.store.allEmployees()].map((e) => e.username),
+    );
     for (let i = 0; i < wanted.hire; i += 1) {
       const person = factory.create(prng, this.store.employeeCount + 1);
       const org = prng.pick(anyDepartment);
@@ -297,7 +307,9 @@ export class DirectoryService {
       this.store.addEmployee(person);
       result.hired.push({ id: person.id, user_id: person.userId, username: person.username, org_id: org });
     }
-    this.logger.log(`Mutations (seed ${seed}): ${result.hired.length} hired, ${result.moved.length} moved, ${result.renamed.length} renamed, ${result.resigned.length} resigned`);
+    this.logger.log(
+      `Mutations (seed ${seed}): ${result.hired.length} hired, ${result.moved.length} moved, ${result.renamed.length} renamed, ${result.resigned.length} resigned`,
+    );
     return result;
   }
 
@@ -310,7 +322,26 @@ export class DirectoryService {
     const tagNames = (dto.tag_names ?? []).map((t) => `${t.group}-${t.tag}`);
     const tags = dto.tags ?? tagNames.map((name) => this.tagId(name));
     const extra: Record<string, unknown> = {};
-    const known = new Set(['name', 'email', 'mobile', 'sn', 'sort_order', 'senior', 'gender', 'id_card', 'tags', 'tag_names', 'rank', 'positions', 'properties', 'username', 'user_id', 'password', 'source_credentials', 'ops']);
+    const known = new Set([
+      'name',
+      'email',
+      'mobile',
+      'sn',
+      'sort_order',
+      'senior',
+      'gender',
+      'id_card',
+      'tags',
+      'tag_names',
+      'rank',
+      'positions',
+      'properties',
+      'username',
+      'user_id',
+      'password',
+      'source_credentials',
+      'ops',
+    ]);
     for (const [key, value] of Object.entries(dto)) if (!known.has(key) && value !== undefined) extra[key] = value;
     return {
       name: dto.name,
@@ -361,7 +392,8 @@ function describe(errors: ValidationError[], prefix = ''): string {
   const out: string[] = [];
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    if (e.constraints) out.push(...Object.values(e.constraints).map((m) => (m.startsWith(e.property) ? `${prefix ? `${prefix}.` : ''}${m}` : `${field}: ${m}`)));
+    if (e.constraints)
+      out.push(...Object.values(e.constraints).map((m) => (m.startsWith(e.property) ? `${prefix ? `${prefix}.` : ''}${m}` : `${field}: ${m}`)));
     if (e.children?.length) out.push(describe(e.children, field));
   }
   return out.join('; ');

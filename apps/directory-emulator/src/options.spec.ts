@@ -5,7 +5,16 @@ describe('emulator options from the environment', () => {
   it('has defaults', () => {
     const { options, listen } = emulatorOptionsFromEnv({});
     expect(listen).toEqual({ host: '127.0.0.1', port: 8090 });
-    expect(options).toMatchObject({ seed: 1, employees: 300, departments: 40, orgCode: 'omflow-demo', domainId: 'omflow', clientId: 'hr-bridge', tokenTtlSeconds: DEFAULT_OPTIONS.tokenTtlSeconds, dataProblems: 0 });
+    expect(options).toMatchObject({
+      seed: 1,
+      employees: 300,
+      departments: 40,
+      orgCode: 'omflow-demo',
+      domainId: 'omflow',
+      clientId: 'hr-bridge',
+      tokenTtlSeconds: DEFAULT_OPTIONS.tokenTtlSeconds,
+      dataProblems: 0,
+    });
     expect(options.faults.error_rate).toBe(0);
   });
 
@@ -32,7 +41,20 @@ describe('emulator options from the environment', () => {
       EMULATOR_LOG: 'no',
     });
     expect(listen).toEqual({ host: '0.0.0.0', port: 9000 });
-    expect(options).toMatchObject({ seed: 7, employees: 100000, departments: 2000, orgFile: '/tmp/org.json', orgCode: 'acme', domainId: 'acme-domain', clientId: 'app', clientSecret: 's3cret', tokenTtlSeconds: 60, dataProblems: 0.05, docs: false, logger: false });
+    expect(options).toMatchObject({
+      seed: 7,
+      employees: 100000,
+      departments: 2000,
+      orgFile: '/tmp/org.json',
+      orgCode: 'acme',
+      domainId: 'acme-domain',
+      clientId: 'app',
+      clientSecret: 's3cret',
+      tokenTtlSeconds: 60,
+      dataProblems: 0.05,
+      docs: false,
+      logger: false,
+    });
     expect(options.faults).toMatchObject({ latency_ms: 20, error_rate: 0.1, drop_rate: 0.01, malformed_rate: 0.02, short_page_rate: 0.03 });
   });
 

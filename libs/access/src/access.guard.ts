@@ -61,7 +61,9 @@ export class AccessGuard implements CanActivate {
       }
       throw new AppError(
         ErrorCode.AuthRequired,
-        presented ? `The ${scheme} credentials are wrong, unknown or revoked.` : `This endpoint needs ${scheme === 'basic' ? 'HTTP Basic' : 'bearer'} credentials.`,
+        presented
+          ? `The ${scheme} credentials are wrong, unknown or revoked.`
+          : `This endpoint needs ${scheme === 'basic' ? 'HTTP Basic' : 'bearer'} credentials.`,
         { challenge },
       );
     }

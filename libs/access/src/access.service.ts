@@ -72,7 +72,11 @@ export class AccessService {
   }
 
   async create(input: NewClient, createdBy: string | null): Promise<IssuedClient> {
-    const id = input.id ?? `cl_${generateSecret().slice(4, 20).replace(/[^A-Za-z0-9]/g, 'x')}`;
+    const id =
+      input.id ??
+      `cl_${generateSecret()
+        .slice(4, 20)
+        .replace(/[^A-Za-z0-9]/g, 'x')}`;
     if (await this.clients.existsBy({ id })) throw new AppError(ErrorCode.ClientExists, `A client with id "${id}" already exists.`);
     const secret = generateSecret();
     const now = new Date();
@@ -130,7 +134,12 @@ export class AccessService {
     const client = await this.mutable(id);
     const now = new Date();
     await this.clients.update({ id }, { revokedAt: now, updatedAt: now });
-    await this.audit.record({ action: 'access.client.revoked', outcome: 'success', target: { type: 'api_client', id }, details: { before: { revokedAt: null }, after: { revokedAt: now } } });
+    await this.audit.record({
+      action: 'access.client.revoked',
+      outcome: 'success',
+      target: { type: 'api_client', id },
+      details: { before: { revokedAt: null }, after: { revokedAt: now } },
+    });
     return { ...client, revokedAt: now, updatedAt: now };
   }
 
@@ -180,13 +189,20 @@ export class AccessService {
       if (!result.affected) return null;
     } else {
       try {
-        await this.clients.insert(this.managedClient(ADMIN_CLIENT_ID, { secret: token, scopes: [Scope.Admin], name: 'Administrator (generated)' }, 'bootstrap', now));
+        await this.clients.insert(
+          this.managedClient(ADMIN_CLIENT_ID, { secret: token, scopes: [Scope.Admin], name: 'Administrator (generated)' }, 'bootstrap', now),
+        );
       } catch (error) {
         if (await this.clients.existsBy({ id: ADMIN_CLIENT_ID, revokedAt: IsNull() })) return null; // another instance won
         throw error;
       }
     }
-    await this.audit.record({ action: 'access.admin_token.generated', outcome: 'success', target: { type: 'api_client', id: ADMIN_CLIENT_ID }, details: { scopes: [Scope.Admin] } });
+    await this.audit.record({
+      action: 'access.admin_token.generated',
+      outcome: 'success',
+      target: { type: 'api_client', id: ADMIN_CLIENT_ID },
+      details: { scopes: [Scope.Admin] },
+    });
     changes.push('generated the admin client');
     return token;
   }
@@ -196,7 +212,12 @@ export class AccessService {
     const existing = await this.clients.findOneBy({ id });
     if (!existing) {
       await this.clients.insert(this.managedClient(id, spec, origin, now));
-      await this.audit.record({ action: 'access.client.provisioned', outcome: 'success', target: { type: 'api_client', id }, details: { source: 'environment', scopes: spec.scopes } });
+      await this.audit.record({
+        action: 'access.client.provisioned',
+        outcome: 'success',
+        target: { type: 'api_client', id },
+        details: { source: 'environment', scopes: spec.scopes },
+      });
       return `provisioned ${id}`;
     }
     const same =

@@ -2,7 +2,6 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { jsonColumn } from '#app/database';
 import type { ClientOrigin, Scope } from './scopes.js';
 
-
 @Entity('api_client')
 export class ApiClient {
   @PrimaryColumn({ type: 'varchar', length: 64 })

@@ -48,7 +48,21 @@ export function csvField(value: string | number | null): string {
 
 export function csvLine(e: AuditEvent): string {
   return (
-    [e.seq, e.occurredAt.toISOString(), e.actorKind, e.actorId, e.action, e.targetType, e.targetId, e.outcome, e.requestId, e.sourceIp, e.details, e.prevHash, e.hash]
+    [
+      e.seq,
+      e.occurredAt.toISOString(),
+      e.actorKind,
+      e.actorId,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.outcome,
+      e.requestId,
+      e.sourceIp,
+      e.details,
+      e.prevHash,
+      e.hash,
+    ]
       .map(csvField)
       .join(',') + '\r\n'
   );

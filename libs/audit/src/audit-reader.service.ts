@@ -149,7 +149,11 @@ export class AuditReader {
       for (const row of rows) {
         if (row.seq !== expectedSeq) return broken(expectedSeq, 'missing', `Event ${expectedSeq} is missing (the next stored event is ${row.seq}).`);
         if (row.prevHash !== expectedPrev) {
-          return broken(row.seq, 'prev-hash-mismatch', `Event ${row.seq} does not follow its predecessor: its previous hash is not the hash of event ${row.seq - 1}.`);
+          return broken(
+            row.seq,
+            'prev-hash-mismatch',
+            `Event ${row.seq} does not follow its predecessor: its previous hash is not the hash of event ${row.seq - 1}.`,
+          );
         }
         if (hashEvent(row.seq, row, row.prevHash) !== row.hash) {
           return broken(row.seq, 'hash-mismatch', `Event ${row.seq} was altered: its content does not match its hash.`);

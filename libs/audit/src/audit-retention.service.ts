@@ -78,7 +78,13 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
     const now = this.clock.now();
     const cutoff = new Date(now - olderThanDays * DAY_MS);
     const head = await this.store.head();
-    const none: RetentionResult = { archived: 0, fromSeq: null, toSeq: null, file: null, anchor: head.anchorSeq ? { seq: head.anchorSeq, hash: head.anchorHash } : null };
+    const none: RetentionResult = {
+      archived: 0,
+      fromSeq: null,
+      toSeq: null,
+      file: null,
+      anchor: head.anchorSeq ? { seq: head.anchorSeq, hash: head.anchorHash } : null,
+    };
     // The prefix ends before the first event that is not old enough (times of concurrent instances may interleave slightly).
     const young = await this.events
       .createQueryBuilder('e')

@@ -6,7 +6,21 @@ import { isMysql } from '#app/database';
 import type { ChainHead, PreparedAuditEvent, StoredAuditEvent } from './audit.types.js';
 import { hashEvent, sqlTime } from './chain.js';
 
-const COLUMNS = ['seq', 'occurred_at', 'actor_kind', 'actor_id', 'action', 'target_type', 'target_id', 'outcome', 'request_id', 'source_ip', 'details', 'prev_hash', 'hash'];
+const COLUMNS = [
+  'seq',
+  'occurred_at',
+  'actor_kind',
+  'actor_id',
+  'action',
+  'target_type',
+  'target_id',
+  'outcome',
+  'request_id',
+  'source_ip',
+  'details',
+  'prev_hash',
+  'hash',
+];
 /** Rows per INSERT statement: 13 parameters each stays far below SQLite's 32766 limit. */
 const ROWS_PER_INSERT = 250;
 /** MySQL errors worth retrying: a deadlock or a lock wait timeout (Galera certification failures report 1213 too). */
@@ -37,7 +51,21 @@ function chain(events: PreparedAuditEvent[], head: ChainHead): StoredAuditEvent[
 }
 
 function rowParams(e: StoredAuditEvent): unknown[] {
-  return [e.seq, sqlTime(e.occurredAt), e.actorKind, e.actorId, e.action, e.targetType, e.targetId, e.outcome, e.requestId, e.sourceIp, e.details, e.prevHash, e.hash];
+  return [
+    e.seq,
+    sqlTime(e.occurredAt),
+    e.actorKind,
+    e.actorId,
+    e.action,
+    e.targetType,
+    e.targetId,
+    e.outcome,
+    e.requestId,
+    e.sourceIp,
+    e.details,
+    e.prevHash,
+    e.hash,
+  ];
 }
 
 function insertSql(rows: number): string {
@@ -80,7 +108,9 @@ export class AuditStore {
       const db = await this.sqliteIdle();
       return db
         .transaction(() => {
-          const head = toHead(db.prepare('SELECT last_seq, last_hash, anchor_seq, anchor_hash FROM audit_chain_head WHERE id = 1').get() as HeadRow | undefined);
+          const head = toHead(
+            db.prepare('SELECT last_seq, last_hash, anchor_seq, anchor_hash FROM audit_chain_head WHERE id = 1').get() as HeadRow | undefined,
+          );
           const stored = chain(events, head);
           for (const part of chunks(stored, ROWS_PER_INSERT)) db.prepare(insertSql(part.length)).run(part.flatMap(rowParams));
           const last = stored[stored.length - 1];
@@ -140,7 +170,10 @@ export class AuditStore {
   private async sqliteIdle(): Promise<SqliteDatabase> {
     const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
     for (let waited = 0; db.inTransaction; waited++) {
-      if (waited > 10_000) throw new Error('the SQLite connection stayed inside a transaction for more than 10 s (is AuditService.record() awaited inside an open TypeORM transaction? Record after the commit)');
+      if (waited > 10_000)
+        throw new Error(
+          'the SQLite connection stayed inside a transaction for more than 10 s (is AuditService.record() awaited inside an open TypeORM transaction? Record after the commit)',
+        );
       await sleep(1);
     }
     return db;

@@ -59,10 +59,18 @@ export class AuditController {
   async export(@Query() query: ExportAuditQueryDto, @Res() res: Response): Promise<void> {
     const format = query.format ?? 'ndjson';
     const filter = toAuditFilter(query);
-    await this.audit.record({ action: 'audit.exported', outcome: 'success', target: { type: 'audit_trail', id: null }, details: { format, filter: { ...query } } });
+    await this.audit.record({
+      action: 'audit.exported',
+      outcome: 'success',
+      target: { type: 'audit_trail', id: null },
+      details: { format, filter: { ...query } },
+    });
     res.status(200);
     res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="audit-${new Date().toISOString().replace(/[:.]/g, '')}.${format === 'csv' ? 'csv' : 'ndjson'}"`);
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="audit-${new Date().toISOString().replace(/[:.]/g, '')}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
+    );
     await streamToResponse(res, exportChunks(this.reader.walk(filter, query.order ?? 'oldest'), format));
   }
 

@@ -13,7 +13,13 @@ describe('redact', () => {
       map: new Map([['clientSecret', 'z']]),
       AUTHORIZATION: 'Basic abc',
     });
-    expect(out).toEqual({ AUTHORIZATION: '[redacted]', Password: '[redacted]', deep: [{ a: { b: { ok: 1, refresh_token: '[redacted]' } } }], map: { clientSecret: '[redacted]' }, user: 'ann' });
+    expect(out).toEqual({
+      AUTHORIZATION: '[redacted]',
+      Password: '[redacted]',
+      deep: [{ a: { b: { ok: 1, refresh_token: '[redacted]' } } }],
+      map: { clientSecret: '[redacted]' },
+      user: 'ann',
+    });
   });
 
   it('masks recognisable secrets inside strings', () => {
@@ -29,7 +35,7 @@ describe('redact', () => {
     expect(detailsJson({ buf: Buffer.from('abc') })).toBe('{"buf":"[binary 3 bytes]"}');
     let deep: Record<string, unknown> = {};
     const root = deep;
-    for (let i = 0; i < 100; i++) deep = (deep.next = {});
+    for (let i = 0; i < 100; i++) deep = deep.next = {};
     expect(detailsJson(root)).toContain('[too deep]');
   });
 

@@ -4,3 +4,4 @@ export * from './http-error.filter.js';
 export * from './error-body.dto.js';
 export * from './request-context.js';
 export * from './pagination.dto.js';
+export * from './body-error-handler.js';

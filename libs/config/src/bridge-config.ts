@@ -46,12 +46,27 @@ export const bridgeEnv = {
     onStart: env.bool('SYNC_ON_START', true, { doc: 'Run a sync at start-up when nothing is published yet.' }),
     deadlineSeconds: env.int('SYNC_DEADLINE_SECONDS', 900, { doc: 'A run that takes longer is cancelled and fails.', min: 5 }),
     retention: env.int('SNAPSHOT_RETENTION', 30, { doc: 'How many snapshots to keep (the published one is always kept).', min: 2 }),
-    maxUserRemovals: env.int('GUARD_MAX_USER_REMOVALS', 500, { doc: 'A run removing more users than min(this, GUARD_MAX_USER_REMOVAL_PERCENT) is held for approval.', min: 0 }),
-    maxUserRemovalPercent: env.int('GUARD_MAX_USER_REMOVAL_PERCENT', 20, { doc: 'Percent of the published users a run may remove without approval.', min: 0, max: 100 }),
+    maxUserRemovals: env.int('GUARD_MAX_USER_REMOVALS', 500, {
+      doc: 'A run removing more users than min(this, GUARD_MAX_USER_REMOVAL_PERCENT) is held for approval.',
+      min: 0,
+    }),
+    maxUserRemovalPercent: env.int('GUARD_MAX_USER_REMOVAL_PERCENT', 20, {
+      doc: 'Percent of the published users a run may remove without approval.',
+      min: 0,
+      max: 100,
+    }),
     maxGroupRemovals: env.int('GUARD_MAX_GROUP_REMOVALS', 100, { doc: 'Likewise for departments.', min: 0 }),
-    maxGroupRemovalPercent: env.int('GUARD_MAX_GROUP_REMOVAL_PERCENT', 20, { doc: 'Percent of the published departments a run may remove without approval.', min: 0, max: 100 }),
+    maxGroupRemovalPercent: env.int('GUARD_MAX_GROUP_REMOVAL_PERCENT', 20, {
+      doc: 'Percent of the published departments a run may remove without approval.',
+      min: 0,
+      max: 100,
+    }),
     maxMoves: env.int('GUARD_MAX_MOVES', 500, { doc: 'Likewise for people changing their default department.', min: 0 }),
-    maxMovePercent: env.int('GUARD_MAX_MOVE_PERCENT', 20, { doc: 'Percent of the published users that may change department without approval.', min: 0, max: 100 }),
+    maxMovePercent: env.int('GUARD_MAX_MOVE_PERCENT', 20, {
+      doc: 'Percent of the published users that may change department without approval.',
+      min: 0,
+      max: 100,
+    }),
     pullStaleSeconds: env.int('OMFLOW_PULL_STALE_SECONDS', 3600, {
       doc: 'After this long without an OMFLOW /sync pull, /health and /metrics report OMFLOW as stale.',
       min: 60,
@@ -60,7 +75,9 @@ export const bridgeEnv = {
     policyMissingEmail: env.oneOf('POLICY_MISSING_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
       doc: 'Employee without email: leave out (`quarantine`) or build one from EMAIL_FALLBACK_TEMPLATE.',
     }),
-    policyInvalidEmail: env.oneOf('POLICY_INVALID_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', { doc: 'Employee with a malformed email: likewise.' }),
+    policyInvalidEmail: env.oneOf('POLICY_INVALID_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
+      doc: 'Employee with a malformed email: likewise.',
+    }),
     policyDuplicateEmail: env.oneOf('POLICY_DUPLICATE_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
       doc: 'Employee whose email another holds (case-insensitive): likewise.',
     }),
@@ -103,7 +120,11 @@ export const bridgeEnv = {
     verifier: env.oneOf('AUTH_VERIFIER', ['local', 'http'] as const, 'local', {
       doc: 'How /authenticate checks a password: `local` (argon2id hashes kept by the bridge) or `http` (delegated to AUTH_HTTP_URL).',
     }),
-    argon2MemoryKib: env.int('AUTH_ARGON2_MEMORY_KIB', 19456, { doc: 'argon2id memory cost (KiB) of new hashes; older hashes are re-hashed at the next good login.', min: 1024, max: 4194304 }),
+    argon2MemoryKib: env.int('AUTH_ARGON2_MEMORY_KIB', 19456, {
+      doc: 'argon2id memory cost (KiB) of new hashes; older hashes are re-hashed at the next good login.',
+      min: 1024,
+      max: 4194304,
+    }),
     argon2TimeCost: env.int('AUTH_ARGON2_TIME_COST', 2, { doc: 'argon2id iterations of new hashes.', min: 1, max: 100 }),
     argon2Parallelism: env.int('AUTH_ARGON2_PARALLELISM', 1, { doc: 'argon2id lanes of new hashes.', min: 1, max: 16 }),
     httpUrl: env.url('AUTH_HTTP_URL', { doc: 'Upstream endpoint checking passwords when AUTH_VERIFIER=http.', protocols: ['http:', 'https:'] }),
@@ -129,7 +150,11 @@ export const bridgeEnv = {
     }),
     httpSuccessValue: env.string('AUTH_HTTP_SUCCESS_VALUE', 'true', { doc: 'Value (compared as text) AUTH_HTTP_SUCCESS_FIELD must hold for a success.' }),
     httpTimeoutMs: env.int('AUTH_HTTP_TIMEOUT_MS', 5000, { doc: 'Timeout of one upstream password check; a timeout is a failed login.', min: 100, max: 60000 }),
-    lockoutThreshold: env.int('AUTH_LOCKOUT_THRESHOLD', 5, { doc: 'Failed logins of one username within AUTH_LOCKOUT_WINDOW_SECONDS that lock it (0: never).', min: 0, max: 1000 }),
+    lockoutThreshold: env.int('AUTH_LOCKOUT_THRESHOLD', 5, {
+      doc: 'Failed logins of one username within AUTH_LOCKOUT_WINDOW_SECONDS that lock it (0: never).',
+      min: 0,
+      max: 1000,
+    }),
     lockoutWindowSeconds: env.int('AUTH_LOCKOUT_WINDOW_SECONDS', 900, { doc: 'Window in which failed logins are counted.', min: 1, max: 86400 }),
     lockoutSeconds: env.int('AUTH_LOCKOUT_SECONDS', 900, { doc: 'How long a lockout lasts (an admin can clear it sooner).', min: 1, max: 604800 }),
     ipLockoutThreshold: env.int('AUTH_IP_LOCKOUT_THRESHOLD', 100, {
@@ -137,7 +162,11 @@ export const bridgeEnv = {
       min: 0,
       max: 100000,
     }),
-    rateLimitPerMinute: env.int('AUTH_RATE_LIMIT_PER_MINUTE', 600, { doc: 'Requests to /authenticate accepted per source IP and minute, per instance (0: no limit).', min: 0, max: 1000000 }),
+    rateLimitPerMinute: env.int('AUTH_RATE_LIMIT_PER_MINUTE', 600, {
+      doc: 'Requests to /authenticate accepted per source IP and minute, per instance (0: no limit).',
+      min: 0,
+      max: 1000000,
+    }),
   },
   proxy: {
     enabled: env.bool('PROXY_ENABLED', true, {
@@ -188,7 +217,11 @@ export const bridgeEnv = {
       max: 10080,
     }),
     archiveDir: env.string('AUDIT_ARCHIVE_DIR', './data/audit-archive', { doc: 'Directory receiving the NDJSON archives of removed audit events.' }),
-    exportPageSize: env.int('AUDIT_EXPORT_PAGE_SIZE', 500, { doc: 'Events read per query while exporting, verifying or archiving the audit trail.', min: 10, max: 10000 }),
+    exportPageSize: env.int('AUDIT_EXPORT_PAGE_SIZE', 500, {
+      doc: 'Events read per query while exporting, verifying or archiving the audit trail.',
+      min: 10,
+      max: 10000,
+    }),
   },
 } as const;
 
@@ -226,7 +259,10 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
   const fallbacks = [sync.policyMissingEmail, sync.policyInvalidEmail, sync.policyDuplicateEmail].includes('fallback');
   if (fallbacks && !sync.emailTemplate) throw new ConfigError('EMAIL_FALLBACK_TEMPLATE', 'is required when a POLICY_*_EMAIL is fallback');
   if (sync.source === 'directory') {
-    for (const [name, value] of [['DIRECTORY_URL', directory.url], ['DIRECTORY_ORG_CODE', directory.orgCode]] as const) {
+    for (const [name, value] of [
+      ['DIRECTORY_URL', directory.url],
+      ['DIRECTORY_ORG_CODE', directory.orgCode],
+    ] as const) {
       if (!value) throw new ConfigError(name, 'is required when HR_SOURCE=directory');
     }
     if (!directory.token && !(directory.clientId && directory.clientSecret)) {

@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { installBodyErrorHandler } from '#app/common';
 import { HrSourceModule } from '#app/hr-source';
 import { AuthenticateModule } from '#app/omflow';
 import { SnapshotsModule } from '#app/snapshots';
@@ -6,6 +8,7 @@ import { DirectoryProxyService } from './directory-proxy.service.js';
 import { EmployeesProxyController } from './employees-proxy.controller.js';
 import { ProxyAccessGuard } from './proxy-access.guard.js';
 import { ProxySyncTrigger } from './proxy-sync.trigger.js';
+import { toProxyAnswer } from './proxy-envelope.filter.js';
 
 /**
  * The WorkPlus employee API served in front of the directory (PROXY_*): the bridge's own
@@ -19,4 +22,14 @@ import { ProxySyncTrigger } from './proxy-sync.trigger.js';
   providers: [DirectoryProxyService, ProxyAccessGuard, ProxySyncTrigger],
   exports: [ProxySyncTrigger],
 })
-export class DirectoryProxyModule {}
+export class DirectoryProxyModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** Malformed or oversized bodies answer in the WorkPlus envelope too. */
+  onModuleInit(): void {
+    installBodyErrorHandler(this.adapterHost, ['/v1/admin/organizations'], (error, _req, res) => {
+      const { httpStatus, envelope } = toProxyAnswer(error);
+      res.status(httpStatus).json(envelope);
+    });
+  }
+}

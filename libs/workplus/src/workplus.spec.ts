@@ -27,9 +27,15 @@ describe('the WorkPlus envelope and codes', () => {
   });
 
   it('has the documented codes with messages', () => {
-    expect([WorkPlusCode.Ok, WorkPlusCode.TokenNotFound, WorkPlusCode.EmployeeExists, WorkPlusCode.EmployeeNotFound, WorkPlusCode.UnsupportedOperation, WorkPlusCode.OrganizationNotFound, WorkPlusCode.OrganizationHasEmployees]).toEqual([
-      0, 10011, 202011, 202012, 202013, 208502, 208507,
-    ]);
+    expect([
+      WorkPlusCode.Ok,
+      WorkPlusCode.TokenNotFound,
+      WorkPlusCode.EmployeeExists,
+      WorkPlusCode.EmployeeNotFound,
+      WorkPlusCode.UnsupportedOperation,
+      WorkPlusCode.OrganizationNotFound,
+      WorkPlusCode.OrganizationHasEmployees,
+    ]).toEqual([0, 10011, 202011, 202012, 202013, 208502, 208507]);
     expect(workPlusMessage(WorkPlusCode.OrganizationHasEmployees)).toBe('organization still has employees.');
   });
 
@@ -62,7 +68,9 @@ describe('the request DTOs follow the field tables', () => {
 
   it('tags, tag_names and properties', () => {
     const base = { username: 'u', name: 'N', positions: [position] };
-    expect(problems(CreateEmployeeDto, { ...base, tags: [1, 2], tag_names: [{ group: 'g', tag: 't' }], properties: [{ data_schema_id: 3, values: ['v'] }] })).toEqual([]);
+    expect(
+      problems(CreateEmployeeDto, { ...base, tags: [1, 2], tag_names: [{ group: 'g', tag: 't' }], properties: [{ data_schema_id: 3, values: ['v'] }] }),
+    ).toEqual([]);
     expect(problems(CreateEmployeeDto, { ...base, tag_names: [{ group: 'g' }] })).toEqual(['tag_names.0.tag']);
     expect(problems(CreateEmployeeDto, { ...base, properties: [{ data_schema_id: 3, values: [1] }] })).toEqual(['properties.0.values']);
   });

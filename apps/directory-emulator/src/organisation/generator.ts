@@ -63,7 +63,16 @@ function generateTree(prng: Prng, departments: number, rootName: string): NodeDa
     const order = (childCount.get(parentId) ?? 0) + 1;
     childCount.set(parentId, order);
     const created = EPOCH + prng.int(0, THREE_YEARS);
-    const node: NodeData = { id: prng.base62(22), name, type, parentId, sortOrder: order, sn: String(all.length), created, lastModified: created + prng.int(0, THREE_YEARS / 3) };
+    const node: NodeData = {
+      id: prng.base62(22),
+      name,
+      type,
+      parentId,
+      sortOrder: order,
+      sn: String(all.length),
+      created,
+      lastModified: created + prng.int(0, THREE_YEARS / 3),
+    };
     all.push(node);
     level.set(node.id, lvl);
     slots.push(parentId);

@@ -66,7 +66,8 @@ export function parseOrganisation(parsed: unknown, file = 'organisation'): Organ
     for (const p of positions) {
       const display = Array.isArray(p.display_nodes) ? (p.display_nodes as Raw[]) : [];
       display.forEach((d, k) => addNode({ ...d, type: d.type === 'DEPT' ? 'DEPT' : 'CORP', sort_order: k + 1 }, `employee #${i}'s display node`));
-      if (!nodes.has(str(p.org_id))) throw new OrganisationFileError(`${file}: employee #${i} holds a position in ${str(p.org_id)}, which no node or display node describes`);
+      if (!nodes.has(str(p.org_id)))
+        throw new OrganisationFileError(`${file}: employee #${i} holds a position in ${str(p.org_id)}, which no node or display node describes`);
     }
     const name = str(raw.name, username);
     const derived = pinyinOf(name);
@@ -91,7 +92,13 @@ export function parseOrganisation(parsed: unknown, file = 'organisation'): Organ
       tags: Array.isArray(raw.tags) ? (raw.tags as unknown[]).filter((t): t is number => typeof t === 'number') : [],
       tagNames: Array.isArray(raw.tag_names) ? (raw.tag_names as unknown[]).map((t) => str(t)) : [],
       properties: [],
-      positions: positions.map((p, k) => ({ id: str(p.id, `${id}-${k}`), orgId: str(p.org_id), jobTitle: str(p.job_title), primary: bool(p.primary), chief: bool(p.chief) })),
+      positions: positions.map((p, k) => ({
+        id: str(p.id, `${id}-${k}`),
+        orgId: str(p.org_id),
+        jobTitle: str(p.job_title),
+        primary: bool(p.primary),
+        chief: bool(p.chief),
+      })),
       created: num(raw.created, 0),
       lastModified: num(raw.last_modified, 0),
       idCard: '',

@@ -251,7 +251,10 @@ export class DirectoryStore {
     if (filter.matching && query) {
       const out: EmployeeData[] = [];
       const seen = new Set<string>();
-      for (const key of query.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const key of query
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const found = filter.type === 'username' ? this.employeeByUsername(key) : (this.employees.get(key) ?? this.employeeByUserId(key));
         if (found && !seen.has(found.id) && (!scope || scope.has(found.id))) {
           seen.add(found.id);
@@ -341,7 +344,14 @@ export class DirectoryStore {
       email: employee.email,
       sort_order: employee.sortOrder,
       senior: employee.senior,
-      user: { id: employee.userId, username: employee.username, name: employee.name, id_card: employee.idCard, gender: employee.gender.toLowerCase(), status: 'confirmed' },
+      user: {
+        id: employee.userId,
+        username: employee.username,
+        name: employee.name,
+        id_card: employee.idCard,
+        gender: employee.gender.toLowerCase(),
+        status: 'confirmed',
+      },
       extension_profiles: { ...employee.extra },
       positions: employee.positions.map((p) => {
         const node = this.nodes.get(p.orgId)!;

@@ -52,7 +52,10 @@ export class AuditTrail1763880400000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.query('INSERT INTO audit_chain_head (id, last_seq, last_hash, anchor_seq, anchor_hash) VALUES (1, 0, ?, 0, ?)', [GENESIS_HASH, GENESIS_HASH]);
+    await queryRunner.query('INSERT INTO audit_chain_head (id, last_seq, last_hash, anchor_seq, anchor_hash) VALUES (1, 0, ?, 0, ?)', [
+      GENESIS_HASH,
+      GENESIS_HASH,
+    ]);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

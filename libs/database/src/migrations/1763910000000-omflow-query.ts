@@ -22,7 +22,10 @@ export class OmflowQuery1763910000000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.createIndex('omflow_security_code', new TableIndex({ name: 'uq_omflow_security_code_client', columnNames: ['client_id'], isUnique: true }));
+    await queryRunner.createIndex(
+      'omflow_security_code',
+      new TableIndex({ name: 'uq_omflow_security_code_client', columnNames: ['client_id'], isUnique: true }),
+    );
     await queryRunner.createIndex('person', new TableIndex({ name: 'ix_person_nick_name', columnNames: ['nick_name'] }));
   }
 

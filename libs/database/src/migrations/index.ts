@@ -6,4 +6,11 @@ import { AuthCredentials1763900000000 } from './1763900000000-auth-credentials.j
 import { OmflowQuery1763910000000 } from './1763910000000-omflow-query.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
-export const migrations = [AccessClients1763880000000, AuditTrail1763880400000, SyncSnapshots1763890000000, DirectoryToken1763895000000, AuthCredentials1763900000000, OmflowQuery1763910000000];
+export const migrations = [
+  AccessClients1763880000000,
+  AuditTrail1763880400000,
+  SyncSnapshots1763890000000,
+  DirectoryToken1763895000000,
+  AuthCredentials1763900000000,
+  OmflowQuery1763910000000,
+];

@@ -74,24 +74,39 @@ export class DirectorySource extends HrSource {
     return out;
   }
 
-  /** Employees of every department, each person once (people with several positions appear in several departments). */
+  /**
+   * Employees of every department, each person once (people with several positions appear in
+   * several departments). Up to `concurrency` departments are read at a time; whichever finishes
+   * first is handed on first, so one slow department does not idle the others.
+   */
   private async *employees(nodes: { raw: WorkPlusOrgNode }[], signal: AbortSignal): AsyncIterable<SourceObject> {
     const seen = new Set<string>();
-    const pending: Promise<SourceObject[]>[] = [];
+    const running = new Map<number, Promise<{ slot: number; batch: SourceObject[] }>>();
     let next = 0;
     const launch = (): void => {
-      if (next < nodes.length) pending.push(this.nodeEmployees(nodes[next++].raw, signal));
+      if (next >= nodes.length) return;
+      const slot = next++;
+      running.set(
+        slot,
+        this.nodeEmployees(nodes[slot].raw, signal).then((batch) => ({ slot, batch })),
+      );
     };
     for (let i = 0; i < this.concurrency; i++) launch();
-    while (pending.length) {
-      const batch = await pending.shift()!;
-      launch();
-      for (const employee of batch) {
-        const id = employee.id as string;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        yield employee;
+    try {
+      while (running.size) {
+        const { slot, batch } = await Promise.race(running.values());
+        running.delete(slot);
+        launch();
+        for (const employee of batch) {
+          const id = employee.id as string;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          yield employee;
+        }
       }
+    } finally {
+      // A failed or abandoned read leaves no rejection unobserved.
+      for (const pending of running.values()) pending.catch(() => undefined);
     }
   }
 

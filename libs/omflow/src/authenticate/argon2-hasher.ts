@@ -43,7 +43,12 @@ export class Argon2Hasher {
   needsRehash(stored: string): boolean {
     try {
       const p = parseOptions(stored);
-      return p.algorithm !== ARGON2ID || p.memoryCost !== this.parameters.memoryCost || p.timeCost !== this.parameters.timeCost || p.parallelism !== this.parameters.parallelism;
+      return (
+        p.algorithm !== ARGON2ID ||
+        p.memoryCost !== this.parameters.memoryCost ||
+        p.timeCost !== this.parameters.timeCost ||
+        p.parallelism !== this.parameters.parallelism
+      );
     } catch {
       return true;
     }

@@ -38,7 +38,10 @@ export class ImportPasswordsDto {
    * Rows `{ "username": "...", "password": "...", "mustChange"?: boolean }`, each validated on
    * its own: a bad row is reported in the answer and does not stop the others.
    */
-  @ApiProperty({ type: 'array', items: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string', format: 'password' }, mustChange: { type: 'boolean' } } } })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string', format: 'password' }, mustChange: { type: 'boolean' } } },
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_IMPORT_ROWS)

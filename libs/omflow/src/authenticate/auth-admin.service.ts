@@ -21,14 +21,24 @@ export class AuthAdminService {
     const problems = credentialProblems(username, password);
     if (problems.length) throw new AppError(ErrorCode.ValidationFailed, `Invalid request: ${problems.join('; ')}.`);
     const { created } = await this.store.setPassword(username, password, { mustChange, setBy: actorId() });
-    await this.audit.record({ action: 'auth.password.set', outcome: 'success', target: { type: 'omflow_user', id: username.trim() }, details: { created, mustChange, via: 'admin' } });
+    await this.audit.record({
+      action: 'auth.password.set',
+      outcome: 'success',
+      target: { type: 'omflow_user', id: username.trim() },
+      details: { created, mustChange, via: 'admin' },
+    });
     return { username: username.trim(), created, mustChange };
   }
 
   async removePassword(username: string): Promise<PasswordRemovedResponseDto> {
     const existing = await this.store.find(username);
     if (existing) await this.store.remove(username);
-    await this.audit.record({ action: 'auth.password.removed', outcome: 'success', target: { type: 'omflow_user', id: username }, details: { removed: Boolean(existing) } });
+    await this.audit.record({
+      action: 'auth.password.removed',
+      outcome: 'success',
+      target: { type: 'omflow_user', id: username },
+      details: { removed: Boolean(existing) },
+    });
     return { username, removed: Boolean(existing) };
   }
 
@@ -85,9 +95,15 @@ export class AuthAdminService {
   }
 
   async clearLockout(kind: LockoutKind, subject: string): Promise<{ kind: LockoutKind; subject: string; cleared: boolean }> {
-    if (!subject.trim() || subject.length > 191) throw new AppError(ErrorCode.ValidationFailed, `Invalid request: the ${kind === 'user' ? 'username' : 'IP'} must be 1 to 191 characters.`);
+    if (!subject.trim() || subject.length > 191)
+      throw new AppError(ErrorCode.ValidationFailed, `Invalid request: the ${kind === 'user' ? 'username' : 'IP'} must be 1 to 191 characters.`);
     const cleared = await this.lockout.clear(kind, subject);
-    await this.audit.record({ action: 'auth.lockout.cleared', outcome: 'success', target: { type: kind === 'user' ? 'omflow_user' : 'source_ip', id: subject.trim() }, details: { cleared } });
+    await this.audit.record({
+      action: 'auth.lockout.cleared',
+      outcome: 'success',
+      target: { type: kind === 'user' ? 'omflow_user' : 'source_ip', id: subject.trim() },
+      details: { cleared },
+    });
     return { kind, subject: kind === 'user' ? subject.trim().toLowerCase() : subject.trim(), cleared };
   }
 }

@@ -32,11 +32,16 @@ export class AuthenticateSuccessDto {
  * must still be answered in OMFLOW's contract (HTTP 200, `{"status":"fail"}`), not with the
  * bridge's 400, and a field OMFLOW might add one day must not break logins.
  */
-export function parseAuthenticateRequest(body: unknown): { ok: true; value: AuthenticateRequestDto } | { ok: false; problems: string[]; username: string | null } {
+export function parseAuthenticateRequest(
+  body: unknown,
+): { ok: true; value: AuthenticateRequestDto } | { ok: false; problems: string[]; username: string | null } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, problems: ['the body must be a JSON object {"username": "...", "password": "..."}'], username: null };
   }
-  const dto = plainToInstance(AuthenticateRequestDto, { username: (body as Record<string, unknown>).username, password: (body as Record<string, unknown>).password });
+  const dto = plainToInstance(AuthenticateRequestDto, {
+    username: (body as Record<string, unknown>).username,
+    password: (body as Record<string, unknown>).password,
+  });
   const errors = validateSync(dto, { validationError: { target: false, value: false } });
   if (!errors.length) return { ok: true, value: dto };
   const username = typeof dto.username === 'string' ? dto.username.slice(0, MAX_USERNAME_LENGTH) : null;

@@ -21,7 +21,8 @@ export const LOGIN_RATE_LIMITED = 'Too many login requests. Try again in a minut
 export type LoginAnswer = { status: 'success' } | { status: 'fail'; message: string };
 
 /** Every reason a login can fail, as the audit trail records it (never shown to the user). */
-export type LoginFailureReason = 'malformed_request' | 'rate_limited' | 'unknown_user' | 'inactive_user' | 'no_password' | 'must_change' | Exclude<VerifyFailure, 'no_credential'>;
+export type LoginFailureReason =
+  'malformed_request' | 'rate_limited' | 'unknown_user' | 'inactive_user' | 'no_password' | 'must_change' | Exclude<VerifyFailure, 'no_credential'>;
 
 type PersonRow = { id: unknown; state: string };
 
@@ -48,7 +49,10 @@ export class AuthenticateService {
     const ip = requestContext.get()?.sourceIp ?? null;
     const retryAfter = this.limiter.take(ip);
     if (retryAfter) {
-      await this.failed(typeof (body as { username?: unknown } | null)?.username === 'string' ? String((body as { username: string }).username) : null, 'rate_limited');
+      await this.failed(
+        typeof (body as { username?: unknown } | null)?.username === 'string' ? String((body as { username: string }).username) : null,
+        'rate_limited',
+      );
       return { answer: { status: 'fail', message: LOGIN_RATE_LIMITED }, retryAfter };
     }
 
@@ -81,7 +85,12 @@ export class AuthenticateService {
       // The login's own writes and its audit event overlap: the hash is the only cost a login should have.
       await Promise.all([
         this.recordLogin(person.id, userCounted ? username : null),
-        this.audit.record({ action: 'auth.login.succeeded', outcome: 'success', target: { type: 'omflow_user', id: username }, details: { verifier: this.verifier.kind } }),
+        this.audit.record({
+          action: 'auth.login.succeeded',
+          outcome: 'success',
+          target: { type: 'omflow_user', id: username },
+          details: { verifier: this.verifier.kind },
+        }),
       ]);
       return { answer: { status: 'success' } };
     }
@@ -92,7 +101,13 @@ export class AuthenticateService {
       return { answer: { status: 'fail', message: LOGIN_UNAVAILABLE } };
     }
 
-    const reason: LoginFailureReason = !person ? 'unknown_user' : !person.active || result.ok ? 'inactive_user' : result.reason === 'no_credential' ? 'no_password' : result.reason;
+    const reason: LoginFailureReason = !person
+      ? 'unknown_user'
+      : !person.active || result.ok
+        ? 'inactive_user'
+        : result.reason === 'no_credential'
+          ? 'no_password'
+          : result.reason;
     const { locked } = await this.lockout.recordFailure(username, ip);
     await this.failed(username, reason, locked.length ? { lockedNow: locked.map((l) => ({ lock: l.kind, lockedUntil: l.lockedUntil.toISOString() })) } : {});
     return { answer: { status: 'fail', message: LOGIN_FAILED } };
@@ -122,7 +137,10 @@ export class AuthenticateService {
 
   /** The person holding `username` (an active one first), or null when nobody ever did. */
   private async activePerson(username: string): Promise<{ id: number; active: boolean } | null> {
-    const rows = await this.db.query<PersonRow[]>("SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1", [username]);
+    const rows = await this.db.query<PersonRow[]>(
+      "SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1",
+      [username],
+    );
     const row = rows[0];
     return row ? { id: Number(row.id), active: row.state === 'active' } : null;
   }

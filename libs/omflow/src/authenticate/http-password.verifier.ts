@@ -82,7 +82,8 @@ export class HttpPasswordVerifier extends PasswordVerifier {
       return { ok: false, reason: 'upstream_garbage' };
     }
     const value = pick(parsed, auth.httpSuccessField);
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== null) return { ok: false, reason: 'upstream_garbage' };
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== null)
+      return { ok: false, reason: 'upstream_garbage' };
     return String(value) === auth.httpSuccessValue ? { ok: true, mustChange: false } : { ok: false, reason: 'upstream_rejected' };
   }
 }

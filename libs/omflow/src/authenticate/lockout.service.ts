@@ -55,7 +55,10 @@ export class LockoutService {
     const now = this.clock.now();
     const keys = this.keys(username, ip);
     if (!keys.length) return { lock: null, userCounted: false };
-    const rows = await this.db.query<Row[]>(`SELECT kind, subject, locked_until FROM auth_lockout WHERE ${keys.map(() => '(kind = ? AND subject = ?)').join(' OR ')}`, keys.flat());
+    const rows = await this.db.query<Row[]>(
+      `SELECT kind, subject, locked_until FROM auth_lockout WHERE ${keys.map(() => '(kind = ? AND subject = ?)').join(' OR ')}`,
+      keys.flat(),
+    );
     const locked = rows.filter((r) => Number(r.locked_until) > now);
     const row = locked.find((r) => r.kind === 'user') ?? locked[0];
     return {
@@ -114,14 +117,18 @@ export class LockoutService {
   async list(limit: number, offset: number): Promise<{ items: (Lockout & { failures: number })[]; total: number }> {
     const now = this.clock.now();
     const [count] = await this.db.query<{ n: unknown }[]>('SELECT COUNT(*) AS n FROM auth_lockout WHERE locked_until > ?', [now]);
-    const rows = await this.db.query<Row[]>('SELECT kind, subject, failures, locked_until FROM auth_lockout WHERE locked_until > ? ORDER BY locked_until DESC, kind, subject LIMIT ? OFFSET ?', [
-      now,
-      limit,
-      offset,
-    ]);
+    const rows = await this.db.query<Row[]>(
+      'SELECT kind, subject, failures, locked_until FROM auth_lockout WHERE locked_until > ? ORDER BY locked_until DESC, kind, subject LIMIT ? OFFSET ?',
+      [now, limit, offset],
+    );
     return {
       total: Number(count?.n ?? 0),
-      items: rows.map((r) => ({ kind: r.kind as LockoutKind, subject: r.subject, failures: Number(r.failures), lockedUntil: new Date(Number(r.locked_until)) })),
+      items: rows.map((r) => ({
+        kind: r.kind as LockoutKind,
+        subject: r.subject,
+        failures: Number(r.failures),
+        lockedUntil: new Date(Number(r.locked_until)),
+      })),
     };
   }
 

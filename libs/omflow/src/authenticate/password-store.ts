@@ -64,7 +64,8 @@ export class PasswordStore {
    */
   async setPassword(username: string, password: string, options: SetPasswordOptions = {}): Promise<{ created: boolean }> {
     const problems = credentialProblems(username, password);
-    if (problems.length) throw new AppError(ErrorCode.ValidationFailed, `Invalid password change: ${problems.join('; ')}.`, { fields: [{ field: 'password', problems }] });
+    if (problems.length)
+      throw new AppError(ErrorCode.ValidationFailed, `Invalid password change: ${problems.join('; ')}.`, { fields: [{ field: 'password', problems }] });
     const hash = await this.hasher.hash(password);
     return this.storeHash(username.trim(), hash, options.mustChange ?? false, options.setBy ?? null);
   }
@@ -94,7 +95,13 @@ export class PasswordStore {
     const now = sqlNow();
     const existing = await m.query<unknown[]>('SELECT username FROM credential WHERE username = ?', [username]);
     if (existing.length) {
-      await m.query('UPDATE credential SET hash = ?, must_change = ?, set_by = ?, updated_at = ? WHERE username = ?', [hash, mustChange ? 1 : 0, setBy, now, username]);
+      await m.query('UPDATE credential SET hash = ?, must_change = ?, set_by = ?, updated_at = ? WHERE username = ?', [
+        hash,
+        mustChange ? 1 : 0,
+        setBy,
+        now,
+        username,
+      ]);
       return { created: false };
     }
     await m.query('INSERT INTO credential (username, hash, must_change, set_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [

@@ -63,7 +63,12 @@ export class OmflowEnvelopeFilter implements ExceptionFilter {
     };
     const clientId = typeof error.details?.clientId === 'string' ? error.details.clientId : null;
     this.audit
-      .record(queryActionOf(request.path), status === 403 ? 'denied' : 'failure', { status, message }, clientId ? { type: 'api_client', id: clientId } : undefined)
+      .record(
+        queryActionOf(request.path),
+        status === 403 ? 'denied' : 'failure',
+        { status, message },
+        clientId ? { type: 'api_client', id: clientId } : undefined,
+      )
       .catch((auditError: unknown) => this.logger.error({ err: auditError, requestId: request.id }, 'Could not audit a query API failure'))
       .finally(send);
   }

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditOutcome } from '#app/audit';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 
 /** Records query API calls at the level QUERY_AUDIT asks for (off, failures, all). */
 @Injectable()
 export class QueryAudit {
+  private readonly logger = new Logger(QueryAudit.name);
   private readonly level: BridgeConfig['query']['audit'];
 
   constructor(
@@ -12,6 +13,22 @@ export class QueryAudit {
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.level = config.query.audit;
+  }
+
+  /**
+   * Records a successful read while `work` runs instead of before it. A read changes nothing, so
+   * its answer does not wait for the audit commit; a record that cannot be stored is logged.
+   * Failures are still recorded before they are answered (`record`).
+   */
+  async during<T>(action: string, details: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
+    const audited = this.record(action, 'success', details).catch((error: unknown) => {
+      this.logger.error({ err: error }, `Could not audit ${action}`);
+    });
+    try {
+      return await work();
+    } finally {
+      await audited;
+    }
   }
 
   record(action: string, outcome: AuditOutcome, details: Record<string, unknown>, target?: { type: string; id: string | null }): Promise<void> {

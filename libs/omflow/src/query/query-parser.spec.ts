@@ -23,7 +23,9 @@ describe('parseListQuery', () => {
         { column: 'delete', condition: '=', value: true },
       ],
     });
-    expect(q.where).toBe("(u.username = ?) AND (u.id IN (?, ?)) AND NOT COALESCE(((u.email LIKE ? ESCAPE '!') AND ((CASE WHEN u.state = 'deleted' THEN 1 ELSE 0 END) = ?)), 0)");
+    expect(q.where).toBe(
+      "(u.username = ?) AND (u.id IN (?, ?)) AND NOT COALESCE(((u.email LIKE ? ESCAPE '!') AND ((CASE WHEN u.state = 'deleted' THEN 1 ELSE 0 END) = ?)), 0)",
+    );
     expect(q.params).toEqual(['a', 1, 2, '%50!%!_off!!%', 1]);
   });
 
@@ -33,7 +35,17 @@ describe('parseListQuery', () => {
   });
 
   it('adds the collation for past snapshots to text columns only', () => {
-    const q = parseListQuery({ search_conditions: [{ column: 'username', condition: '=', value: 'A' }, { column: 'id', condition: '>', value: 1 }] }, USERS, 'id', { collate: 'NOCASE' });
+    const q = parseListQuery(
+      {
+        search_conditions: [
+          { column: 'username', condition: '=', value: 'A' },
+          { column: 'id', condition: '>', value: 1 },
+        ],
+      },
+      USERS,
+      'id',
+      { collate: 'NOCASE' },
+    );
     expect(q.where).toBe('(u.username COLLATE NOCASE = ?) AND (u.id > ?)');
   });
 

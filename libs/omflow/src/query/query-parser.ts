@@ -31,11 +31,17 @@ export function queryFailed(message: string): AppError {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}` : typeof value === 'object' ? 'an object' : typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : typeof value;
+  return typeof value === 'string'
+    ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+    : typeof value === 'object'
+      ? 'an object'
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? `${typeof value} ${value}`
+        : typeof value;
 }
 
 function quoteName(name: unknown): string {
-  const text = typeof name === 'string' ? name : JSON.stringify(name) ?? String(name);
+  const text = typeof name === 'string' ? name : (JSON.stringify(name) ?? String(name));
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }
 
@@ -87,10 +93,12 @@ function expr(spec: ColumnSpec, text: TextCollation): string {
 }
 
 function condition(raw: unknown, where: string, columns: ReadonlyMap<string, ColumnSpec>, params: unknown[], text: TextCollation): string {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw queryFailed(`${where} must be an object {"column", "condition", "value"}, not ${describe(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw queryFailed(`${where} must be an object {"column", "condition", "value"}, not ${describe(raw)}`);
   const record = raw as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (key !== 'column' && key !== 'condition' && key !== 'value') throw queryFailed(`${where} has an unknown key ${quoteName(key)} (expected "column", "condition", "value")`);
+    if (key !== 'column' && key !== 'condition' && key !== 'value')
+      throw queryFailed(`${where} has an unknown key ${quoteName(key)} (expected "column", "condition", "value")`);
   }
   if (!('column' in record)) throw queryFailed(`${where} has no "column"`);
   if (!('condition' in record)) throw queryFailed(`${where} has no "condition"`);
@@ -152,7 +160,12 @@ function integer(body: Record<string, unknown>, key: string, def: number | null)
  * keeps them); `order_columns` default `["id"]`, `-col` descending, `id` as the final tie-break;
  * `start`/`limit` as Django's `[start:limit]`.
  */
-export function parseListQuery(body: Record<string, unknown>, columns: ReadonlyMap<string, ColumnSpec>, idColumn: string, text: TextCollation = { collate: '' }): ParsedQuery {
+export function parseListQuery(
+  body: Record<string, unknown>,
+  columns: ReadonlyMap<string, ColumnSpec>,
+  idColumn: string,
+  text: TextCollation = { collate: '' },
+): ParsedQuery {
   const params: unknown[] = [];
   const search = list(body, 'search_conditions').map((c, i) => condition(c, `search_conditions[${i}]`, columns, params, text));
   const exclude = list(body, 'exclude_conditions').map((c, i) => condition(c, `exclude_conditions[${i}]`, columns, params, text));
@@ -173,7 +186,8 @@ export function parseListQuery(body: Record<string, unknown>, columns: ReadonlyM
     const desc = typeof raw === 'string' && raw.startsWith('-');
     const name = typeof raw === 'string' ? (desc ? raw.slice(1) : raw) : raw;
     const spec = typeof name === 'string' ? columns.get(name) : undefined;
-    if (!spec) throw queryFailed(`order_columns[${i}]: unknown column ${quoteName(raw)}; known columns: ${[...columns.keys()].join(', ')} (prefix "-" for descending)`);
+    if (!spec)
+      throw queryFailed(`order_columns[${i}]: unknown column ${quoteName(raw)}; known columns: ${[...columns.keys()].join(', ')} (prefix "-" for descending)`);
     if (ordered.has(spec.name) || spec.constant) continue;
     ordered.add(spec.name);
     order.push(`${expr(spec, text)} ${desc ? 'DESC' : 'ASC'}`);

@@ -20,7 +20,11 @@ export class QueryConditionDto {
   condition: string;
 
   /** A value of the column's type; an array for `in`. */
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: {} }], nullable: true, example: ['admin', 'user001'] })
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: {} }],
+    nullable: true,
+    example: ['admin', 'user001'],
+  })
   value: unknown;
 }
 
@@ -42,7 +46,13 @@ export class OmflowRestBaseDto {
  */
 export class UserListRequestDto extends OmflowRestBaseDto {
   /** ANDed; default: every user. */
-  @ApiPropertyOptional({ type: [QueryConditionDto], example: [{ column: 'username', condition: 'in', value: ['admin', 'user001'] }, { column: 'id', condition: '>', value: 3 }] })
+  @ApiPropertyOptional({
+    type: [QueryConditionDto],
+    example: [
+      { column: 'username', condition: 'in', value: ['admin', 'user001'] },
+      { column: 'id', condition: '>', value: 3 },
+    ],
+  })
   search_conditions?: QueryConditionDto[];
 
   /** Fields of each row; empty: every field. */
@@ -184,7 +194,12 @@ export class OmflowEnvelopeDto {
   status: number;
   @ApiProperty({ example: 'Query successful.' })
   message: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The answer (a list, or an object keyed by department code); null on errors.' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The answer (a list, or an object keyed by department code); null on errors.',
+  })
   result: unknown;
 }
 

@@ -1,7 +1,6 @@
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
-import { toAppError } from '#app/common';
+import { installBodyErrorHandler } from '#app/common';
 import { envelopeMessage, omflowStatusOf, OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import { QueryAudit, queryActionOf } from './query-audit.js';
 import { QueryClock } from './query-clock.js';
@@ -28,23 +27,15 @@ export class QueryModule implements OnModuleInit {
     private readonly audit: QueryAudit,
   ) {}
 
-  /**
-   * Body-parser errors (malformed JSON, a body over BODY_LIMIT) happen before any route, so no
-   * controller filter sees them. Registered at init, after the parsers and routes and before
-   * Nest's own error handler, this answers them in the envelope on the query paths only.
-   */
+  /** Malformed or oversized bodies on the query paths answer in the envelope too. */
   onModuleInit(): void {
-    const instance: unknown = this.adapterHost.httpAdapter?.getInstance();
-    if (typeof (instance as { use?: unknown } | undefined)?.use !== 'function') return;
-    (instance as { use(paths: string[], handler: (error: unknown, req: Request, res: Response, next: NextFunction) => void): void }).use(QUERY_PATHS, (error, req, res, next) => {
-      if (res.headersSent) return next(error);
-      const appError = toAppError(error);
+    installBodyErrorHandler(this.adapterHost, QUERY_PATHS, async (appError, req, res) => {
       const status = omflowStatusOf(appError.code);
       const message = envelopeMessage(appError, status);
-      this.audit
+      await this.audit
         .record(queryActionOf(req.originalUrl), 'failure', { status, message })
-        .catch((auditError: unknown) => this.logger.error({ err: auditError }, 'Could not audit a query API failure'))
-        .finally(() => res.status(200).json({ status, message, result: null }));
+        .catch((auditError: unknown) => this.logger.error({ err: auditError }, 'Could not audit a query API failure'));
+      res.status(200).json({ status, message, result: null });
     });
   }
 }

@@ -75,8 +75,10 @@ export class SecurityCodeService {
    * expired code, or for a client revoked or stripped of `users:query` since.
    */
   async verify(code: unknown): Promise<Principal> {
-    if (code === undefined || code === null || code === '') throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is missing; get one from /accounts/api/security/get/.');
-    if (typeof code !== 'string' || code.length > 64) throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
+    if (code === undefined || code === null || code === '')
+      throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is missing; get one from /accounts/api/security/get/.');
+    if (typeof code !== 'string' || code.length > 64)
+      throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
     const now = this.clock.now();
     const rows = await this.dataSource.query<Row[]>(
       'SELECT s.client_id AS client_id, s.last_used_at AS last_used_at, c.name AS name, c.scopes AS scopes, c.organisations AS organisations FROM omflow_security_code s JOIN api_client c ON c.id = s.client_id AND c.revoked_at IS NULL WHERE s.code = ?',
@@ -94,7 +96,8 @@ export class SecurityCodeService {
       organisations: typeof row.organisations === 'string' ? (JSON.parse(row.organisations) as string[] | null) : null,
       via: 'security-code',
     };
-    if (!hasScope(principal, Scope.UsersQuery)) throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope "${Scope.UsersQuery}".`);
+    if (!hasScope(principal, Scope.UsersQuery))
+      throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope "${Scope.UsersQuery}".`);
     if (now - lastUsed >= RENEW_GRANULARITY_MS) {
       await this.dataSource.query('UPDATE omflow_security_code SET last_used_at = ? WHERE code = ? AND last_used_at < ?', [now, code, now]);
     }

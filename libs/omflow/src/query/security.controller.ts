@@ -43,7 +43,10 @@ export class SecurityCodeController {
   @HttpCode(200)
   @ApiBasicAuth(BASIC_SECURITY)
   @ApiOperation({ summary: 'Get a security code (POST form of the same call)' })
-  @ApiOkResponse({ description: 'As GET.', schema: { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { $ref: getSchemaPath(SecurityCodeResultDto) } } }] } })
+  @ApiOkResponse({
+    description: 'As GET.',
+    schema: { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { $ref: getSchemaPath(SecurityCodeResultDto) } } }] },
+  })
   post(@Req() req: Request): Promise<SecurityAnswer> {
     return this.issue(req);
   }

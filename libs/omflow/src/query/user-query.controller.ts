@@ -26,7 +26,8 @@ export const OMFLOW_SECURITY_CODE = 'omflow-security-code';
 /** Bodies are read as plain objects (the global ValidationPipe skips them): OMFLOW tolerates unknown fields, and every problem must answer in OMFLOW's envelope. */
 type QueryBody = Record<string, unknown>;
 
-const ENVELOPE_NOTE = 'Always HTTP 200. `status` 403: missing `omflow_restapi`, missing, unknown or expired `security`; 404: "Query failed: <reason>"; 500: unexpected.';
+const ENVELOPE_NOTE =
+  'Always HTTP 200. `status` 403: missing `omflow_restapi`, missing, unknown or expired `security`; 404: "Query failed: <reason>"; 500: unexpected.';
 
 function listOf(model: unknown): Record<string, unknown> {
   return { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { type: 'array', items: { $ref: getSchemaPath(model as never) } } } }] };
@@ -52,7 +53,18 @@ export class UserQueryController {
   @ApiBody({
     type: UserListRequestDto,
     examples: {
-      seed: { value: { security: '<security code>', omflow_restapi: 1, search_conditions: [], search_columns: [], exclude_conditions: [], order_columns: [], limit: 100, start: 0 } },
+      seed: {
+        value: {
+          security: '<security code>',
+          omflow_restapi: 1,
+          search_conditions: [],
+          search_columns: [],
+          exclude_conditions: [],
+          order_columns: [],
+          limit: 100,
+          start: 0,
+        },
+      },
       conditions: {
         value: {
           security: '<security code>',
@@ -71,14 +83,16 @@ export class UserQueryController {
           limit: 100,
         },
       },
-      pastSnapshot: { value: { security: '<security code>', omflow_restapi: 1, snapshot: 3, search_conditions: [{ column: 'default_group', condition: '=', value: 'rd' }] } },
+      pastSnapshot: {
+        value: { security: '<security code>', omflow_restapi: 1, snapshot: 3, search_conditions: [{ column: 'default_group', condition: '=', value: 'rd' }] },
+      },
     },
   })
   @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: listOf(OmflowUserRowDto) })
   async listUsers(@Body() body: QueryBody, @Res() res: Response): Promise<void> {
     const prepared = await this.queries.prepareUsers(body);
-    await this.audit.record('omflow.query.users', 'success', { status: 200, query: summary(body) });
-    await this.queries.stream(prepared, 'Query successful.', res);
+    // A query is a read: its audit record is written while the rows go out, not before them.
+    await this.audit.during('omflow.query.users', { status: 200, query: summary(body) }, () => this.queries.stream(prepared, 'Query successful.', res));
   }
 
   /** Members of departments given by code or by name, keyed by department code. */
@@ -95,12 +109,16 @@ export class UserQueryController {
   @ApiOkResponse({
     description: `\`{"status":200,"message":"Read successfully.","result":{"<code>":[{"user":1,"user__nick_name":"…","user__username":"…","user__ad_no":"…"}]}}\`; unknown codes or names are left out. ${ENVELOPE_NOTE}`,
     schema: {
-      allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { type: 'object', additionalProperties: { type: 'array', items: { $ref: getSchemaPath(OmflowGroupMemberDto) } } } } }],
+      allOf: [
+        { $ref: getSchemaPath(OmflowEnvelopeDto) },
+        { properties: { result: { type: 'object', additionalProperties: { type: 'array', items: { $ref: getSchemaPath(OmflowGroupMemberDto) } } } } },
+      ],
     },
   })
   async listByGroup(@Body() body: QueryBody): Promise<{ status: 200; message: string; result: Record<string, unknown[]> }> {
-    const result = await this.queries.usersByGroup(body);
-    await this.audit.record('omflow.query.users_by_group', 'success', { status: 200, org_no: body.org_no ?? null, org_name: body.org_name ?? null });
+    const result = await this.audit.during('omflow.query.users_by_group', { status: 200, org_no: body.org_no ?? null, org_name: body.org_name ?? null }, () =>
+      this.queries.usersByGroup(body),
+    );
     return { status: 200, message: 'Read successfully.', result };
   }
 
@@ -112,14 +130,20 @@ export class UserQueryController {
     type: GroupListRequestDto,
     examples: {
       all: { value: { security: '<security code>', omflow_restapi: 1 } },
-      filtered: { value: { security: '<security code>', omflow_restapi: 1, search_conditions: [{ column: 'group_no', condition: 'in', value: ['rd', 'sales'] }], order_columns: ['display_name'] } },
+      filtered: {
+        value: {
+          security: '<security code>',
+          omflow_restapi: 1,
+          search_conditions: [{ column: 'group_no', condition: 'in', value: ['rd', 'sales'] }],
+          order_columns: ['display_name'],
+        },
+      },
     },
   })
   @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: listOf(OmflowGroupRowDto) })
   async listGroups(@Body() body: QueryBody, @Res() res: Response): Promise<void> {
     const prepared = this.queries.prepareGroups(body);
-    await this.audit.record('omflow.query.groups', 'success', { status: 200, query: summary(body) });
-    await this.queries.stream(prepared, 'Query successful.', res);
+    await this.audit.during('omflow.query.groups', { status: 200, query: summary(body) }, () => this.queries.stream(prepared, 'Query successful.', res));
   }
 }
 

@@ -32,7 +32,10 @@ function serialiser(spec: ColumnSpec): (value: unknown) => string {
     case 'number':
       return (v) => (v === null || v === undefined ? 'null' : String(Number(v)));
     case 'text':
-      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v)));
+      return (v) =>
+        v === null || v === undefined
+          ? 'null'
+          : JSON.stringify(typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v));
     case 'bool':
       return (v) => (v === null || v === undefined ? 'null' : Number(v) ? 'true' : 'false');
     case 'date':
@@ -102,12 +105,17 @@ export class UserQueryService {
   private checkSize(query: ParsedQuery): void {
     const asked = Math.max(0, query.limit - query.start);
     if (asked > this.maxRows) {
-      throw queryFailed(`start=${query.start}, limit=${query.limit} asks for ${asked} rows; at most ${this.maxRows} rows per request (QUERY_MAX_ROWS): page with start/limit`);
+      throw queryFailed(
+        `start=${query.start}, limit=${query.limit} asks for ${asked} rows; at most ${this.maxRows} rows per request (QUERY_MAX_ROWS): page with start/limit`,
+      );
     }
   }
 
   /** The statement of a prepared query and its parameters for one page (also run by the benchmark's floor). */
-  static sqlOf(prepared: { query: ParsedQuery; source: string; sourceParams: unknown[] }): { sql: string; params: (offset: number, size: number) => unknown[] } {
+  static sqlOf(prepared: { query: ParsedQuery; source: string; sourceParams: unknown[] }): {
+    sql: string;
+    params: (offset: number, size: number) => unknown[];
+  } {
     const { query, source, sourceParams } = prepared;
     const select = query.columns.map((c, i) => `${c.sql} AS c${i}`).join(', ');
     return {
@@ -120,7 +128,11 @@ export class UserQueryService {
    * Streams `{"status":200,"message":…,"result":[…]}`. Nothing is written before the first page
    * is read, so a failing query still gets a proper error envelope.
    */
-  async stream(prepared: { query: ParsedQuery; source: string; sourceParams: unknown[] }, message: string, out: Writable & { headersSent?: boolean; setHeader?(name: string, value: string): unknown }): Promise<StreamedAnswer> {
+  async stream(
+    prepared: { query: ParsedQuery; source: string; sourceParams: unknown[] },
+    message: string,
+    out: Writable & { headersSent?: boolean; setHeader?(name: string, value: string): unknown },
+  ): Promise<StreamedAnswer> {
     const { query } = prepared;
     const { sql, params } = UserQueryService.sqlOf(prepared);
     const total = Math.max(0, query.limit - query.start);

@@ -1,0 +1,58 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
+import { testConfig } from '../support/config.js';
+import { testDatabases } from '../support/databases.js';
+
+const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
+
+// Body-parser errors happen before routing; each surface must still answer in its own contract.
+describe.each(testDatabases())('malformed and oversized bodies on every surface ($kind)', (db) => {
+  let bridge: RunningBridge;
+  const bad = '{"username": "a", ';
+
+  beforeAll(async () => {
+    bridge = await startBridge(
+      testConfig(
+        await db.create(),
+        {},
+        { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret, BODY_LIMIT: '2kb' },
+      ),
+    );
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await db.dropAll();
+  });
+
+  const post = (path: string, body: string) => request(bridge.url).post(path).set('Content-Type', 'application/json').send(body);
+
+  it('OMFLOW /authenticate and /sync: HTTP 200 with {"status":"fail"}', async () => {
+    for (const path of ['/authenticate', '/sync']) {
+      const res = await post(path, bad).auth(OMFLOW.id, OMFLOW.secret);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'fail', message: expect.stringMatching(/not valid JSON/) });
+    }
+    const big = await post('/authenticate', JSON.stringify({ username: 'a', password: 'x'.repeat(4096) })).auth(OMFLOW.id, OMFLOW.secret);
+    expect(big.body).toEqual({ status: 'fail', message: expect.stringMatching(/BODY_LIMIT/) });
+  });
+
+  it('the OMFLOW query API: its envelope, HTTP 200', async () => {
+    const res = await post('/rest/accounts/api/user/list/', bad);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: expect.any(Number), message: expect.any(String), result: null });
+    expect(res.body.status).not.toBe(200);
+  });
+
+  it('the directory proxy: the WorkPlus envelope', async () => {
+    const res = await post(`/v1/admin/organizations/acme/employees?access_token=${TEST_ADMIN_TOKEN}`, bad);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ status: 400, message: expect.stringMatching(/not valid JSON/), result: null });
+  });
+
+  it("the bridge's own API: its JSON error shape", async () => {
+    const res = await post('/api/v1/clients', bad).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'REQUEST.INVALID' });
+  });
+});
