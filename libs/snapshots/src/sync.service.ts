@@ -25,6 +25,9 @@ const MAX_FINDINGS = 5000;
 const MAX_SAMPLE = 200;
 const LOCK_TTL_MS = 60_000;
 
+/** People who kept their directory id under a new username, in a snapshot just published. */
+export type RenameListener = (renames: { key: string; from: string; to: string }[], snapshotId: number) => Promise<void>;
+
 export interface RunRequest {
   trigger: RunTrigger;
   dryRun?: boolean;
@@ -43,6 +46,7 @@ export class SyncService {
   private readonly logger = new Logger(SyncService.name);
   readonly instanceId = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private inFlight: Promise<SyncRun> | null = null;
+  private readonly renameListeners: RenameListener[] = [];
 
   constructor(
     private readonly store: SnapshotStore,
@@ -87,6 +91,14 @@ export class SyncService {
     } finally {
       if (this.inFlight === running) this.inFlight = null;
     }
+  }
+
+  /**
+   * Called after each publish that renames people (so that, e.g., stored passwords follow the
+   * new username). Registered by modules downstream of sync; their failures are logged.
+   */
+  onRenamesPublished(listener: RenameListener): void {
+    this.renameListeners.push(listener);
   }
 
   /** Whether a run is in progress on this instance. */
@@ -431,6 +443,16 @@ export class SyncService {
       ),
     );
     this.payload.invalidate();
+    const renames: { key: string; from: string; to: string }[] = [];
+    for (const [key, user] of content.users) {
+      const before = published?.users.get(key);
+      if (before && before.username !== user.username) renames.push({ key, from: before.username, to: user.username });
+    }
+    if (renames.length) {
+      for (const listener of this.renameListeners) {
+        await listener(renames, snapshotId).catch((error: unknown) => this.logger.error({ err: error }, `A rename listener failed for snapshot ${snapshotId}`));
+      }
+    }
     this.logger.log(`Published snapshot ${snapshotId}: ${content.users.size} users, ${content.groups.size} departments, ${payload.bytes} bytes`);
   }
 }

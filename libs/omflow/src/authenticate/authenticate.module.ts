@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { AuditService } from '#app/audit';
+import { SnapshotsModule, SyncService } from '#app/snapshots';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { Argon2Hasher } from './argon2-hasher.js';
 import { AuthAdminController } from './auth-admin.controller.js';
@@ -18,6 +20,7 @@ import { PasswordVerifier } from './password-verifier.js';
  * PasswordStore, through which the directory proxy stores the password of a created user.
  */
 @Module({
+  imports: [SnapshotsModule],
   controllers: [AuthenticateController, AuthAdminController],
   providers: [
     AuthClock,
@@ -36,4 +39,24 @@ import { PasswordVerifier } from './password-verifier.js';
   ],
   exports: [PasswordStore],
 })
-export class AuthenticateModule {}
+export class AuthenticateModule implements OnModuleInit {
+  constructor(
+    private readonly sync: SyncService,
+    private readonly passwords: PasswordStore,
+    private readonly audit: AuditService,
+    @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+  ) {}
+
+  /** A person renamed in a published snapshot keeps their password under the new username. */
+  onModuleInit(): void {
+    if (this.config.auth.verifier !== 'local') return;
+    this.sync.onRenamesPublished(async (renames, snapshotId) => {
+      for (const { from, to } of renames) {
+        const moved = await this.passwords.rename(from, to);
+        if (moved) {
+          await this.audit.record({ action: 'auth.password.renamed', outcome: 'success', target: { type: 'user', id: to }, details: { from, to, snapshotId } });
+        }
+      }
+    });
+  }
+}

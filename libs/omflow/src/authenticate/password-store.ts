@@ -76,6 +76,22 @@ export class PasswordStore {
     await this.db.query('UPDATE credential SET hash = ?, updated_at = ? WHERE username = ? AND hash = ?', [hash, sqlNow(), username, oldHash]);
   }
 
+  /**
+   * Moves a password to a person's new username (an accepted rename). Nothing moves when the
+   * new username already has a password of its own. Answers whether it moved.
+   */
+  async rename(from: string, to: string): Promise<boolean> {
+    return this.tx.transaction(async (m) => {
+      if (from.toLowerCase() === to.toLowerCase()) return false;
+      const taken = await m.query<unknown[]>('SELECT username FROM credential WHERE username = ?', [to]);
+      if (taken.length) return false;
+      const existing = await m.query<unknown[]>('SELECT username FROM credential WHERE username = ?', [from]);
+      if (!existing.length) return false;
+      await m.query('UPDATE credential SET username = ?, updated_at = ? WHERE username = ?', [to, sqlNow(), from]);
+      return true;
+    });
+  }
+
   async remove(username: string): Promise<void> {
     await this.db.query('DELETE FROM credential WHERE username = ?', [username]);
   }
