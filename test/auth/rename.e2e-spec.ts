@@ -16,7 +16,7 @@ describe.each(testDatabases())('a password follows an accepted rename ($kind)', 
   });
 
   it('moves the password to the new username once the rename is published', async () => {
-    await bridge.setPassword('user3', 'Correct-Horse-1').expect(200);
+    expect((await bridge.setPassword('user3', 'Correct-Horse-1')).status).toBe(200);
     expect((await bridge.login('user3', 'Correct-Horse-1')).body).toEqual({ status: 'success' });
 
     const renamed = people(5);

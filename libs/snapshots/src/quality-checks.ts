@@ -195,7 +195,8 @@ function checkUserFields(user: UserRecord, policy: QualityPolicy, findings: Find
   for (const field of ['nick_name', 'ad_no', 'company', 'phone1', 'phone2', 'extension_no'] as const) {
     const value = user[field];
     const limit = USER_LIMITS[field];
-    if (value === null || [...value].length <= limit) continue;
+    // UTF-16 length bounds the character count: count characters only when it might exceed.
+    if (value === null || value.length <= limit || [...value].length <= limit) continue;
     const reason = `${field} is ${[...value].length} characters; OMFLOW allows ${limit}`;
     if (policy.tooLong === 'quarantine') return { kind: 'too-long', field, reason };
     user[field] = [...value].slice(0, limit).join('');
@@ -255,6 +256,7 @@ function checkGroups(input: CheckInput, policy: QualityPolicy, findings: Finding
   }
 
   for (const group of [...byCode.values()]) {
+    if (group.display_name.length <= GROUP_NAME_LIMIT) continue;
     const length = [...group.display_name].length;
     if (length <= GROUP_NAME_LIMIT) continue;
     const reason = `display_name is ${length} characters; OMFLOW allows ${GROUP_NAME_LIMIT}`;

@@ -305,6 +305,9 @@ export class SyncService {
 
   private async executeRun(run: SyncRun, request: RunRequest, phase: (name: string) => void): Promise<void> {
     const signal = AbortSignal.timeout(this.config.sync.deadlineSeconds * 1000);
+    // What is published is loaded while the directory is read: the two overlap.
+    const loading = this.loadPublished();
+    void loading.catch(() => undefined); // awaited below; a failed read must not leave it unhandled
     const organisation = await readOrganisation(await this.source.read(signal), this.mapping, signal);
     phase('read');
 
@@ -315,12 +318,8 @@ export class SyncService {
       if (kept) user.username = kept;
     }
 
-    const state = await this.store.publishedState();
+    const { state, published, head } = await loading;
     run.baseSnapshotId = state.snapshotId;
-    const published: Loaded | null = state.snapshotId === null ? null : await this.store.content(state.snapshotId);
-    // Usually the newest snapshot is the published one: its content is the chain head, read once.
-    const last = await this.store.lastSnapshotId();
-    const head = published && last !== null && last === state.snapshotId ? headOf(last, published) : await this.store.head();
     phase('load');
 
     const checked = checkOrganisation(
@@ -397,6 +396,15 @@ export class SyncService {
     await this.runs.update({ status: 'held', id: In(await this.heldIdsExcept(run.id)) }, { status: 'superseded' });
     phase('publish');
     await this.tx.transaction((m) => this.store.applyRetention(m, this.config.sync.retention));
+  }
+
+  /** The published snapshot's content and the chain head (usually the same snapshot: read once). */
+  private async loadPublished(): Promise<{ state: Awaited<ReturnType<SnapshotStore['publishedState']>>; published: Loaded | null; head: ChainHead }> {
+    const state = await this.store.publishedState();
+    const published = state.snapshotId === null ? null : await this.store.content(state.snapshotId);
+    const last = await this.store.lastSnapshotId();
+    const head = published && last !== null && last === state.snapshotId ? headOf(last, published) : await this.store.head();
+    return { state, published, head };
   }
 
   private async heldIdsExcept(id: number): Promise<number[]> {
