@@ -6,7 +6,8 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { AuditEvent } from './audit-event.entity.js';
 import { AuditStore } from './audit-store.js';
 import type { AuditOutcome, ChainHead } from './audit.types.js';
-import { hashEvent, sqlTime } from './chain.js';
+import { hashEvent } from './chain.js';
+import { toSqlDateTime } from '#app/database';
 
 /** What the review API filters on; every field optional, all ANDed. */
 export interface AuditFilter {
@@ -174,8 +175,8 @@ export class AuditReader {
   private filtered(filter: AuditFilter): SelectQueryBuilder<AuditEvent> {
     const qb = this.events.createQueryBuilder('e');
     // Times are compared as the stored UTC text form, which sorts like time on both databases.
-    if (filter.from) qb.andWhere('e.occurred_at >= :from', { from: sqlTime(filter.from) });
-    if (filter.to) qb.andWhere('e.occurred_at < :to', { to: sqlTime(filter.to) });
+    if (filter.from) qb.andWhere('e.occurred_at >= :from', { from: toSqlDateTime(filter.from) });
+    if (filter.to) qb.andWhere('e.occurred_at < :to', { to: toSqlDateTime(filter.to) });
     if (filter.actorKind) qb.andWhere('e.actor_kind = :actorKind', { actorKind: filter.actorKind });
     if (filter.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
     if (filter.action) {

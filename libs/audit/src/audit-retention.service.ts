@@ -13,7 +13,7 @@ import { exportChunks } from './audit-export.js';
 import { AuditReader } from './audit-reader.service.js';
 import { AuditStore } from './audit-store.js';
 import { AuditService } from './audit.service.js';
-import { sqlTime } from './chain.js';
+import { toSqlDateTime } from '#app/database';
 
 const DAY_MS = 86_400_000;
 
@@ -89,7 +89,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
     const young = await this.events
       .createQueryBuilder('e')
       .select('MIN(e.seq)', 'seq')
-      .where('e.occurred_at >= :cutoff', { cutoff: sqlTime(cutoff) })
+      .where('e.occurred_at >= :cutoff', { cutoff: toSqlDateTime(cutoff) })
       .getRawOne<{ seq: number | string | null }>();
     const upToSeq = young?.seq === null || young?.seq === undefined ? head.lastSeq : Number(young.seq) - 1;
     if (upToSeq <= head.anchorSeq) return none;

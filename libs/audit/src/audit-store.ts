@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { isMysql } from '#app/database';
+import { isMysql, toSqlDateTime } from '#app/database';
 import type { ChainHead, PreparedAuditEvent, StoredAuditEvent } from './audit.types.js';
-import { hashEvent, sqlTime } from './chain.js';
+import { hashEvent } from './chain.js';
 
 const COLUMNS = [
   'seq',
@@ -53,7 +53,7 @@ function chain(events: PreparedAuditEvent[], head: ChainHead): StoredAuditEvent[
 function rowParams(e: StoredAuditEvent): unknown[] {
   return [
     e.seq,
-    sqlTime(e.occurredAt),
+    toSqlDateTime(e.occurredAt),
     e.actorKind,
     e.actorId,
     e.action,
@@ -146,7 +146,7 @@ export class AuditStore {
           const last = db.prepare('SELECT hash FROM audit_event WHERE seq = ?').get(upToSeq) as { hash: string } | undefined;
           if (!last) throw new Error(`audit event ${upToSeq} is missing: the chain is broken, retention refuses to anchor on it`);
           const result = db.prepare('DELETE FROM audit_event WHERE seq <= ?').run(upToSeq);
-          db.prepare('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ?, anchor_at = ? WHERE id = 1').run(upToSeq, last.hash, sqlTime(now));
+          db.prepare('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ?, anchor_at = ? WHERE id = 1').run(upToSeq, last.hash, toSqlDateTime(now));
           return { removed: result.changes, anchorHash: last.hash };
         })
         .immediate();
@@ -157,7 +157,7 @@ export class AuditStore {
       const last = ((await qr.query('SELECT hash FROM audit_event WHERE seq = ?', [upToSeq])) as { hash: string }[])[0];
       if (!last) throw new Error(`audit event ${upToSeq} is missing: the chain is broken, retention refuses to anchor on it`);
       const result = (await qr.query('DELETE FROM audit_event WHERE seq <= ?', [upToSeq])) as { affectedRows?: number };
-      await qr.query('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ?, anchor_at = ? WHERE id = 1', [upToSeq, last.hash, sqlTime(now)]);
+      await qr.query('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ?, anchor_at = ? WHERE id = 1', [upToSeq, last.hash, toSqlDateTime(now)]);
       return { removed: Number(result.affectedRows ?? 0), anchorHash: last.hash };
     });
   }

@@ -27,8 +27,3 @@ export function hashEvent(seq: number, event: PreparedAuditEvent, prevHash: stri
   ]);
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
-
-/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what both MySQL DATETIME(3) and TypeORM's SQLite datetime store. */
-export function sqlTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}

@@ -6,10 +6,7 @@ import { migrations } from './migrations/index.js';
 
 export type DatabaseConfig = BridgeConfig['database'];
 
-/** True when the options point at MySQL/MariaDB rather than SQLite. */
-export function isMysql(options: { type: string }): boolean {
-  return options.type === 'mysql' || options.type === 'mariadb';
-}
+export { isMysql } from './driver.js';
 
 /**
  * The DataSource options for the configured database: MySQL/MariaDB through mysql2 when a URL

@@ -4,3 +4,4 @@ export * from './database.module.js';
 export { migrations } from './migrations/index.js';
 export * from './transaction-runner.js';
 export * from './json-column.js';
+export * from './sql-datetime.js';

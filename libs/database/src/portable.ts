@@ -1,4 +1,5 @@
 import { TableColumn, type QueryRunner, type TableColumnOptions } from 'typeorm';
+import { isMysql } from './driver.js';
 
 /**
  * Column builders that give the same behaviour on MySQL/MariaDB and SQLite, so that one set of
@@ -9,8 +10,7 @@ export class Columns {
   readonly mysql: boolean;
 
   constructor(queryRunner: QueryRunner) {
-    const type = queryRunner.connection.driver.options.type;
-    this.mysql = type === 'mysql' || type === 'mariadb';
+    this.mysql = isMysql(queryRunner.connection.driver.options);
   }
 
   /** Auto-increment primary key (64-bit on MySQL; SQLite's INTEGER PRIMARY KEY is 64-bit too). */

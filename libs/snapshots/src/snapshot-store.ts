@@ -1,11 +1,10 @@
-import { gunzipSync } from 'node:zlib';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isMysql } from '#app/database';
+import { isMysql, toSqlDateTime, fromSqlDateTime } from '#app/database';
 import { USER_FIELDS, type GroupRecord, type UserRecord } from '#app/hr-source';
 import { groupHash, userHash, type Content } from './content.js';
-import { inChunks, insertRows, sqlDate } from './sql.js';
+import { inChunks, insertRows } from './sql.js';
 
 /** Where the chain of snapshots ends: the latest snapshot and its valid rows' identities and hashes. */
 export interface ChainHead {
@@ -75,13 +74,6 @@ export interface PublishedState {
 type Row = Record<string, unknown>;
 const USER_COLUMNS = [...USER_FIELDS, 'groups_json', 'default_group', 'source_id'] as const;
 const PAYLOAD_CHUNK = 512 * 1024;
-
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  return typeof value === 'string' ? new Date(`${value.replace(' ', 'T')}Z`) : null;
-}
 
 function rowToUser(row: Row, key: string): UserRecord {
   return {
@@ -195,7 +187,7 @@ export class SnapshotStore {
   ): Promise<WrittenSnapshot> {
     const maxId = await m.query<Row[]>('SELECT MAX(id) AS id FROM snapshot');
     const snapshotId = Number(maxId[0]?.id ?? 0) + 1;
-    const now = sqlDate(new Date());
+    const now = toSqlDateTime();
 
     // Stable numbers for people and departments seen for the first time.
     const newPeople = [...content.users.values()].filter((u) => !head.users.has(u.key));
@@ -334,7 +326,7 @@ export class SnapshotStore {
     },
     payload: { gzip: Buffer; bytes: number; etag: string },
   ): Promise<void> {
-    const now = sqlDate(new Date());
+    const now = toSqlDateTime();
     const mysql = this.mysql;
     const copy = USER_COLUMNS.map((c) => (mysql ? `p.\`${c}\` = v.\`${c}\`` : `\`${c}\` = v.\`${c}\``)).join(', ');
     const freshPeople = change.personIds.filter((id) => change.freshPersonIds?.has(id));
@@ -413,11 +405,11 @@ export class SnapshotStore {
     const r = rows[0] ?? {};
     return {
       snapshotId: r.published_snapshot_id === null || r.published_snapshot_id === undefined ? null : Number(r.published_snapshot_id),
-      publishedAt: toDate(r.published_at),
+      publishedAt: fromSqlDateTime(r.published_at),
       etag: (r.payload_etag as string | null) ?? null,
       bytes: r.payload_bytes === null || r.payload_bytes === undefined ? null : Number(r.payload_bytes),
       chunks: r.payload_chunks === null || r.payload_chunks === undefined ? null : Number(r.payload_chunks),
-      lastPullAt: toDate(r.last_pull_at),
+      lastPullAt: fromSqlDateTime(r.last_pull_at),
       lastPullClient: (r.last_pull_client as string | null) ?? null,
       lastPullSnapshotId: r.last_pull_snapshot_id === null || r.last_pull_snapshot_id === undefined ? null : Number(r.last_pull_snapshot_id),
     };
@@ -438,7 +430,7 @@ export class SnapshotStore {
 
   async recordPull(clientId: string, snapshotId: number): Promise<void> {
     await this.db.query('UPDATE sync_state SET last_pull_at = ?, last_pull_client = ?, last_pull_snapshot_id = ? WHERE id = 1', [
-      sqlDate(new Date()),
+      toSqlDateTime(),
       clientId,
       snapshotId,
     ]);
@@ -471,15 +463,11 @@ function toSnapshotRow(r: Row): SnapshotRow {
     id: Number(r.id),
     runId: r.run_id === null ? null : Number(r.run_id),
     parentId: r.parent_id === null ? null : Number(r.parent_id),
-    createdAt: toDate(r.created_at)!,
+    createdAt: fromSqlDateTime(r.created_at)!,
     userCount: Number(r.user_count),
     groupCount: Number(r.group_count),
     changedRows: Number(r.changed_rows),
-    publishedAt: toDate(r.published_at),
+    publishedAt: fromSqlDateTime(r.published_at),
     note: (r.note as string | null) ?? null,
   };
-}
-
-export function gunzip(buffer: Buffer): Buffer {
-  return gunzipSync(buffer);
 }

@@ -30,8 +30,3 @@ export async function inChunks<T>(
   }
   return out;
 }
-
-/** Dates as the drivers take them: ms-precision UTC. */
-export function sqlDate(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}

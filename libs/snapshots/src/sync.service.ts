@@ -6,10 +6,10 @@ import { In, type Repository } from 'typeorm';
 import { AuditService } from '#app/audit';
 import { AppError, ErrorCode, requestContext } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { TransactionRunner } from '#app/database';
+import { TransactionRunner, toSqlDateTime } from '#app/database';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
 import { emptyContent, type Content } from './content.js';
-import { diffContents, isEmptyDiff, summarise, type Diff } from './diff.js';
+import { diffContents, summarise, type Diff } from './diff.js';
 import { evaluateGuard, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
 import { PublishedPayload } from './published-payload.service.js';
@@ -17,7 +17,6 @@ import { hashesOf, headOf, SnapshotStore, type ChainHead, type LoadedContent, ty
 import { SyncLock } from './sync-lock.js';
 import { preparePayload, renderSyncPieces } from './sync-payload.js';
 import { SyncRun, type RunDiff, type RunTrigger } from './sync-run.entity.js';
-import { sqlDate } from './sql.js';
 
 /** Findings kept per run (counts are always complete). */
 const MAX_FINDINGS = 5000;
@@ -140,7 +139,7 @@ export class SyncService {
               o.key,
               o.username,
               actor,
-              sqlDate(new Date()),
+              toSqlDateTime(),
             ]);
           }
           return this.store.writeSnapshot(m, head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`, hashes);
@@ -509,5 +508,3 @@ export function sampleDiff(diff: Diff): RunDiff {
     },
   };
 }
-
-export { isEmptyDiff };

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#app/audit';
 import { requestContext } from '#app/common';
-import { TransactionRunner } from '#app/database';
+import { TransactionRunner, toSqlDateTime } from '#app/database';
 import { AuthClock } from './auth-clock.js';
 import { parseAuthenticateRequest } from './authenticate.dto.js';
 import { LockoutService } from './lockout.service.js';
@@ -115,7 +115,7 @@ export class AuthenticateService {
 
   /** Sets last_login; clears the username's failure counter when it has one. */
   private async recordLogin(personId: number, clearCounterOf: string | null): Promise<void> {
-    const now = sqlDate(new Date(this.clock.now()));
+    const now = toSqlDateTime(new Date(this.clock.now()));
     if (!clearCounterOf) {
       await this.db.query('UPDATE person SET last_login = ? WHERE id = ?', [now, personId]);
       return;
@@ -144,8 +144,4 @@ export class AuthenticateService {
     const row = rows[0];
     return row ? { id: Number(row.id), active: row.state === 'active' } : null;
   }
-}
-
-function sqlDate(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
 }

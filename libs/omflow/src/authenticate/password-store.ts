@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
-import { TransactionRunner } from '#app/database';
+import { TransactionRunner, toSqlDateTime } from '#app/database';
 import { Argon2Hasher } from './argon2-hasher.js';
 
 /** Longest password accepted anywhere: argon2 reads all of it, so an unbounded one is a cheap way to burn CPU. */
@@ -20,11 +20,6 @@ export interface SetPasswordOptions {
   mustChange?: boolean;
   /** Who set it (an API client id), kept with the hash. */
   setBy?: string | null;
-}
-
-/** Dates as both drivers take them: ms-precision UTC text. */
-function sqlNow(): string {
-  return new Date().toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /** Why a username or password cannot be stored, or null when it can. */
@@ -73,7 +68,7 @@ export class PasswordStore {
   /** Replaces a hash with one made with the current parameters, unless it changed meanwhile. */
   async rehash(username: string, oldHash: string, password: string): Promise<void> {
     const hash = await this.hasher.hash(password);
-    await this.db.query('UPDATE credential SET hash = ?, updated_at = ? WHERE username = ? AND hash = ?', [hash, sqlNow(), username, oldHash]);
+    await this.db.query('UPDATE credential SET hash = ?, updated_at = ? WHERE username = ? AND hash = ?', [hash, toSqlDateTime(), username, oldHash]);
   }
 
   /**
@@ -87,7 +82,7 @@ export class PasswordStore {
       if (taken.length) return false;
       const existing = await m.query<unknown[]>('SELECT username FROM credential WHERE username = ?', [from]);
       if (!existing.length) return false;
-      await m.query('UPDATE credential SET username = ?, updated_at = ? WHERE username = ?', [to, sqlNow(), from]);
+      await m.query('UPDATE credential SET username = ?, updated_at = ? WHERE username = ?', [to, toSqlDateTime(), from]);
       return true;
     });
   }
@@ -108,7 +103,7 @@ export class PasswordStore {
   }
 
   private async upsert(m: EntityManager, username: string, hash: string, mustChange: boolean, setBy: string | null): Promise<{ created: boolean }> {
-    const now = sqlNow();
+    const now = toSqlDateTime();
     const existing = await m.query<unknown[]>('SELECT username FROM credential WHERE username = ?', [username]);
     if (existing.length) {
       await m.query('UPDATE credential SET hash = ?, must_change = ?, set_by = ?, updated_at = ? WHERE username = ?', [

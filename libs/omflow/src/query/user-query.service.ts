@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { isMysql } from '#app/database';
+import { isMysql, fromSqlDateTime } from '#app/database';
 import { columnMap, GROUP_COLUMNS, USER_COLUMNS, type ColumnSpec } from './query-columns.js';
 import { parseListQuery, queryFailed, snapshotOf, type ParsedQuery } from './query-parser.js';
 
@@ -41,8 +41,8 @@ function serialiser(spec: ColumnSpec): (value: unknown) => string {
     case 'date':
       return (v) => {
         if (v === null || v === undefined) return 'null';
-        const date = v instanceof Date ? v : typeof v === 'string' ? new Date(`${v.replace(' ', 'T')}Z`) : new Date(NaN);
-        return Number.isNaN(date.getTime()) ? 'null' : `"${date.toISOString()}"`;
+        const date = fromSqlDateTime(v);
+        return date === null || Number.isNaN(date.getTime()) ? 'null' : `"${date.toISOString()}"`;
       };
   }
 }
