@@ -165,6 +165,18 @@ describe.each(testDatabases())('sync from a file source ($kind)', (db) => {
     expect(run.diff.sample.renames).toEqual([{ key: 'p3', from: 'user3', to: 'user3-renamed' }]);
     expect((await pull()).user_info_list.map((u: { username: string }) => u.username)).toContain('user3');
 
+    const unclear = await request(bridge.url)
+      .post(`/api/v1/sync/runs/${run.id}/approve`)
+      .set(admin)
+      .send({ renames: { p3: 'maybe' } });
+    expect(unclear.status).toBe(400);
+    expect(unclear.body.error.fields[0]).toMatchObject({ field: 'renames', problems: ['each decision in renames must be "keep" or "accept"'] });
+    const unknown = await request(bridge.url)
+      .post(`/api/v1/sync/runs/${run.id}/approve`)
+      .set(admin)
+      .send({ renames: { nobody: 'keep' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/no rename for nobody/);
     const approved = await request(bridge.url)
       .post(`/api/v1/sync/runs/${run.id}/approve`)
       .set(admin)
@@ -235,6 +247,8 @@ describe.each(testDatabases())('sync from a file source ($kind)', (db) => {
   it('answers 404 for unknown runs and snapshots, and 400 for bad bodies', async () => {
     expect((await request(bridge.url).get('/api/v1/sync/runs/9999').set(admin)).body.error.code).toBe('RESOURCE.NOT_FOUND');
     expect((await request(bridge.url).get('/api/v1/snapshots/9999').set(admin)).status).toBe(404);
+    expect((await request(bridge.url).get('/api/v1/snapshots/abc').set(admin)).body.error.code).toBe('REQUEST.INVALID');
+    expect((await request(bridge.url).get('/api/v1/sync/runs?status=done').set(admin)).body.error.fields[0].field).toBe('status');
     const bad = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({ dryRun: 'yes' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields[0].field).toBe('dryRun');

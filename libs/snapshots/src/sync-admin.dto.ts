@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
 import type { HoldReason } from './guard.js';
@@ -30,6 +30,14 @@ export class ApproveRunDto {
   @ApiProperty({ required: false, example: { 'u-123': 'keep' }, additionalProperties: { type: 'string', enum: ['keep', 'accept'] } })
   @IsOptional()
   @IsObject()
+  @ValidateBy({
+    name: 'renameDecisions',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' && value !== null && Object.values(value as Record<string, unknown>).every((v) => v === 'keep' || v === 'accept'),
+      defaultMessage: () => 'each decision in renames must be "keep" or "accept"',
+    },
+  })
   renames?: Record<string, 'keep' | 'accept'>;
 
   /** Why (kept in the audit trail). */
