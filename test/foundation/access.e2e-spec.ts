@@ -147,6 +147,55 @@ describe.each(testDatabases())('access control on $kind', (db) => {
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('ROUTE.NOT_FOUND');
   });
+
+  describe('bearer tokens: the Authorization header only, in its exact form (RFC 6750)', () => {
+    it('refuses a token in the query string or in the body of the admin API, and changes nothing', async () => {
+      const inQuery = await request(bridge.url).post('/api/v1/snapshots/1/publish').query({ access_token: TEST_ADMIN_TOKEN });
+      expect(inQuery.status).toBe(401);
+      expect(inQuery.body.error.code).toBe('AUTH.REQUIRED');
+      expect((await request(bridge.url).get('/api/v1/whoami').query({ access_token: TEST_ADMIN_TOKEN })).status).toBe(401);
+      expect((await request(bridge.url).get('/api/v1/clients').query({ access_token: TEST_ADMIN_TOKEN })).status).toBe(401);
+
+      const inBody = await request(bridge.url)
+        .post('/api/v1/clients')
+        .send({ access_token: TEST_ADMIN_TOKEN, id: 'via-body', name: 'x', scopes: ['admin'] });
+      expect(inBody.status).toBe(401);
+      expect((await request(bridge.url).get('/api/v1/clients/via-body').set(admin())).status).toBe(404);
+      // The header still works on the same routes.
+      expect((await request(bridge.url).get('/api/v1/whoami').set(admin())).body).toMatchObject({ clientId: 'admin', via: 'bearer' });
+      expect((await request(bridge.url).post('/api/v1/snapshots/1/publish').set(admin())).status).toBe(404);
+    });
+
+    it.each([
+      ['a tab after the scheme', `Bearer\t${TEST_ADMIN_TOKEN}`],
+      ['two spaces after the scheme', `Bearer  ${TEST_ADMIN_TOKEN}`],
+      ['no space after the scheme', `Bearer${TEST_ADMIN_TOKEN}`],
+      ['characters outside the token alphabet', `Bearer ${TEST_ADMIN_TOKEN}!`],
+      ['a second word', `Bearer ${TEST_ADMIN_TOKEN} ${TEST_ADMIN_TOKEN}`],
+      ['another scheme', `Token ${TEST_ADMIN_TOKEN}`],
+    ])('refuses %s', async (_what, header) => {
+      const res = await request(bridge.url).get('/api/v1/whoami').set('Authorization', header);
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('AUTH.REQUIRED');
+    });
+
+    it('takes the scheme in any case', async () => {
+      for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+        expect((await request(bridge.url).get('/api/v1/whoami').set('Authorization', `${scheme} ${TEST_ADMIN_TOKEN}`)).status).toBe(200);
+      }
+    });
+  });
+
+  it('names at most the path of an unknown route, never its query string, on every surface', async () => {
+    const query = { access_token: TEST_ADMIN_TOKEN, other: 'visible-query-value' };
+    for (const path of ['/api/v1/nothing-here', '/rest/accounts/api/nothing', '/accounts/api/security/nothing', '/v1/admin/organizations', '/sync/x']) {
+      const res = await request(bridge.url).get(path).query(query);
+      expect(res.status, path).toBe(404);
+      expect(res.body.error).toMatchObject({ code: 'ROUTE.NOT_FOUND', message: `Cannot GET ${path}` });
+      expect(res.text).not.toContain(TEST_ADMIN_TOKEN);
+      expect(res.text).not.toContain('visible-query-value');
+    }
+  });
 });
 
 describe.each(testDatabases())('HTTP Basic and bearer on one route ($kind)', (db) => {

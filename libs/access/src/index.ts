@@ -6,3 +6,4 @@ export * from './access.guard.js';
 export * from './access.module.js';
 export { ApiClient } from './api-client.entity.js';
 export * from './provisioning.js';
+export * from './bearer-token.js';

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { BasicStrategy as PassportBasic } from 'passport-http';
-import { Strategy as PassportBearer } from 'passport-http-bearer';
+import { Strategy as PassportBearer, type VerifyFunction } from 'passport-http-bearer';
 import { AccessService } from './access.service.js';
+import { bearerTokenOf } from './bearer-token.js';
 import type { Principal } from './scopes.js';
 
 export const BASIC_REALM = 'omflow-hr-bridge';
@@ -19,9 +21,22 @@ export class BasicStrategy extends PassportStrategy(PassportBasic, 'basic') {
   }
 }
 
-/** `Authorization: Bearer <secret>` (passport-http-bearer). */
+/**
+ * passport-http-bearer also reads `access_token` from the body and the query string (RFC 6750
+ * §2.2, §2.3), where URLs, proxies and logs keep it, and splits the header loosely. The bridge's
+ * API takes the header only, in its exact form: the strategy is shown nothing else. (The
+ * WorkPlus proxy, whose contract puts `access_token` in the URL, has its own guard.)
+ */
+class HeaderBearer extends PassportBearer<VerifyFunction> {
+  override authenticate(req: Request, options?: object): void {
+    const token = bearerTokenOf(req.headers.authorization);
+    super.authenticate({ headers: token === null ? {} : { authorization: `Bearer ${token}` } } as Request, options);
+  }
+}
+
+/** `Authorization: Bearer <secret>`, nowhere else. */
 @Injectable()
-export class BearerStrategy extends PassportStrategy(PassportBearer, 'bearer') {
+export class BearerStrategy extends PassportStrategy(HeaderBearer, 'bearer') {
   constructor(private readonly access: AccessService) {
     super({ realm: BASIC_REALM });
   }

@@ -2,6 +2,14 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode, httpStatusOf } from './app-error.js';
 
+/**
+ * A message without the query string or fragment of any path it names: Nest's unknown-route
+ * 404 says `Cannot GET <originalUrl>`, and a WorkPlus-style caller puts its `access_token` there.
+ */
+export function withoutQueryStrings(message: string): string {
+  return message.replace(/(\/[^\s?#]*)[?#]\S*/g, '$1');
+}
+
 /** Maps an HttpException raised by Nest or Express middleware (404 route, 413 body, bad JSON). */
 export function fromHttpException(error: HttpException): AppError {
   const status = error.getStatus();
@@ -9,7 +17,7 @@ export function fromHttpException(error: HttpException): AppError {
   const message = typeof response === 'object' && response !== null && 'message' in response ? String(response.message) : error.message;
   switch (status) {
     case 404:
-      return new AppError(ErrorCode.RouteNotFound, message);
+      return new AppError(ErrorCode.RouteNotFound, withoutQueryStrings(message));
     case 413:
       return new AppError(ErrorCode.PayloadTooLarge, 'The request body is larger than BODY_LIMIT allows.');
     case 401:

@@ -1,17 +1,19 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AccessService, actorKindOf, hasScope, Scope, type Principal } from '#app/access';
+import { AccessService, actorKindOf, bearerTokenOf, hasScope, Scope, type Principal } from '#app/access';
 import { AuditService } from '#app/audit';
 import { AppError, ErrorCode, requestContext } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { WorkPlusCode, WorkPlusError } from '#app/workplus';
 
-/** The bridge client secret a caller presents: `?access_token=` (as WorkPlus) or `Authorization: Bearer`. */
+/**
+ * The bridge client secret a caller presents: `?access_token=` (as WorkPlus; the only surface
+ * taking it there) or `Authorization: Bearer <token>` in its exact form (RFC 6750).
+ */
 export function presentedToken(request: Pick<Request, 'query' | 'headers'>): string | null {
   const query = request.query.access_token;
   if (typeof query === 'string' && query.length) return query;
-  const m = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return m ? m[1] : null;
+  return bearerTokenOf(request.headers.authorization);
 }
 
 /**

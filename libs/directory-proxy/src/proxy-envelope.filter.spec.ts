@@ -1,3 +1,4 @@
+import { NotFoundException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '#app/common';
 import { DirectoryError } from '#app/hr-source';
@@ -42,5 +43,10 @@ describe('the WorkPlus transport of the proxy', () => {
     const internal = toProxyAnswer(new Error('ER_NO_SUCH_TABLE at /srv/bridge'));
     expect(internal.httpStatus).toBe(500);
     expect(JSON.stringify(internal)).not.toContain('ER_NO_SUCH_TABLE');
+  });
+
+  it('answers a 404 naming at most the path, never the query string', () => {
+    const answer = toProxyAnswer(new NotFoundException('Cannot GET /v1/admin/organizations/acme?access_token=s3cret'));
+    expect(answer).toEqual({ httpStatus: 404, envelope: { status: 404, message: 'Cannot GET /v1/admin/organizations/acme', result: null } });
   });
 });
