@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AccessModule, type AdminTokenSink } from '#app/access';
 import { AuditModule } from '#app/audit';
 import { createValidationPipe, HttpErrorFilter } from '#app/common';
@@ -19,6 +20,8 @@ import { SyncScheduler } from './sync-scheduler.js';
 
 export interface BridgeModuleOptions {
   adminTokenSink?: AdminTokenSink;
+  /** Where the JSON log goes instead of standard output (tests read it). */
+  logDestination?: DestinationStream;
 }
 
 /** The composition root: every feature module, the global pipe, filter and guard. */
@@ -29,7 +32,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(pinoParams(config)),
+        LoggerModule.forRoot(pinoParams(config, options.logDestination)),
         DatabaseModule,
         TerminusModule,
         AccessModule.forRoot({ adminTokenSink: options.adminTokenSink }),

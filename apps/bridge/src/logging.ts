@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 import type { BridgeConfig } from '#app/config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -35,30 +37,30 @@ export function assignRequestId(req: IncomingMessage & { id?: string }, res: Ser
   next();
 }
 
-export function pinoParams(config: BridgeConfig): Params {
-  return {
-    pinoHttp: {
-      level: config.log.level,
-      // The id is usually assigned already by assignRequestId (before the body parser).
-      genReqId: (req, res) => {
-        const assigned = (req as IncomingMessage & { id?: unknown }).id;
-        if (typeof assigned === 'string') return assigned;
-        const id = requestIdOf(req);
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      // The query string may carry access_token (WorkPlus style): log the path only.
-      serializers: {
-        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-          remoteAddress: req.remoteAddress,
-        }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+/** pino-http's parameters; `destination` replaces standard output (tests read the log through it). */
+export function pinoParams(config: BridgeConfig, destination?: DestinationStream): Params {
+  const options: Options = {
+    level: config.log.level,
+    // The id is usually assigned already by assignRequestId (before the body parser).
+    genReqId: (req, res) => {
+      const assigned = (req as IncomingMessage & { id?: unknown }).id;
+      if (typeof assigned === 'string') return assigned;
+      const id = requestIdOf(req);
+      res.setHeader('x-request-id', id);
+      return id;
     },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // The query string may carry access_token (WorkPlus style): log the path only.
+    serializers: {
+      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split('?')[0],
+        remoteAddress: req.remoteAddress,
+      }),
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
   };
+  return { pinoHttp: destination ? [options, destination] : options };
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bridgeEnv, listVars, loadBridgeConfig } from './bridge-config.js';
+import { ORG_CODE_PATTERN } from '#app/workplus';
+import { bridgeEnv, listVars, loadBridgeConfig, ORG_CODE } from './bridge-config.js';
 import { ConfigError } from './env-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
@@ -60,10 +61,27 @@ describe('loadBridgeConfig', () => {
       'OMFLOW_CLIENT_ID must be 3 to 64 letters, digits, dots, dashes or underscores (got "a b")',
     ],
     [{ DATABASE_URL: 'postgres://u:p@h/db' }, 'DATABASE_URL must be a URL starting with mysql:// or mariadb://'],
+    [{ DIRECTORY_ORG_CODE: '..' }, 'DIRECTORY_ORG_CODE must be 1 to 64 letters, digits, dots, dashes or underscores, not "." or ".." (got "..")'],
+    [{ DIRECTORY_ORG_CODE: 'acme/x' }, 'DIRECTORY_ORG_CODE must be 1 to 64 letters, digits, dots, dashes or underscores, not "." or ".." (got "acme/x")'],
   ])('refuses %j with one line naming the variable: %s', (env, message) => {
     const error = failure(env);
     expect(error.message).toBe(message);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('takes an organisation code the WorkPlus paths can carry as it is', () => {
+    expect(loadBridgeConfig({ DIRECTORY_ORG_CODE: 'omflow-demo' }).directory.orgCode).toBe('omflow-demo');
+    expect(loadBridgeConfig({ DIRECTORY_ORG_CODE: 'acme.cn' }).directory.orgCode).toBe('acme.cn');
+    expect(ORG_CODE.source).toBe(ORG_CODE_PATTERN.source);
+  });
+
+  it('takes an admin token only in the bearer token alphabet (RFC 6750), which the Authorization header can carry', () => {
+    const token = `${'a'.repeat(31)}-._~+/0Z==`;
+    expect(loadBridgeConfig({ BRIDGE_ADMIN_TOKEN: token }).access.adminToken).toBe(token);
+    const bad = `${'a'.repeat(32)} !secret-part`;
+    const message = failure({ BRIDGE_ADMIN_TOKEN: bad }).message;
+    expect(message).toBe('BRIDGE_ADMIN_TOKEN must be made of letters, digits and - . _ ~ + / (a bearer token, RFC 6750), with "=" only at the end');
+    expect(message).not.toContain('secret-part');
   });
 
   it('never echoes secrets: the admin token, the OMFLOW secret, the database URL', () => {

@@ -3,6 +3,12 @@ import { ConfigError, env, type EnvVar } from './env-spec.js';
 /** Client ids are also HTTP Basic user names: no colon, no spaces. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 
+/** The organisation code goes into every WorkPlus path as it is: ORG_CODE_PATTERN of #app/workplus (a test keeps them equal). */
+export const ORG_CODE = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/;
+
+/** The admin token travels as `Authorization: Bearer <token>`: RFC 6750's b64token. */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 /**
  * Every environment variable of the bridge, grouped by namespace. The README table and
  * `.env.example` are generated from this object (`npm run config:doc`), so it is the one
@@ -92,7 +98,11 @@ export const bridgeEnv = {
   },
   directory: {
     url: env.url('DIRECTORY_URL', { doc: 'Base URL of the WorkPlus API (or the emulator), e.g. http://127.0.0.1:8090.', protocols: ['http:', 'https:'] }),
-    orgCode: env.optionalString('DIRECTORY_ORG_CODE', { doc: 'Organisation code (`code` in the WorkPlus paths).' }),
+    orgCode: env.optionalString('DIRECTORY_ORG_CODE', {
+      doc: 'Organisation code (`code` in the WorkPlus paths).',
+      pattern: ORG_CODE,
+      what: '1 to 64 letters, digits, dots, dashes or underscores, not "." or ".."',
+    }),
     domainId: env.optionalString('DIRECTORY_DOMAIN_ID', { doc: 'WorkPlus domain id.' }),
     clientId: env.optionalString('DIRECTORY_CLIENT_ID', { doc: 'App key for the token call (client_credentials).' }),
     clientSecret: env.optionalString('DIRECTORY_CLIENT_SECRET', { doc: 'App secret for the token call.', sensitive: true }),
@@ -184,9 +194,11 @@ export const bridgeEnv = {
   },
   access: {
     adminToken: env.optionalString('BRIDGE_ADMIN_TOKEN', {
-      doc: 'Bearer token of the built-in `admin` client. Empty: one is generated on first start and printed once.',
+      doc: 'Bearer token of the built-in `admin` client: at least 32 letters, digits or `-._~+/` (RFC 6750). Empty: one is generated on first start and printed once.',
       sensitive: true,
       minLength: 32,
+      pattern: BEARER_TOKEN,
+      what: 'made of letters, digits and - . _ ~ + / (a bearer token, RFC 6750), with "=" only at the end',
     }),
     omflowClientId: env.optionalString('OMFLOW_CLIENT_ID', {
       doc: 'HTTP Basic user name OMFLOW uses for /sync and /authenticate (provisioned at start-up with the `omflow` scope).',

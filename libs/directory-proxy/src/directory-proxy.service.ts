@@ -4,7 +4,15 @@ import { AppError, ErrorCode, validationFailed, type FieldProblem } from '#app/c
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { DirectoryClient, DirectoryError, type DirectoryRequest } from '#app/hr-source';
 import { PasswordStore } from '#app/omflow';
-import { type WorkPlusEmployee, type WorkPlusEmployeeRecord, type WorkPlusEnvelope, type WorkPlusImportResult } from '#app/workplus';
+import {
+  EMPLOYEE_ID_PATTERN,
+  EMPLOYEE_ID_RULE,
+  organizationPath,
+  type WorkPlusEmployee,
+  type WorkPlusEmployeeRecord,
+  type WorkPlusEnvelope,
+  type WorkPlusImportResult,
+} from '#app/workplus';
 import { UpstreamRefusal } from './proxy-envelope.filter.js';
 import { ProxySyncTrigger } from './proxy-sync.trigger.js';
 import { validateCreate, validateImportRows, validateUpdate } from './proxy-validation.js';
@@ -90,8 +98,10 @@ export class DirectoryProxyService {
   }
 
   /** `GET /employees/{id}`. */
-  get(code: string, employeeId: string): Promise<Envelope> {
-    return this.read('directory.employee.viewed', employeeId, {}, { method: 'GET', path: this.path(code, 'employees', employeeId) });
+  async get(code: string, employeeId: string): Promise<Envelope> {
+    const action = 'directory.employee.viewed';
+    await this.checkEmployeeId(action, employeeId);
+    return this.read(action, employeeId, {}, { method: 'GET', path: this.path(code, 'employees', employeeId) });
   }
 
   // ---- changes ----
@@ -117,6 +127,7 @@ export class DirectoryProxyService {
   /** `POST /employees/{id}`: replaces the employee's fields and positions. */
   async update(code: string, employeeId: string, body: unknown): Promise<Envelope> {
     const action = 'directory.employee.updated';
+    await this.checkEmployeeId(action, employeeId);
     const checked = validateUpdate(body, code);
     if (!checked.ok) return this.refuse(action, employeeId, checked.fields);
     const before = await this.readBefore(action, code, employeeId);
@@ -132,6 +143,7 @@ export class DirectoryProxyService {
   /** `POST /employees/{id}/disable|lock|enable|unlock`; the state after is read back. */
   async operate(code: string, employeeId: string, operation: EmployeeOperation): Promise<Envelope> {
     const action = operation === 'disable' || operation === 'lock' ? 'directory.employee.disabled' : 'directory.employee.enabled';
+    await this.checkEmployeeId(action, employeeId);
     const before = await this.readBefore(action, code, employeeId);
     return this.change({
       action,
@@ -146,6 +158,7 @@ export class DirectoryProxyService {
   /** `DELETE /employees/{id}`. */
   async remove(code: string, employeeId: string): Promise<Envelope> {
     const action = 'directory.employee.deleted';
+    await this.checkEmployeeId(action, employeeId);
     const before = await this.readBefore(action, code, employeeId);
     return this.change({
       action,
@@ -253,7 +266,16 @@ export class DirectoryProxyService {
   // ---- the flow ----
 
   private path(code: string, ...segments: string[]): string {
-    return `/v1/admin/organizations/${[code, ...segments].map(encodeURIComponent).join('/')}`;
+    return organizationPath(code, ...segments);
+  }
+
+  /**
+   * An employee id outside the contract's alphabet (`..`, `%2E%2E`, a slash, a `?`) could move
+   * the call elsewhere under the bridge's token: refused and audited, the directory never called.
+   */
+  private async checkEmployeeId(action: string, employeeId: string): Promise<void> {
+    if (EMPLOYEE_ID_PATTERN.test(employeeId)) return;
+    await this.refuse(action, null, [{ field: 'employeeId', problems: [EMPLOYEE_ID_RULE] }]);
   }
 
   /** A read: passed through, audited when PROXY_AUDIT_READS=all. */

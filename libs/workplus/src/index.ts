@@ -4,3 +4,4 @@ export * from './types.js';
 export * from './employee.dto.js';
 export * from './token.dto.js';
 export * from './paths.js';
+export * from './api-paths.js';

@@ -6,6 +6,7 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { isWorkPlusEnvelope, WorkPlusCode, type WorkPlusEnvelope, type WorkPlusTokenResult } from '#app/workplus';
 import { DirectoryTokenStore } from './directory-token.store.js';
+import { mayHoldSecrets, scrubSecrets, scrubText } from './scrub.js';
 
 /** Why a directory call failed, beyond an answer with a non-zero status (which is not an error here). */
 export class DirectoryError extends Error {
@@ -20,7 +21,10 @@ export class DirectoryError extends Error {
 
 export interface DirectoryRequest {
   method: 'GET' | 'POST' | 'DELETE';
-  /** Path below the base URL, e.g. `/v1/admin/organizations/acme/view`. */
+  /**
+   * Path below the base URL, e.g. `/v1/admin/organizations/acme/view` (build it with
+   * organizationPath of #app/workplus); a path that URL resolution would change is refused.
+   */
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
@@ -41,7 +45,9 @@ const REFRESH_CLAIM_MS = 30_000;
  * The WorkPlus API as the bridge calls it: the shared app token (fetched by one instance at a
  * time, kept in the database, refreshed before expiry and on 10011), timeouts, and retries with
  * exponential back-off and jitter on network errors, 5xx and unparseable answers. Answers are
- * checked to be WorkPlus envelopes; their status is the caller's business.
+ * checked to be WorkPlus envelopes; their status is the caller's business. The token travels in
+ * the query string, and the directory echoes its request URL in some answers (`Cannot GET
+ * /…?access_token=…`): no answer or error leaves this class with the token or the app secret in it.
  */
 @Injectable()
 export class DirectoryClient {
@@ -165,8 +171,30 @@ export class DirectoryClient {
     }
   }
 
+  /** The secrets an answer to a call made with `token` must not carry (the token call itself sends none). */
+  private secrets(token: string | null): string[] {
+    const d = this.config.directory;
+    return [token, d.token, d.clientSecret].filter((s): s is string => Boolean(s));
+  }
+
+  /**
+   * The URL of a call. Resolution decodes `%2E%2E`, folds `..` and `\`, and splits at `?` or `#`:
+   * the resolved path must be exactly the one built, or the call would reach another resource
+   * with the bridge's token (a bug of the caller's, hence a plain Error, never retried).
+   */
+  private urlOf(req: DirectoryRequest): URL {
+    const base = this.config.directory.url ?? '';
+    const url = new URL(`${base}${req.path}`);
+    const intended = `${new URL(base).pathname.replace(/\/+$/, '')}${req.path}`;
+    if (!req.path.startsWith('/') || url.pathname !== intended || url.search || url.hash) {
+      throw new Error(`Refusing a directory call: its path would not stay as built (${JSON.stringify(req.path.slice(0, 200))})`);
+    }
+    return url;
+  }
+
   private async once(req: DirectoryRequest, token: string | null): Promise<WorkPlusEnvelope<unknown>> {
-    const url = new URL(`${this.config.directory.url}${req.path}`);
+    const url = this.urlOf(req);
+    const secrets = this.secrets(token);
     for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     if (token) url.searchParams.set('access_token', token);
     let text: string;
@@ -188,7 +216,8 @@ export class DirectoryClient {
       if (timeout.aborted || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
         throw new DirectoryError('timeout', `no answer within ${this.config.directory.timeoutMs} ms`);
       }
-      throw new DirectoryError('unreachable', `cannot reach the directory (${(error as { code?: string }).code ?? (error as Error).message})`);
+      const reason = (error as { code?: string }).code ?? scrubText((error as Error).message, secrets);
+      throw new DirectoryError('unreachable', `cannot reach the directory (${reason})`);
     }
     if (statusCode >= 500) throw new DirectoryError('http', `HTTP ${statusCode}`);
     let body: unknown;
@@ -198,6 +227,6 @@ export class DirectoryClient {
       throw new DirectoryError('garbage', `the answer (HTTP ${statusCode}) is not JSON`);
     }
     if (!isWorkPlusEnvelope(body)) throw new DirectoryError('garbage', `the answer (HTTP ${statusCode}) is not a WorkPlus envelope`);
-    return body;
+    return mayHoldSecrets(text, secrets) ? scrubSecrets(body, secrets) : body;
   }
 }

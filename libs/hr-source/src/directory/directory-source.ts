@@ -1,4 +1,4 @@
-import { WorkPlusCode, type WorkPlusEnvelope, type WorkPlusOrgNode, type WorkPlusPageOrgsResult } from '#app/workplus';
+import { organizationPath, WorkPlusCode, type WorkPlusEnvelope, type WorkPlusOrgNode, type WorkPlusPageOrgsResult } from '#app/workplus';
 import { parentFromPath } from '../file-source.js';
 import { HrSource, SourceReadError, type SourceNode, type SourceObject, type SourceRead } from '../hr-source.js';
 import { DirectoryError, type DirectoryClient } from './directory-client.js';
@@ -39,10 +39,11 @@ export class DirectorySource extends HrSource {
     };
   }
 
-  private async get<T>(path: string, query: Record<string, string | number | boolean | undefined>, signal: AbortSignal): Promise<T> {
+  private async get<T>(resource: 'page-orgs' | 'view', query: Record<string, string | number | boolean | undefined>, signal: AbortSignal): Promise<T> {
+    const path = `/${resource}`;
     let answer: WorkPlusEnvelope<unknown>;
     try {
-      answer = await this.client.call({ method: 'GET', path: `/v1/admin/organizations/${encodeURIComponent(this.client.orgCode)}${path}`, query, signal });
+      answer = await this.client.call({ method: 'GET', path: organizationPath(this.client.orgCode, resource), query, signal });
     } catch (error) {
       if (error instanceof DirectoryError) throw new SourceReadError(`Directory ${path}: ${error.message}`, true);
       throw error;
@@ -55,7 +56,7 @@ export class DirectorySource extends HrSource {
     const out: { node: SourceNode; raw: WorkPlusOrgNode; parent: string | null }[] = [];
     let total: number | null = null;
     for (let skip = 0; total === null || skip < total; skip += this.pageSize) {
-      const page = await this.get<WorkPlusPageOrgsResult>('/page-orgs', { skip, limit: this.pageSize }, signal);
+      const page = await this.get<WorkPlusPageOrgsResult>('page-orgs', { skip, limit: this.pageSize }, signal);
       if (typeof page?.total_count !== 'number' || !Array.isArray(page.records))
         throw new SourceReadError('Directory /page-orgs: the answer has no total_count or records');
       total ??= page.total_count;
@@ -115,7 +116,7 @@ export class DirectorySource extends HrSource {
     const total = node.employee_count;
     for (let skip = 0; skip < total; skip += this.pageSize) {
       const result = await this.get<WorkPlusOrgNode[]>(
-        '/view',
+        'view',
         { org_id: node.id, employee_skip: skip, employee_limit: this.pageSize, org_limit: 0, counting: false },
         signal,
       );
