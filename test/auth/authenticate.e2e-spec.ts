@@ -2,7 +2,7 @@ import { hash, parseOptions } from '@node-rs/argon2';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Argon2Hasher, AuthenticateModule } from '#app/omflow';
+import { Argon2Hasher, AuthenticateModule, unknownUserKey } from '#app/omflow';
 import { testDatabases } from '../support/databases.js';
 import type { TestPerson } from '../support/organisation.js';
 import { admin, OMFLOW, startAuthBridge, TEST_ARGON2, type AuthBridge } from './helpers.js';
@@ -137,13 +137,55 @@ describe.each(testDatabases())('POST /authenticate with local passwords ($kind)'
     expect((await bridge.login('ghost', 'whatever')).body.message).toMatch(LOCKED);
   });
 
+  it('never keeps the text of a username nobody holds (often a password in the wrong field) in the audit trail or the counters', async () => {
+    const typed = 'Tr0ub4dor&3-In-The-Wrong-Field';
+    expect((await bridge.login(typed, 'whatever')).body).toEqual(FAILED);
+    const [failed] = (await bridge.events('auth.login.failed')).slice(-1);
+    expect(failed.target_id).toBeNull();
+    expect(JSON.parse(failed.details)).toMatchObject({ reason: 'unknown_user', knownUser: false });
+    for (let i = 0; i < 2; i++) await bridge.login(typed, `guess-${i}`);
+    // Locked like a real username, with the same answer.
+    expect((await bridge.login(typed, 'again')).body.message).toMatch(LOCKED);
+    const [locked] = (await bridge.events('auth.login.locked')).slice(-1);
+    expect(locked.target_id).toBeNull();
+    expect(JSON.parse(locked.details)).toMatchObject({ lock: 'user', knownUser: false });
+    const malformed = await request(bridge.url).post('/authenticate').auth(OMFLOW.id, OMFLOW.secret).send({ username: typed });
+    expect(malformed.body.message).toMatch(/^Invalid login request/);
+    expect((await bridge.events('auth.login.failed')).slice(-1)[0].target_id).toBeNull();
+
+    const audit = JSON.stringify(await bridge.db.query('SELECT target_id, details FROM audit_event')).toLowerCase();
+    expect(audit).not.toContain(typed.toLowerCase());
+    const subjects = (await bridge.db.query<{ subject: string }[]>('SELECT subject FROM auth_lockout')).map((r) => r.subject.toLowerCase());
+    expect(subjects.filter((s) => s.includes(typed.toLowerCase()))).toEqual([]);
+    expect(subjects).toContain(unknownUserKey(typed));
+
+    // Known usernames stay audit targets: a person published, or a password stored for someone not synchronised yet.
+    await bridge.login('Bob', 'not-it');
+    expect((await bridge.events('auth.login.failed')).slice(-1)[0].target_id).toBe('Bob');
+    expect((await bridge.setPassword('not-synced-yet', 'not-synced-pass')).status).toBe(200);
+    await bridge.login('not-synced-yet', 'wrong');
+    const [unsynced] = (await bridge.events('auth.login.failed')).slice(-1);
+    expect(unsynced.target_id).toBe('not-synced-yet');
+    expect(JSON.parse(unsynced.details)).toMatchObject({ reason: 'unknown_user' });
+    expect(JSON.parse(unsynced.details).knownUser).toBeUndefined();
+
+    // An admin unlocks it by the name typed.
+    const cleared = await request(bridge.url)
+      .delete(`/api/v1/auth/lockouts/users/${encodeURIComponent(typed)}`)
+      .set(admin);
+    expect(cleared.body.cleared).toBe(true);
+    expect((await bridge.login(typed, 'once more')).body).toEqual(FAILED);
+  });
+
   it('counts concurrent failures exactly (single-statement counters, shared through the database)', async () => {
     const before = (await bridge.events('auth.login.failed')).length;
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => bridge.login('zed', `guess-${i}`)));
     for (const res of answers) expect(res.body.status).toBe('fail');
     const counted = (await bridge.events('auth.login.failed')).length - before;
+    // 'zed' is held by nobody: its counter is kept under a digest.
     const [row] = await bridge.db.query<{ failures: unknown; locked_until: unknown }[]>(
-      "SELECT failures, locked_until FROM auth_lockout WHERE kind = 'user' AND subject = 'zed'",
+      "SELECT failures, locked_until FROM auth_lockout WHERE kind = 'user' AND subject = ?",
+      [unknownUserKey('zed')],
     );
     // The third counted failure locked it and restarted the count; answers after that were refused as locked.
     expect(Number(row?.locked_until)).toBeGreaterThan(0);

@@ -12,8 +12,9 @@ export interface UpstreamCall {
  * A small password-checking upstream for the `http` verifier. Users: `alice` / `right` is
  * accepted (`{"valid": true}`), any other password gets 401; `slow` answers after 2 s, `garbage`
  * answers 200 with broken JSON, `boom` answers 500, `odd` answers 200 without the field.
+ * `delayMs` holds every other answer that long, so that parallel checks are in flight together.
  */
-export async function startUpstream(): Promise<{ url: string; calls: UpstreamCall[]; close(): Promise<void> }> {
+export async function startUpstream(options: { delayMs?: number } = {}): Promise<{ url: string; calls: UpstreamCall[]; close(): Promise<void> }> {
   const calls: UpstreamCall[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -37,6 +38,8 @@ export async function startUpstream(): Promise<{ url: string; calls: UpstreamCal
         password = decoded.slice(decoded.indexOf(':') + 1);
       }
       const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      const answer = (status: number, value: unknown) =>
+        options.delayMs ? setTimeout(() => json(status, value), options.delayMs).unref() : json(status, value);
       switch (username) {
         case 'slow':
           setTimeout(() => json(200, { valid: true }), 2000).unref();
@@ -51,8 +54,8 @@ export async function startUpstream(): Promise<{ url: string; calls: UpstreamCal
           json(200, { ok: 'maybe' });
           return;
         default:
-          if (password === 'right' && username !== 'nobody') json(200, { valid: true });
-          else json(401, { valid: false, message: `no such user or wrong password for ${username}` });
+          if (password === 'right' && username !== 'nobody') answer(200, { valid: true });
+          else answer(401, { valid: false, message: `no such user or wrong password for ${username}` });
       }
     });
   });

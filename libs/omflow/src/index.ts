@@ -2,4 +2,12 @@ export * from './omflow.module.js';
 export * from './sync.dto.js';
 export { NOTHING_PUBLISHED } from './sync.controller.js';
 export { OMFLOW_SECURITY_CODE, QueryClock, UserQueryService } from './query/index.js';
-export { AuthenticateModule, PasswordStore, AuthClock, Argon2Hasher, PasswordVerifier, type SetPasswordOptions } from './authenticate/index.js';
+export {
+  AuthenticateModule,
+  PasswordStore,
+  AuthClock,
+  Argon2Hasher,
+  PasswordVerifier,
+  unknownUserKey,
+  type SetPasswordOptions,
+} from './authenticate/index.js';

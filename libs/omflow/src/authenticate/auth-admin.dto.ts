@@ -91,7 +91,10 @@ export class LockoutQueryDto {
 export class LockoutDto {
   @ApiProperty({ enum: ['user', 'ip'] })
   kind: 'user' | 'ip';
-  /** The username (lower-cased) or the source IP. */
+  /**
+   * The username (lower-cased) or the source IP. A username nobody holds shows as
+   * `sha256:<hex>` (it is often a password typed into the wrong field); clear it by the name.
+   */
   subject: string;
   /** Failures counted in the current window since the lock started. */
   failures: number;

@@ -3,12 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#app/audit';
 import { requestContext } from '#app/common';
-import { TransactionRunner, toSqlDateTime } from '#app/database';
+import { toSqlDateTime } from '#app/database';
 import { AuthClock } from './auth-clock.js';
 import { parseAuthenticateRequest } from './authenticate.dto.js';
 import { LockoutService } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
-import { isUnavailable, PasswordVerifier, type VerifyFailure } from './password-verifier.js';
+import { PasswordStore } from './password-store.js';
+import { isUnavailable, PasswordVerifier, type VerifyFailure, type VerifyResult } from './password-verifier.js';
 
 /** The same words for an unknown user, an inactive one and a wrong password. */
 export const LOGIN_FAILED = 'Invalid username or password.';
@@ -28,17 +29,19 @@ type PersonRow = { id: unknown; state: string };
 
 /**
  * OMFLOW's login check. Every attempt does the same work up to the answer, whoever the user:
- * the lockout check, the person lookup and the verifier (which verifies against a dummy hash or
- * asks the upstream for unknown users too). Only users active in the published snapshot may log
- * in. Every attempt is audited with its reason; the password never leaves this method.
+ * the person and password lookups, the reservation of its place under the lockout thresholds,
+ * and the verifier (which verifies against a dummy hash or asks the upstream for unknown users
+ * too). Only users active in the published snapshot may log in. Every attempt is audited with
+ * its reason; the password never leaves this method, and a username nobody holds (often a
+ * password typed into the wrong field) is neither audited nor counted as typed.
  */
 @Injectable()
 export class AuthenticateService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly tx: TransactionRunner,
     private readonly verifier: PasswordVerifier,
     private readonly lockout: LockoutService,
+    private readonly passwords: PasswordStore,
     private readonly limiter: LoginRateLimiter,
     private readonly clock: AuthClock,
     private readonly audit: AuditService,
@@ -49,46 +52,62 @@ export class AuthenticateService {
     const ip = requestContext.get()?.sourceIp ?? null;
     const retryAfter = this.limiter.take(ip);
     if (retryAfter) {
-      await this.failed(
-        typeof (body as { username?: unknown } | null)?.username === 'string' ? String((body as { username: string }).username) : null,
-        'rate_limited',
-      );
+      // The cheap gate looks nothing up, so it cannot tell a username from a password: no target.
+      await this.failed(null, 'rate_limited');
       return { answer: { status: 'fail', message: LOGIN_RATE_LIMITED }, retryAfter };
     }
 
     const parsed = parseAuthenticateRequest(body);
     if (!parsed.ok) {
-      await this.failed(parsed.username, 'malformed_request', { problems: parsed.problems });
+      const named = parsed.username?.trim() ? await this.lookUp(parsed.username) : null;
+      await this.failed(named?.subject ?? null, 'malformed_request', { problems: parsed.problems });
       return { answer: { status: 'fail', message: `Invalid login request: ${parsed.problems.join('; ')}.` } };
     }
     const { username, password } = parsed.value;
 
-    const [{ lock, userCounted }, person] = await Promise.all([this.lockout.check(username, ip), this.activePerson(username)]);
-    if (lock) {
+    const { subject, person } = await this.lookUp(username);
+    const reserved = await this.lockout.reserve({ username, known: subject.known, ip });
+    if (!reserved.ok) {
+      const { kind, lockedUntil } = reserved.refusal;
       await this.audit.record({
         action: 'auth.login.locked',
         outcome: 'denied',
-        target: { type: 'omflow_user', id: username },
-        details: { verifier: this.verifier.kind, lock: lock.kind, lockedUntil: lock.lockedUntil.toISOString() },
+        target: target(subject),
+        details: {
+          verifier: this.verifier.kind,
+          lock: kind,
+          lockedUntil: lockedUntil?.toISOString() ?? null,
+          // No lock yet: attempts being checked hold the whole allowance.
+          ...(lockedUntil ? {} : { inFlight: true }),
+          ...known(subject),
+        },
       });
       return { answer: { status: 'fail', message: LOGIN_LOCKED } };
     }
 
-    const result = await this.verifier.verify(username, password);
+    let result: VerifyResult;
+    try {
+      result = await this.verifier.verify(username, password);
+    } catch (error) {
+      await this.lockout.settle(reserved.reservation, 'released');
+      throw error;
+    }
 
     if (result.ok && person?.active) {
       if (result.mustChange) {
         // Only said after the password proved right: it tells nothing to someone guessing.
-        await this.failed(username, 'must_change');
+        await this.lockout.settle(reserved.reservation, 'released');
+        await this.failed(subject, 'must_change');
         return { answer: { status: 'fail', message: LOGIN_MUST_CHANGE } };
       }
       // The login's own writes and its audit event overlap: the hash is the only cost a login should have.
       await Promise.all([
-        this.recordLogin(person.id, userCounted ? username : null),
+        this.lockout.settle(reserved.reservation, 'succeeded'),
+        this.db.query('UPDATE person SET last_login = ? WHERE id = ?', [toSqlDateTime(new Date(this.clock.now())), person.id]),
         this.audit.record({
           action: 'auth.login.succeeded',
           outcome: 'success',
-          target: { type: 'omflow_user', id: username },
+          target: target(subject),
           details: { verifier: this.verifier.kind },
         }),
       ]);
@@ -97,7 +116,8 @@ export class AuthenticateService {
 
     if (!result.ok && isUnavailable(result.reason)) {
       // The check itself failed: not the user's fault, so not counted towards a lockout.
-      await this.failed(username, result.reason);
+      await this.lockout.settle(reserved.reservation, 'released');
+      await this.failed(subject, result.reason);
       return { answer: { status: 'fail', message: LOGIN_UNAVAILABLE } };
     }
 
@@ -108,40 +128,46 @@ export class AuthenticateService {
         : result.reason === 'no_credential'
           ? 'no_password'
           : result.reason;
-    const { locked } = await this.lockout.recordFailure(username, ip);
-    await this.failed(username, reason, locked.length ? { lockedNow: locked.map((l) => ({ lock: l.kind, lockedUntil: l.lockedUntil.toISOString() })) } : {});
+    const locked = await this.lockout.settle(reserved.reservation, 'failed');
+    await this.failed(subject, reason, locked.length ? { lockedNow: locked.map((l) => ({ lock: l.kind, lockedUntil: l.lockedUntil.toISOString() })) } : {});
     return { answer: { status: 'fail', message: LOGIN_FAILED } };
   }
 
-  /** Sets last_login; clears the username's failure counter when it has one. */
-  private async recordLogin(personId: number, clearCounterOf: string | null): Promise<void> {
-    const now = toSqlDateTime(new Date(this.clock.now()));
-    if (!clearCounterOf) {
-      await this.db.query('UPDATE person SET last_login = ? WHERE id = ?', [now, personId]);
-      return;
-    }
-    await this.tx.transaction(async (m) => {
-      await this.lockout.recordSuccess(clearCounterOf, m);
-      await m.query('UPDATE person SET last_login = ? WHERE id = ?', [now, personId]);
-    });
-  }
-
-  private failed(username: string | null, reason: LoginFailureReason, details: Record<string, unknown> = {}): Promise<void> {
+  private failed(subject: AuditSubject | null, reason: LoginFailureReason, details: Record<string, unknown> = {}): Promise<void> {
     return this.audit.record({
       action: 'auth.login.failed',
       outcome: 'failure',
-      target: { type: 'omflow_user', id: username === null ? null : username.slice(0, 150) },
-      details: { verifier: this.verifier.kind, reason, ...details },
+      target: target(subject),
+      details: { verifier: this.verifier.kind, reason, ...details, ...known(subject) },
     });
   }
 
-  /** The person holding `username` (an active one first), or null when nobody ever did. */
-  private async activePerson(username: string): Promise<{ id: number; active: boolean } | null> {
-    const rows = await this.db.query<PersonRow[]>(
-      "SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1",
-      [username],
-    );
-    const row = rows[0];
-    return row ? { id: Number(row.id), active: row.state === 'active' } : null;
+  /**
+   * Whether anyone holds `username` (a person ever published, or a stored password), and the
+   * person holding it (an active one first). Both lookups run for every attempt, known or not.
+   */
+  private async lookUp(username: string): Promise<{ subject: AuditSubject; person: { id: number; active: boolean } | null }> {
+    const [people, hasPassword] = await Promise.all([
+      this.db.query<PersonRow[]>("SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1", [username]),
+      this.passwords.has(username),
+    ]);
+    const row = people[0];
+    const person = row ? { id: Number(row.id), active: row.state === 'active' } : null;
+    return { subject: { username, known: Boolean(person) || hasPassword }, person };
   }
+}
+
+/** The username presented at a login, and whether anyone holds it. */
+interface AuditSubject {
+  username: string;
+  known: boolean;
+}
+
+/** The audit target of a login: the username only when someone holds it; never the text of an unknown one. */
+function target(subject: AuditSubject | null): { type: string; id: string | null } {
+  return { type: 'omflow_user', id: subject?.known ? subject.username.slice(0, 150) : null };
+}
+
+function known(subject: AuditSubject | null): { knownUser?: false } {
+  return subject && !subject.known ? { knownUser: false } : {};
 }

@@ -3,3 +3,4 @@ export { PasswordStore, type SetPasswordOptions, MAX_PASSWORD_LENGTH } from './p
 export { PasswordVerifier, type VerifyResult, type VerifyFailure } from './password-verifier.js';
 export { AuthClock } from './auth-clock.js';
 export { Argon2Hasher } from './argon2-hasher.js';
+export { unknownUserKey } from './lockout.service.js';

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
 import { AuthClock } from './auth-clock.js';
+import { type Counter, type CounterPolicy, EMPTY, reserve, settle, type Settlement } from './lockout-counter.js';
 
 export type LockoutKind = 'user' | 'ip';
 
@@ -13,102 +15,111 @@ export interface Lockout {
   lockedUntil: Date;
 }
 
-export interface FailureOutcome {
-  /** Set when this failure locked the username or the IP. */
-  locked: Lockout[];
+/** Why an attempt was not checked: a lock, or (`lockedUntil` null) an allowance taken by attempts being checked. */
+export interface Refusal {
+  kind: LockoutKind;
+  lockedUntil: Date | null;
 }
 
-type Row = { kind: string; subject: string; failures: unknown; window_started_at: unknown; locked_until: unknown };
+/** An attempt's places under the thresholds, held while its password is checked; settle it exactly once. */
+export interface Reservation {
+  readonly places: readonly { kind: LockoutKind; subject: string; window: number }[];
+}
+
+/** Who is logging in, as far as the counters care. */
+export interface LoginSubject {
+  username: string;
+  /** Held by a person ever published or by a stored password. Unknown usernames are counted under a digest. */
+  known: boolean;
+  ip: string | null;
+}
+
+type Row = { kind: string; subject: string; failures: unknown; pending: unknown; window_started_at: unknown; locked_until: unknown };
 
 /** Stale rows (window over, lock over) are purged at most this often per instance. */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
 /**
  * Failed-login counters and lockouts, per username and per source IP, in the database so that
- * every instance counts the same failures. A username is locked after AUTH_LOCKOUT_THRESHOLD
+ * every instance counts the same attempts. A username is locked after AUTH_LOCKOUT_THRESHOLD
  * failures within AUTH_LOCKOUT_WINDOW_SECONDS, for AUTH_LOCKOUT_SECONDS; an IP likewise after
- * AUTH_IP_LOCKOUT_THRESHOLD. Counters are updated with single-statement arithmetic, so that
- * concurrent failures on several instances all count. Unknown usernames are counted like known
- * ones: a lockout says nothing about whether a user exists.
+ * AUTH_IP_LOCKOUT_THRESHOLD. Each attempt reserves its place before its password is checked
+ * (lockout-counter.ts), under a row lock, so parallel attempts cannot all slip past a check
+ * made before any of them failed. Unknown usernames are counted like known ones (a lockout says
+ * nothing about whether a user exists), under a digest rather than the text typed.
  */
 @Injectable()
 export class LockoutService {
   private lastPurge = 0;
-  private readonly windowMs: number;
-  private readonly lockMs: number;
+  private readonly policies: Record<LockoutKind, CounterPolicy>;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly tx: TransactionRunner,
     private readonly clock: AuthClock,
-    @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+    @Inject(BRIDGE_CONFIG) config: BridgeConfig,
+    @InjectDataSource() private readonly db: DataSource,
   ) {
-    this.windowMs = config.auth.lockoutWindowSeconds * 1000;
-    this.lockMs = config.auth.lockoutSeconds * 1000;
-  }
-
-  /**
-   * The lockout (username first) holding now, if any, and whether the username has a failure
-   * counter at all (a good login then clears it; without one, the good login writes nothing here).
-   */
-  async check(username: string, ip: string | null): Promise<{ lock: Lockout | null; userCounted: boolean }> {
-    const now = this.clock.now();
-    const keys = this.keys(username, ip);
-    if (!keys.length) return { lock: null, userCounted: false };
-    const rows = await this.db.query<Row[]>(
-      `SELECT kind, subject, locked_until FROM auth_lockout WHERE ${keys.map(() => '(kind = ? AND subject = ?)').join(' OR ')}`,
-      keys.flat(),
-    );
-    const locked = rows.filter((r) => Number(r.locked_until) > now);
-    const row = locked.find((r) => r.kind === 'user') ?? locked[0];
-    return {
-      lock: row ? { kind: row.kind as LockoutKind, subject: row.subject, lockedUntil: new Date(Number(row.locked_until)) } : null,
-      userCounted: rows.some((r) => r.kind === 'user'),
+    const windowMs = config.auth.lockoutWindowSeconds * 1000;
+    const lockMs = config.auth.lockoutSeconds * 1000;
+    this.policies = {
+      user: { threshold: config.auth.lockoutThreshold, windowMs, lockMs },
+      ip: { threshold: config.auth.ipLockoutThreshold, windowMs, lockMs },
     };
   }
 
-  /** Counts one failure against the username and the IP; locks whichever reached its threshold. */
-  async recordFailure(username: string, ip: string | null): Promise<FailureOutcome> {
-    const keys = this.keys(username, ip);
-    if (!keys.length) return { locked: [] };
+  /**
+   * Takes the attempt's place under the username's threshold, then the IP's (always in that
+   * order). Refused, it holds nothing: a place already taken is given back.
+   */
+  async reserve(who: LoginSubject): Promise<{ ok: true; reservation: Reservation } | { ok: false; refusal: Refusal }> {
     const now = this.clock.now();
-    const count = () =>
-      this.tx.transaction(async (m) => {
-        const out: Lockout[] = [];
-        // Always username, then IP: the same lock order in every transaction.
-        for (const [kind, subject] of keys) {
-          const lock = await this.countFailure(m, kind, subject, now);
-          if (lock) out.push(lock);
-        }
-        return out;
+    await this.purgeNow(now);
+    const places: Reservation['places'][number][] = [];
+    for (const [kind, subject] of this.keys(who)) {
+      const answer = await this.inTransaction(kind, subject, now, (counter) => {
+        const reserved = reserve(counter, now, this.policies[kind]);
+        return { next: reserved.granted ? reserved.next : undefined, answer: reserved };
       });
-    let locked: Lockout[];
-    try {
-      locked = await count();
-    } catch (error) {
-      // InnoDB may still pick this transaction as a deadlock victim under heavy contention: once more.
-      if ((error as { driverError?: { code?: string } }).driverError?.code !== 'ER_LOCK_DEADLOCK') throw error;
-      locked = await count();
+      if (!answer.granted) {
+        await this.settle({ places }, 'released');
+        return { ok: false, refusal: { kind, lockedUntil: answer.lockedUntil === null ? null : new Date(answer.lockedUntil) } };
+      }
+      places.push({ kind, subject, window: answer.window });
     }
-    if (now - this.lastPurge > PURGE_EVERY_MS) {
-      this.lastPurge = now;
-      await this.purge(now);
-    }
-    return { locked };
+    return { ok: true, reservation: { places } };
   }
 
-  /** A good login clears the username's counter (never the IP's: one valid account must not reset a spray). */
-  async recordSuccess(username: string, m?: EntityManager): Promise<void> {
-    await (m ?? this.db).query("DELETE FROM auth_lockout WHERE kind = 'user' AND subject = ?", [normalise(username)]);
+  /**
+   * Ends a reservation. A failure counts against the username and the IP and answers the locks
+   * it started; a success clears the username's count (never the IP's: one valid account must not
+   * reset a spray); a release gives the places back uncounted.
+   */
+  async settle(reservation: Reservation, outcome: Settlement): Promise<Lockout[]> {
+    const now = this.clock.now();
+    const locked = await Promise.all(
+      reservation.places.map(({ kind, subject, window }) =>
+        this.inTransaction(
+          kind,
+          subject,
+          now,
+          (counter) => {
+            const settled = settle(counter, window, kind === 'ip' && outcome === 'succeeded' ? 'released' : outcome, now, this.policies[kind]);
+            return { next: settled.next, answer: settled.lockedUntil === null ? null : { kind, subject, lockedUntil: new Date(settled.lockedUntil) } };
+          },
+          false,
+        ),
+      ),
+    );
+    return locked.filter((l): l is Lockout => l !== null);
   }
 
-  /** Clears the counter and any lock of a username or IP; true when there was something to clear. */
+  /** Clears the counter and any lock of a username (under either key) or IP; true when there was something to clear. */
   async clear(kind: LockoutKind, subject: string): Promise<boolean> {
+    const keys = kind === 'user' ? [normalise(subject), unknownUserKey(subject)] : [subject.trim()];
     return this.tx.transaction(async (m) => {
-      const key = kind === 'user' ? normalise(subject) : subject.trim();
-      const rows = await m.query<Row[]>('SELECT locked_until FROM auth_lockout WHERE kind = ? AND subject = ?', [kind, key]);
+      const rows = await m.query<Row[]>(`SELECT subject FROM auth_lockout WHERE kind = ? AND subject IN (${keys.map(() => '?').join(', ')})`, [kind, ...keys]);
       if (!rows.length) return false;
-      await m.query('DELETE FROM auth_lockout WHERE kind = ? AND subject = ?', [kind, key]);
+      await m.query(`DELETE FROM auth_lockout WHERE kind = ? AND subject IN (${keys.map(() => '?').join(', ')})`, [kind, ...keys]);
       return true;
     });
   }
@@ -132,40 +143,90 @@ export class LockoutService {
     };
   }
 
-  private keys(username: string, ip: string | null): [LockoutKind, string][] {
+  private keys(who: LoginSubject): [LockoutKind, string][] {
     const keys: [LockoutKind, string][] = [];
-    if (this.config.auth.lockoutThreshold > 0) keys.push(['user', normalise(username)]);
-    if (this.config.auth.ipLockoutThreshold > 0 && ip) keys.push(['ip', ip]);
+    if (this.policies.user.threshold > 0) keys.push(['user', who.known ? normalise(who.username) : unknownUserKey(who.username)]);
+    if (this.policies.ip.threshold > 0 && who.ip) keys.push(['ip', who.ip]);
     return keys;
   }
 
-  private async countFailure(m: EntityManager, kind: LockoutKind, subject: string, now: number): Promise<Lockout | null> {
-    const threshold = kind === 'user' ? this.config.auth.lockoutThreshold : this.config.auth.ipLockoutThreshold;
-    const windowStart = now - this.windowMs;
-    // One statement creates or counts: concurrent failures on any instance all count, and no
-    // transaction takes a shared lock first (INSERT IGNORE then UPDATE deadlocks on MySQL).
-    // MySQL assigns left to right with the new values, SQLite with the old ones: `failures` comes
-    // first and does not read itself after `window_started_at` changes, so both agree.
-    const conflict = this.tx.mysql ? 'ON DUPLICATE KEY UPDATE' : 'ON CONFLICT (kind, subject) DO UPDATE SET';
-    await m.query(
-      `INSERT INTO auth_lockout (kind, subject, failures, window_started_at, locked_until, updated_at) VALUES (?, ?, 1, ?, 0, ?)
-       ${conflict}
-         failures = CASE WHEN window_started_at <= ? THEN 1 ELSE failures + 1 END,
-         window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END,
-         updated_at = ?`,
-      [kind, subject, now, now, windowStart, windowStart, now, now],
-    );
-    const [row] = await m.query<Row[]>('SELECT failures, locked_until FROM auth_lockout WHERE kind = ? AND subject = ?', [kind, subject]);
-    if (!row || Number(row.failures) < threshold || Number(row.locked_until) > now) return null;
-    const until = now + this.lockMs;
-    // A fresh count starts with the lock: after it expires, the user has the full threshold again.
-    await m.query('UPDATE auth_lockout SET locked_until = ?, failures = 0, window_started_at = ? WHERE kind = ? AND subject = ?', [until, now, kind, subject]);
-    return { kind, subject, lockedUntil: new Date(until) };
+  /**
+   * Reads one counter under a row lock, lets `decide` compute its next state, and writes it
+   * (`next` undefined: unchanged; null: deleted). The first statement writes, so that it takes
+   * the lock at once: InnoDB's exclusive lock of an upsert (a shared one first, as INSERT IGNORE
+   * takes, deadlocks against a second transaction doing the same), SQLite's write lock (a read
+   * first could not be upgraded once another instance wrote). `create` makes a missing counter
+   * (as EMPTY); otherwise a missing one is left missing.
+   */
+  private async inTransaction<T>(
+    kind: LockoutKind,
+    subject: string,
+    now: number,
+    decide: (counter: Counter) => { next: Counter | null | undefined; answer: T },
+    create = true,
+  ): Promise<T> {
+    const work = () =>
+      this.tx.transaction(async (m) => {
+        if (create) {
+          const conflict = this.tx.mysql ? 'ON DUPLICATE KEY UPDATE updated_at = updated_at' : 'ON CONFLICT (kind, subject) DO NOTHING';
+          await m.query(
+            `INSERT INTO auth_lockout (kind, subject, failures, pending, window_started_at, locked_until, updated_at) VALUES (?, ?, 0, 0, 0, 0, ?) ${conflict}`,
+            [kind, subject, now],
+          );
+        } else {
+          await m.query('UPDATE auth_lockout SET updated_at = updated_at WHERE kind = ? AND subject = ?', [kind, subject]);
+        }
+        const [row] = await m.query<Row[]>(
+          `SELECT failures, pending, window_started_at, locked_until FROM auth_lockout WHERE kind = ? AND subject = ?${this.tx.mysql ? ' FOR UPDATE' : ''}`,
+          [kind, subject],
+        );
+        const counter: Counter = row
+          ? {
+              failures: Number(row.failures),
+              pending: Number(row.pending),
+              windowStartedAt: Number(row.window_started_at),
+              lockedUntil: Number(row.locked_until),
+            }
+          : EMPTY;
+        const { next, answer } = decide(counter);
+        if (next === null) {
+          if (row) await m.query('DELETE FROM auth_lockout WHERE kind = ? AND subject = ?', [kind, subject]);
+        } else if (next !== undefined && (row || create)) {
+          await m.query(
+            'UPDATE auth_lockout SET failures = ?, pending = ?, window_started_at = ?, locked_until = ?, updated_at = ? WHERE kind = ? AND subject = ?',
+            [next.failures, next.pending, next.windowStartedAt, next.lockedUntil, now, kind, subject],
+          );
+        }
+        return answer;
+      });
+    try {
+      return await work();
+    } catch (error) {
+      // InnoDB may still pick this transaction as a deadlock victim under heavy contention: once more.
+      if ((error as { driverError?: { code?: string } }).driverError?.code !== 'ER_LOCK_DEADLOCK') throw error;
+      return work();
+    }
   }
 
-  private async purge(now: number): Promise<void> {
-    await this.db.query('DELETE FROM auth_lockout WHERE locked_until <= ? AND window_started_at <= ?', [now, now - this.windowMs]);
+  private async purgeNow(now: number): Promise<void> {
+    if (now - this.lastPurge <= PURGE_EVERY_MS) return;
+    this.lastPurge = now;
+    // A window over and no lock: whatever was counted or reserved there no longer counts.
+    await this.tx.transaction((m) =>
+      m.query('DELETE FROM auth_lockout WHERE locked_until <= ? AND window_started_at <= ?', [now, now - this.policies.user.windowMs]),
+    );
   }
+}
+
+/**
+ * The counter key of a username nobody holds. Such a "username" is often a password typed into
+ * the wrong field, so it is not kept as typed; a digest still counts it (and locks it) exactly
+ * like a real one, so a lockout says nothing about whether a user exists.
+ */
+export function unknownUserKey(username: string): string {
+  return `sha256:${createHash('sha256')
+    .update(`auth-lockout-user\0${normalise(username)}`, 'utf8')
+    .digest('hex')}`;
 }
 
 /** Usernames are compared case-insensitively (OMFLOW runs on MySQL's _ci collations). */
