@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -30,6 +31,13 @@ export interface ClientPage {
   total: number;
 }
 
+/** A client authenticated by its secret, and a name for the credential it proved. */
+export interface CredentialHolder {
+  principal: Principal;
+  /** Opaque; changes whenever the client's credential does (see credentialVersion). */
+  credential: string;
+}
+
 /** The digest a missing client is compared against, so that unknown ids cost the same time. */
 const DUMMY_DIGEST = digestSecret('no such client');
 
@@ -55,11 +63,31 @@ export class AccessService {
 
   /** HTTP Basic: client id and secret. Null when unknown, revoked or wrong. */
   async authenticateBasic(clientId: string, secret: string, via: Principal['via'] = 'basic'): Promise<Principal | null> {
+    return (await this.authenticateBasicHolder(clientId, secret, via))?.principal ?? null;
+  }
+
+  /**
+   * HTTP Basic, also naming the credential that was presented, for what is handed out against it
+   * (an OMFLOW security code): keep `credential` with it, and honour it only while
+   * `principalHolding` still finds the client holding that credential.
+   */
+  async authenticateBasicHolder(clientId: string, secret: string, via: Principal['via'] = 'basic'): Promise<CredentialHolder | null> {
     const client = clientId.length <= 64 ? await this.clients.findOneBy({ id: clientId, revokedAt: IsNull() }) : null;
     const ok = secretMatches(secret, client?.secretDigest ?? DUMMY_DIGEST);
     if (!client || !ok) return null;
     this.touch(client);
-    return toPrincipal(client, via);
+    return { principal: toPrincipal(client, via), credential: credentialVersion(client) };
+  }
+
+  /**
+   * The client `clientId` while it is active and still holds `credential` (from
+   * authenticateBasicHolder); null once its secret was rotated or replaced, or once it was
+   * revoked, even if it was enabled again since. Read from the database, so every instance agrees
+   * at once.
+   */
+  async principalHolding(clientId: string, credential: string, via: Principal['via']): Promise<Principal | null> {
+    const client = clientId.length <= 64 ? await this.clients.findOneBy({ id: clientId, revokedAt: IsNull() }) : null;
+    return client && credentialVersion(client) === credential ? toPrincipal(client, via) : null;
   }
 
   /** Bearer: the secret alone identifies the client (its digest is unique). */
@@ -281,6 +309,18 @@ export class AccessService {
       this.logger.warn(`Could not record last use of client ${client.id}: ${String(error)}`);
     });
   }
+}
+
+/**
+ * Names the credential a client holds now, without revealing it: it changes when the secret is
+ * rotated or replaced, and when a revoked client is enabled again (each of these sets
+ * rotated_at), so nothing handed out before outlives them.
+ */
+function credentialVersion(client: ApiClient): string {
+  return createHash('sha256')
+    .update(`credential-version\0${client.secretDigest}\0${client.rotatedAt?.getTime() ?? ''}`, 'utf8')
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export function toPrincipal(client: ApiClient, via: Principal['via']): Principal {

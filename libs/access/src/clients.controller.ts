@@ -60,7 +60,7 @@ export class ClientsController {
 
   @Post(':id/rotate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Issue a new secret; the old one stops working at once' })
+  @ApiOperation({ summary: 'Issue a new secret; the old one, and any security code issued under it, stops working at once' })
   @ApiOkResponse({ type: IssuedClientResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ description: 'The client is revoked.', type: ErrorBodyDto })

@@ -18,7 +18,11 @@ const RENEW_GRANULARITY_MS = 1000;
 /**
  * Security codes of the query API, kept in `omflow_security_code` so that they survive restarts
  * and work on every instance. One live code per client: asking again while it lives returns it
- * (and renews it); a code expires after SECURITY_CODE_TTL_SECONDS without use.
+ * (and renews it); a code expires after SECURITY_CODE_TTL_SECONDS without use. A code keeps the
+ * version of the client credential it was issued under and is honoured only while the client
+ * still holds it: rotating, replacing or revoking the secret ends the code at its next use, on
+ * every instance, whoever did it and however (API, environment, another instance), and even when
+ * a code was being issued at that very moment. Nothing has to remember to tell the codes.
  */
 @Injectable()
 export class SecurityCodeService {
@@ -38,28 +42,36 @@ export class SecurityCodeService {
   async issue(authorization: string | undefined): Promise<{ code: string; principal: Principal }> {
     const credentials = parseBasic(authorization);
     if (!credentials) throw new AppError(ErrorCode.AuthRequired, `${NO_SUCH_CLIENT} Send HTTP Basic credentials of a bridge API client.`);
-    const principal = await this.access.authenticateBasic(credentials.id, credentials.secret, 'basic');
-    if (!principal) throw new AppError(ErrorCode.AuthRequired, NO_SUCH_CLIENT, { clientId: credentials.id.slice(0, 64) });
+    const holder = await this.access.authenticateBasicHolder(credentials.id, credentials.secret, 'basic');
+    if (!holder) throw new AppError(ErrorCode.AuthRequired, NO_SUCH_CLIENT, { clientId: credentials.id.slice(0, 64) });
+    const { principal, credential } = holder;
     if (!hasScope(principal, Scope.UsersQuery)) {
       throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope "${Scope.UsersQuery}".`, { clientId: principal.clientId });
     }
-    return { code: await this.codeFor(principal.clientId), principal };
+    return { code: await this.codeFor(principal.clientId, credential), principal };
   }
 
-  private async codeFor(clientId: string): Promise<string> {
+  private async codeFor(clientId: string, credential: string): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       const now = this.clock.now();
       try {
         return await this.transactions.transaction(async (m) => {
-          const rows = await m.query<Row[]>('SELECT code, last_used_at FROM omflow_security_code WHERE client_id = ?', [clientId]);
+          const rows = await m.query<Row[]>('SELECT code, last_used_at, credential FROM omflow_security_code WHERE client_id = ?', [clientId]);
           const live = rows[0];
-          if (live && Number(live.last_used_at) + this.ttlMs > now) {
+          // A code issued under an earlier credential is not handed to the new one.
+          if (live && live.credential === credential && Number(live.last_used_at) + this.ttlMs > now) {
             await m.query('UPDATE omflow_security_code SET last_used_at = ? WHERE code = ?', [now, live.code]);
             return String(live.code);
           }
           if (live) await m.query('DELETE FROM omflow_security_code WHERE code = ?', [live.code]);
           const code = randomUUID();
-          await m.query('INSERT INTO omflow_security_code (code, client_id, issued_at, last_used_at) VALUES (?, ?, ?, ?)', [code, clientId, now, now]);
+          await m.query('INSERT INTO omflow_security_code (code, client_id, credential, issued_at, last_used_at) VALUES (?, ?, ?, ?, ?)', [
+            code,
+            clientId,
+            credential,
+            now,
+            now,
+          ]);
           return code;
         });
       } catch (error) {
@@ -72,7 +84,8 @@ export class SecurityCodeService {
 
   /**
    * The client behind a live code, renewing it; 403 in the envelope for a missing, unknown or
-   * expired code, or for a client revoked or stripped of `users:query` since.
+   * expired code, for a code whose client was revoked or whose secret changed since it was
+   * issued (the code is then deleted), or for a client stripped of `users:query` since.
    */
   async verify(code: unknown): Promise<Principal> {
     if (code === undefined || code === null || code === '')
@@ -80,22 +93,21 @@ export class SecurityCodeService {
     if (typeof code !== 'string' || code.length > 64)
       throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
     const now = this.clock.now();
-    const rows = await this.dataSource.query<Row[]>(
-      'SELECT s.client_id AS client_id, s.last_used_at AS last_used_at, c.name AS name, c.scopes AS scopes, c.organisations AS organisations FROM omflow_security_code s JOIN api_client c ON c.id = s.client_id AND c.revoked_at IS NULL WHERE s.code = ?',
-      [code],
-    );
+    const rows = await this.dataSource.query<Row[]>('SELECT client_id, credential, last_used_at FROM omflow_security_code WHERE code = ?', [code]);
     const row = rows[0];
     const lastUsed = Number(row?.last_used_at ?? 0);
     if (!row || lastUsed + this.ttlMs <= now) {
       throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
     }
-    const principal: Principal = {
-      clientId: String(row.client_id),
-      name: String(row.name),
-      scopes: typeof row.scopes === 'string' ? (JSON.parse(row.scopes) as Scope[]) : [],
-      organisations: typeof row.organisations === 'string' ? (JSON.parse(row.organisations) as string[] | null) : null,
-      via: 'security-code',
-    };
+    const principal = await this.access.principalHolding(String(row.client_id), String(row.credential), 'security-code');
+    if (!principal) {
+      // Rotated, replaced or revoked since: the code is over for good, whatever happens to the client next.
+      await this.dataSource.query('DELETE FROM omflow_security_code WHERE code = ?', [code]);
+      throw new AppError(
+        ErrorCode.AuthForbidden,
+        'The "security" code is no longer valid: its client was revoked or its secret changed; get a new one from /accounts/api/security/get/.',
+      );
+    }
     if (!hasScope(principal, Scope.UsersQuery))
       throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope "${Scope.UsersQuery}".`);
     if (now - lastUsed >= RENEW_GRANULARITY_MS) {
