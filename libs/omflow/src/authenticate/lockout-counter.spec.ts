@@ -58,12 +58,14 @@ describe('lockout counter', () => {
     expect(settle(ok.next!, NOW, 'succeeded', NOW, policy).next).toBeNull();
   });
 
-  it('starts a new window once the old one is over; what was reserved in the old one counts nowhere', () => {
+  it('starts a new window once the old one is over; a check that outlasted its window gives back no place there', () => {
     const { counter } = reserveMany(EMPTY, 3);
     const later = NOW + policy.windowMs;
     const r = reserve(counter, later, policy);
     expect(r).toEqual({ granted: true, next: { failures: 0, pending: 1, windowStartedAt: later, lockedUntil: 0 }, window: later });
-    const stale = settle(r.granted ? r.next : EMPTY, NOW, 'failed', later, policy);
-    expect(stale.next).toEqual({ failures: 0, pending: 1, windowStartedAt: later, lockedUntil: 0 });
+    const next = r.granted ? r.next : EMPTY;
+    // Its failure still counts, in the new window; the new window's place stays taken.
+    expect(settle(next, NOW, 'failed', later, policy).next).toEqual({ failures: 1, pending: 1, windowStartedAt: later, lockedUntil: 0 });
+    expect(settle(next, NOW, 'released', later, policy).next).toEqual(next);
   });
 });

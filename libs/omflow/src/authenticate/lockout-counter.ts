@@ -56,8 +56,8 @@ export function reserve(counter: Counter, now: number, policy: CounterPolicy): R
 
 /**
  * The counter once a reservation made in `window` is settled; null when nothing is left to
- * keep. A reservation whose window has since been restarted (or whose counter an admin cleared
- * and a new attempt recreated) has no place left to give back and counts nowhere.
+ * keep. A reservation whose window has since been restarted (a check that outlasted the window)
+ * has no place left to give back; its failure still counts, in the window running now.
  */
 export function settle(
   counter: Counter,
@@ -78,10 +78,10 @@ export function settle(
       next = { ...counter, failures: 0, pending };
       break;
     case 'failed': {
-      const failures = mine ? counter.failures + 1 : counter.failures;
-      if (mine && failures >= policy.threshold && counter.lockedUntil <= now) {
+      const failures = counter.failures + 1;
+      if (failures >= policy.threshold && counter.lockedUntil <= now) {
         // A fresh count starts with the lock: after it expires, the full threshold again. Nothing
-        // else is in flight here: failures + pending never exceed the threshold.
+        // else is in flight here: failures + pending do not exceed the threshold.
         lockedUntil = now + policy.lockMs;
         next = { failures: 0, pending, windowStartedAt: now, lockedUntil };
       } else {

@@ -199,12 +199,13 @@ export class LockoutService {
         }
         return answer;
       });
-    try {
-      return await work();
-    } catch (error) {
-      // InnoDB may still pick this transaction as a deadlock victim under heavy contention: once more.
-      if ((error as { driverError?: { code?: string } }).driverError?.code !== 'ER_LOCK_DEADLOCK') throw error;
-      return work();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        // InnoDB may still pick a transaction as a deadlock victim when many insert a new key at once: again.
+        if (attempt >= 3 || (error as { driverError?: { code?: string } }).driverError?.code !== 'ER_LOCK_DEADLOCK') throw error;
+      }
     }
   }
 
