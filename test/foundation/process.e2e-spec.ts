@@ -1,68 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BRIDGE_MAIN as MAIN, bridgeBuilt, cleanEnv, freePort, startBridgeProcess as start, waitUntilReady } from '../support/process.js';
 
-/**
- * The real process, as `npm start` runs it: `node dist/apps/bridge/src/main.js`. `npm test`
- * builds first; when run on its own without a build, the suite is skipped and says why.
- */
-const MAIN = resolve(import.meta.dirname, '../../dist/apps/bridge/src/main.js');
-const built = existsSync(MAIN);
-if (!built) console.warn(`test/foundation/process.e2e-spec.ts skipped: ${MAIN} is missing; run \`npm run build\` (npm test does).`);
-
-/** A clean environment: none of the developer's bridge variables, no .env (cwd is a fresh directory). */
-function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT'];
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key];
-  return { ...env, ...extra };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(cwd: string, env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, [MAIN], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitUntilReady(url: string, started: Started, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (started.child.exitCode !== null) throw new Error(`the bridge exited early:\n${started.stdout()}\n${started.stderr()}`);
-    try {
-      const res = await fetch(`${url}/health/ready`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the bridge did not become ready within ${timeoutMs} ms:\n${started.stdout()}\n${started.stderr()}`);
-}
+/** The real process, as `npm start` runs it (see test/support/process.ts). */
+const built = bridgeBuilt('test/foundation/process.e2e-spec.ts');
 
 const BANNER = 'an admin token was generated';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { isMysql, toSqlDateTime } from '#app/database';
 import type { ChainHead, PreparedAuditEvent, StoredAuditEvent } from './audit.types.js';
 import { hashEvent } from './chain.js';
@@ -128,6 +128,25 @@ export class AuditStore {
       await qr.query('UPDATE audit_chain_head SET last_seq = ?, last_hash = ? WHERE id = 1', [last.seq, last.hash]);
       return stored;
     });
+  }
+
+  /**
+   * Appends the events inside the caller's open transaction, so that they commit (or roll back)
+   * with the caller's own writes: a publish and its audit event are one step. The chain head is
+   * taken the same way as in append(): FOR UPDATE on MySQL, held until the caller commits (so
+   * call this last in the transaction); on SQLite the caller's transaction already has the one
+   * connection, and append() waits until it is closed.
+   */
+  async appendWithin(m: EntityManager, events: PreparedAuditEvent[]): Promise<StoredAuditEvent[]> {
+    if (!events.length) return [];
+    const rows = await m.query<HeadRow[]>(
+      `SELECT last_seq, last_hash, anchor_seq, anchor_hash FROM audit_chain_head WHERE id = 1${this.mysql ? ' FOR UPDATE' : ''}`,
+    );
+    const stored = chain(events, toHead(rows[0]));
+    for (const part of chunks(stored, ROWS_PER_INSERT)) await m.query(insertSql(part.length), part.flatMap(rowParams));
+    const last = stored[stored.length - 1];
+    await m.query('UPDATE audit_chain_head SET last_seq = ?, last_hash = ? WHERE id = 1', [last.seq, last.hash]);
+    return stored;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AppError, ErrorCode, requestContext, type ActorKind } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { AuditClock } from './audit-clock.js';
@@ -56,6 +57,22 @@ export class AuditService implements BeforeApplicationShutdown {
       this.queue.push({ event: prepared, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Records the events inside the caller's open transaction (`m`): they are stored if and only
+   * if that transaction commits, e.g. a publish and its `sync.snapshot.published` event. Not
+   * batched; call it last in the transaction, since on MySQL it holds the chain head until the
+   * commit.
+   */
+  async recordWithin(m: EntityManager, events: AuditEventInput[]): Promise<void> {
+    let prepared: PreparedAuditEvent[];
+    try {
+      prepared = events.map((event) => this.prepare(event));
+    } catch (error) {
+      throw error instanceof AppError ? error : new AppError(ErrorCode.Internal, `Invalid audit event: ${String(error)}`);
+    }
+    await this.store.appendWithin(m, prepared);
   }
 
   /** Writes everything queued so far; resolves when it is committed (or has failed). */

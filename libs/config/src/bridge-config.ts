@@ -25,6 +25,18 @@ export const bridgeEnv = {
     docsEnabled: env.bool('DOCS_ENABLED', true, { doc: 'Serve Swagger UI at /docs and the OpenAPI document at /docs-json.' }),
     metricsEnabled: env.bool('METRICS_ENABLED', true, { doc: 'Serve Prometheus metrics at /metrics (no authentication: keep it on the internal network).' }),
   },
+  instance: {
+    id: env.optionalString('INSTANCE_ID', {
+      doc: "Name of this instance in the database's leases (sync lock, directory token refresh) and the run history (default: the host name). A restarted instance with the same name takes over at once what its previous process left (a crashed run, its locks); give live instances distinct names (set it when several share a host name, e.g. containers with network_mode: host).",
+      pattern: /^[A-Za-z0-9._-]{1,40}$/,
+      what: '1 to 40 letters, digits, dots, dashes or underscores',
+    }),
+    shutdownGraceSeconds: env.int('SHUTDOWN_GRACE_SECONDS', 20, {
+      doc: "On SIGTERM/SIGINT: stop accepting connections, let the answers in progress finish and cancel a running sync within this many seconds, then exit (at most 5 s later whatever happens). Keep it at least 5 s below the orchestrator's own grace (docker: 30 s).",
+      min: 1,
+      max: 600,
+    }),
+  },
   database: {
     url: env.url('DATABASE_URL', {
       doc: 'MySQL/MariaDB URL (mysql://user:pass@host:3306/db). Empty: the embedded SQLite file.',
@@ -50,6 +62,9 @@ export const bridgeEnv = {
     mappingFile: env.file('MAPPING_FILE', { doc: 'JSON file of mapping rules merged over the defaults (employee field → OMFLOW field, exclusions).' }),
     cron: env.cron('SYNC_CRON', '*/15 * * * *', { doc: 'When scheduled syncs run (cron, 5 or 6 fields), or `off`. Runs once across instances.' }),
     onStart: env.bool('SYNC_ON_START', true, { doc: 'Run a sync at start-up when nothing is published yet.' }),
+    testCrashAt: env.oneOf('SYNC_TEST_CRASH_AT', ['off', 'after-write', 'after-publish'] as const, 'off', {
+      doc: 'Test hook, never for production: the process kills itself (SIGKILL, like `kill -9`) when a sync reaches this point (`after-write`: its snapshot is written, not published; `after-publish`: the publish has committed), so that crash recovery is tested deterministically.',
+    }),
     deadlineSeconds: env.int('SYNC_DEADLINE_SECONDS', 900, { doc: 'A run that takes longer is cancelled and fails.', min: 5 }),
     retention: env.int('SNAPSHOT_RETENTION', 30, { doc: 'How many snapshots to keep (the published one is always kept).', min: 2 }),
     maxUserRemovals: env.int('GUARD_MAX_USER_REMOVALS', 500, {

@@ -2,9 +2,10 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { InstanceIdentity } from './instance-identity.js';
 import { TransactionRunner } from './transaction-runner.js';
 
-/** The one DataSource of the bridge; feature modules register their own entities. */
+/** The one DataSource of the bridge (feature modules register their own entities), and who this process is in it. */
 @Global()
 @Module({
   imports: [
@@ -20,7 +21,7 @@ import { TransactionRunner } from './transaction-runner.js';
       }),
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [TransactionRunner, InstanceIdentity],
+  exports: [TransactionRunner, InstanceIdentity],
 })
 export class DatabaseModule {}

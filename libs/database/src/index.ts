@@ -5,3 +5,4 @@ export { migrations } from './migrations/index.js';
 export * from './transaction-runner.js';
 export * from './json-column.js';
 export * from './sql-datetime.js';
+export * from './instance-identity.js';

@@ -4,7 +4,7 @@ import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min,
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
 import type { HoldReason } from './guard.js';
-import type { RunDiff, SyncRun } from './sync-run.entity.js';
+import { RUN_FAILURE_REASONS, type RunDiff, type RunFailureReason, type SyncRun } from './sync-run.entity.js';
 
 const RUN_STATUSES = ['running', 'published', 'unchanged', 'held', 'rejected', 'superseded', 'failed', 'dry-run'] as const;
 
@@ -82,6 +82,13 @@ export class RunSummaryDto {
   @ApiProperty({ type: 'array', nullable: true, items: { type: 'object' } })
   holdReasons: HoldReason[] | null;
   error: string | null;
+  /**
+   * Why a failed run failed: `source` (read or checks), `deadline`, `shutdown` (cancelled by a
+   * graceful stop), `interrupted` (its process died; found at the next start or lock take-over),
+   * `lock-lost`, `error`. Null unless failed.
+   */
+  @ApiProperty({ enum: RUN_FAILURE_REASONS, nullable: true })
+  failureReason: RunFailureReason | null;
   decidedBy: string | null;
   decidedAt: string | null;
 }
@@ -171,6 +178,7 @@ export function toRunSummary(run: SyncRun): RunSummaryDto {
     diffSummary: run.diff?.summary ?? null,
     holdReasons: run.holdReasons,
     error: run.error,
+    failureReason: run.failureReason ?? null,
     decidedBy: run.decidedBy,
     decidedAt: run.decidedAt?.toISOString() ?? null,
   };

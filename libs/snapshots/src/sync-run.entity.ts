@@ -7,6 +7,15 @@ import type { HoldReason } from './guard.js';
 export type RunStatus = 'running' | 'published' | 'unchanged' | 'held' | 'rejected' | 'superseded' | 'failed' | 'dry-run';
 export type RunTrigger = 'schedule' | 'startup' | 'manual' | 'proxy' | 'approval';
 
+/**
+ * Why a run failed: the source read or the checks (`source`), SYNC_DEADLINE_SECONDS
+ * (`deadline`), a shutdown that cancelled it (`shutdown`), a crash of its process found later
+ * (`interrupted`), its lock taken over after the lease ran out (`lock-lost`), or anything else
+ * (`error`).
+ */
+export type RunFailureReason = 'source' | 'deadline' | 'shutdown' | 'interrupted' | 'lock-lost' | 'error';
+export const RUN_FAILURE_REASONS: readonly RunFailureReason[] = ['source', 'deadline', 'shutdown', 'interrupted', 'lock-lost', 'error'];
+
 /** Counts of one run, for the history. */
 export interface RunCounts {
   read: number;
@@ -85,6 +94,9 @@ export class SyncRun {
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  @Column({ name: 'failure_reason', type: 'varchar', length: 32, nullable: true })
+  failureReason: RunFailureReason | null;
 
   @Column({ name: 'decided_by', type: 'varchar', length: 64, nullable: true })
   decidedBy: string | null;

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
-import { AuditService } from '#app/audit';
+import { Not, type EntityManager, type Repository } from 'typeorm';
+import { AuditService, type AuditEventInput } from '#app/audit';
 import { AppError, ErrorCode, requestContext } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { TransactionRunner, toSqlDateTime } from '#app/database';
+import { InstanceIdentity, TransactionRunner, toSqlDateTime } from '#app/database';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
 import { emptyContent, type Content } from './content.js';
 import { diffContents, summarise, type Diff } from './diff.js';
@@ -14,15 +13,14 @@ import { evaluateGuard, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
 import { PublishedPayload } from './published-payload.service.js';
 import { hashesOf, headOf, SnapshotStore, type ChainHead, type LoadedContent, type WrittenSnapshot } from './snapshot-store.js';
-import { SyncLock } from './sync-lock.js';
+import { SyncCancelled, SyncLease } from './sync-lease.js';
 import { preparePayload, renderSyncPieces } from './sync-payload.js';
-import { SyncRun, type RunDiff, type RunTrigger } from './sync-run.entity.js';
+import { SyncRun, type RunDiff, type RunFailureReason, type RunTrigger } from './sync-run.entity.js';
 
 /** Findings kept per run (counts are always complete). */
 const MAX_FINDINGS = 5000;
 /** Changes listed per category in a run's diff sample. */
 const MAX_SAMPLE = 200;
-const LOCK_TTL_MS = 60_000;
 
 /** People who kept their directory id under a new username, in a snapshot just published. */
 export type RenameListener = (renames: { key: string; from: string; to: string }[], snapshotId: number) => Promise<void>;
@@ -39,17 +37,28 @@ type Loaded = LoadedContent;
  * The flow of DESIGN.md: read → map → check → diff → guard → write → publish → record.
  * Runs are serialised across instances by the database lock; a second request on the same
  * instance joins the run in progress, on another it is told that a run is in progress.
+ *
+ * A run only lives while its instance holds the lock, so whoever takes the lock knows that every
+ * other run still marked `running` was left by a process that died: those are failed as
+ * `interrupted` (at start-up, and whenever the lock is taken). A publish commits together with
+ * the run's outcome and its audit events. A shutdown cancels the work in progress (`shutdown`)
+ * and waits for it, within a bound.
  */
 @Injectable()
-export class SyncService {
+export class SyncService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
-  readonly instanceId = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private inFlight: Promise<SyncRun> | null = null;
   private readonly renameListeners: RenameListener[] = [];
+  /** Work under the lock in progress on this instance (runs, approvals, republishes). */
+  private readonly tasks = new Set<Promise<unknown>>();
+  /** This instance's runs in progress, and whether each has begun its publish transaction. */
+  private readonly running = new Map<number, { run: SyncRun; publishing: boolean }>();
+  private stopping: Promise<void> | null = null;
 
   constructor(
     private readonly store: SnapshotStore,
-    private readonly lock: SyncLock,
+    private readonly lease: SyncLease,
+    private readonly instance: InstanceIdentity,
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly source: HrSource,
@@ -80,10 +89,64 @@ export class SyncService {
     };
   }
 
+  /** This instance's id in the lock and the run history (`<name>:<pid>:<nonce>`). */
+  get instanceId(): string {
+    return this.instance.id;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.recover().catch((error: unknown) => this.logger.error({ err: error }, 'Could not recover interrupted sync runs at start-up'));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop(this.config.instance.shutdownGraceSeconds * 1000);
+  }
+
+  /**
+   * Fails the runs that dead processes left `running` and frees a lock held by a dead earlier
+   * process of this instance. When another live instance holds the lock, nothing is touched: its
+   * run is alive, and the recovery happens when the lock is next taken.
+   */
+  async recover(): Promise<void> {
+    try {
+      await this.exclusive(() => Promise.resolve());
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === ErrorCode.Conflict)) throw error;
+      this.logger.log(`Start-up recovery left the sync lock alone: ${error.message}`);
+    }
+  }
+
+  /**
+   * Stops starting work, cancels the work in progress (runs end `failed`, reason `shutdown`)
+   * and waits for it to end, at most `graceMs`. A run still going then (stuck in a database
+   * call) is closed as failed and the lock released, unless its publish transaction has begun
+   * (that commits or rolls back as one; the next start finds it either way). Idempotent.
+   */
+  stop(graceMs: number): Promise<void> {
+    this.stopping ??= this.stopNow(graceMs);
+    return this.stopping;
+  }
+
+  private async stopNow(graceMs: number): Promise<void> {
+    if (!this.tasks.size) return;
+    this.logger.log(`Shutting down: cancelling the sync work in progress (${this.running.size} run(s))`);
+    this.lease.abort(new SyncCancelled('shutdown', 'Cancelled: the bridge is shutting down.'));
+    const ended = await Promise.race([Promise.allSettled([...this.tasks]).then(() => true), sleep(graceMs, false, { ref: false })]);
+    if (ended) return;
+    this.logger.error(`The sync work in progress did not end within ${graceMs} ms of the shutdown: closing it as failed`);
+    for (const { run, publishing } of this.running.values()) {
+      if (publishing) continue;
+      await this.closeRun(run, 'shutdown', 'Cancelled: the bridge shut down before the run could stop cleanly.').catch((error: unknown) =>
+        this.logger.error({ err: error }, `Could not close sync run ${run.id}`),
+      );
+    }
+    await this.lease.forceRelease();
+  }
+
   /** Starts a run, or joins the one this instance already has in progress. */
   async run(request: RunRequest): Promise<SyncRun> {
     if (this.inFlight && !request.dryRun) return this.inFlight;
-    const running = this.exclusive(() => this.execute(request));
+    const running = this.exclusive((signal) => this.execute(request, signal));
     if (!request.dryRun) this.inFlight = running;
     try {
       return await running;
@@ -147,23 +210,26 @@ export class SyncService {
         snapshotId = written.snapshotId;
         content = { ...content, personIds: written.personIds, departmentIds: written.departmentIds, userHashes: hashes.users, groupHashes: hashes.groups };
       }
-      await this.publishContent(snapshotId, content, published, written);
-      run.status = 'published';
-      run.decidedBy = actor;
-      run.decidedAt = new Date();
-      run.decision = { approved: true, note: decision.note, renames, publishedSnapshotId: snapshotId };
-      await this.runs.save(run);
-      await this.audit.record({
-        action: 'sync.run.approved',
-        outcome: 'success',
-        target: { type: 'sync-run', id: String(run.id) },
-        details: { snapshotId, renames, note: decision.note },
-      });
-      await this.audit.record({
-        action: 'sync.snapshot.published',
-        outcome: 'success',
-        target: { type: 'snapshot', id: String(snapshotId) },
-        details: { runId: run.id, approvedBy: actor },
+      await this.publishContent(snapshotId, content, published, written, async (m) => {
+        run.status = 'published';
+        run.decidedBy = actor;
+        run.decidedAt = new Date();
+        run.decision = { approved: true, note: decision.note, renames, publishedSnapshotId: snapshotId };
+        await m.getRepository(SyncRun).save(run);
+        await this.audit.recordWithin(m, [
+          {
+            action: 'sync.run.approved',
+            outcome: 'success',
+            target: { type: 'sync-run', id: String(run.id) },
+            details: { snapshotId, renames, note: decision.note },
+          },
+          {
+            action: 'sync.snapshot.published',
+            outcome: 'success',
+            target: { type: 'snapshot', id: String(snapshotId) },
+            details: { runId: run.id, approvedBy: actor },
+          },
+        ]);
       });
       return run;
     });
@@ -194,13 +260,16 @@ export class SyncService {
       const published = state.snapshotId === null ? null : await this.store.content(state.snapshotId);
       const content = await this.store.content(snapshotId);
       if (!content.users.size) throw new AppError(ErrorCode.Conflict, `Snapshot ${snapshotId} has no users; an empty organisation is never published.`);
-      await this.publishContent(snapshotId, content, published);
-      await this.audit.record({
-        action: 'sync.snapshot.republished',
-        outcome: 'success',
-        target: { type: 'snapshot', id: String(snapshotId) },
-        details: { previous: state.snapshotId, by: actor },
-      });
+      await this.publishContent(snapshotId, content, published, null, (m) =>
+        this.audit.recordWithin(m, [
+          {
+            action: 'sync.snapshot.republished',
+            outcome: 'success',
+            target: { type: 'snapshot', id: String(snapshotId) },
+            details: { previous: state.snapshotId, by: actor },
+          },
+        ]),
+      );
       return { snapshotId, previous: state.snapshotId };
     });
   }
@@ -212,28 +281,87 @@ export class SyncService {
     return run;
   }
 
-  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (!(await this.lock.acquire(this.instanceId, LOCK_TTL_MS))) {
+  /**
+   * Runs `work` under the sync lock. Taking the lock proves that no other run is alive, so the
+   * runs other processes left `running` are failed first. `work` gets a signal that aborts on a
+   * shutdown or a lost lock.
+   */
+  private async exclusive<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.stopping) throw shuttingDown();
+    const section = await this.lease.enter();
+    if (!section) {
       const running = await this.runs.findOne({ where: { status: 'running' }, order: { id: 'DESC' } });
       throw new AppError(
         ErrorCode.Conflict,
         `A sync run is in progress${running ? ` (run ${running.id}, started ${running.startedAt.toISOString()})` : ''}; try again when it ends.`,
       );
     }
-    const heartbeat = setInterval(() => {
-      this.lock.renew(this.instanceId, LOCK_TTL_MS).catch((error: unknown) => {
-        this.logger.warn(`Could not renew the sync lock: ${String(error)}`);
-      });
-    }, LOCK_TTL_MS / 3);
-    try {
-      return await work();
-    } finally {
-      clearInterval(heartbeat);
-      await this.lock.release(this.instanceId);
+    if (this.stopping) {
+      await section.release();
+      throw shuttingDown();
+    }
+    const task = (async () => {
+      try {
+        await this.failInterrupted();
+        return await work(section.signal);
+      } finally {
+        await section.release();
+      }
+    })();
+    this.tasks.add(task);
+    task.then(
+      () => this.tasks.delete(task),
+      () => this.tasks.delete(task),
+    );
+    return task;
+  }
+
+  /** Fails, as `interrupted`, the runs left `running` by other processes (called under the lock). */
+  private async failInterrupted(): Promise<void> {
+    const orphans = await this.runs.find({ where: { status: 'running', instanceId: Not(this.instance.id) } });
+    for (const run of orphans) {
+      const closed = await this.closeRun(
+        run,
+        'interrupted',
+        `Interrupted: the process running it (${run.instanceId}) ended before the run did (a crash or a kill); found by ${this.instance.id}.`,
+      );
+      if (closed) this.logger.warn(`Sync run ${run.id} of ${run.instanceId} was interrupted (its process is gone): marked failed`);
     }
   }
 
-  private async execute(request: RunRequest): Promise<SyncRun> {
+  /** Marks a run still `running` as failed, with its audit event, in one transaction; false if it was no longer running. */
+  private async closeRun(run: SyncRun, reason: RunFailureReason, error: string): Promise<boolean> {
+    return this.tx.transaction(async (m) => {
+      const finishedAt = new Date();
+      const result = await m.getRepository(SyncRun).update({ id: run.id, status: 'running' }, { status: 'failed', failureReason: reason, error, finishedAt });
+      if (!result.affected) return false;
+      Object.assign(run, { status: 'failed', failureReason: reason, error, finishedAt });
+      await this.audit.recordWithin(m, [{ ...this.runEvent(run), actor: { kind: 'system', id: null } }]);
+      return true;
+    });
+  }
+
+  /** The audit event of a run's outcome. */
+  private runEvent(run: SyncRun): AuditEventInput {
+    return {
+      action: run.status === 'failed' ? 'sync.run.failed' : `sync.run.${run.status}`,
+      outcome: run.status === 'failed' ? 'failure' : 'success',
+      actor: run.trigger === 'schedule' ? { kind: 'scheduler', id: null } : undefined,
+      target: { type: 'sync-run', id: String(run.id) },
+      details: {
+        trigger: run.trigger,
+        dryRun: run.dryRun,
+        snapshotId: run.snapshotId,
+        counts: run.counts,
+        diff: run.diff?.summary ?? null,
+        hold: run.holdReasons,
+        error: run.error,
+        reason: run.failureReason,
+      },
+    };
+  }
+
+  private async execute(request: RunRequest, cancel: AbortSignal): Promise<SyncRun> {
     const actor = requestContext.get()?.actor;
     const run = await this.runs.save(
       this.runs.create({
@@ -254,11 +382,14 @@ export class SyncService {
         diff: null,
         holdReasons: null,
         error: null,
+        failureReason: null,
         decidedBy: null,
         decidedAt: null,
         decision: null,
       }),
     );
+    const progress = { run, publishing: false };
+    this.running.set(run.id, progress);
     const started = performance.now();
     let mark = started;
     const phase = (name: string): void => {
@@ -266,48 +397,52 @@ export class SyncService {
       run.phases[name] = Math.round(now - mark);
       mark = now;
     };
+    const deadline = AbortSignal.timeout(this.config.sync.deadlineSeconds * 1000);
+    const signal = AbortSignal.any([cancel, deadline]);
     try {
-      await this.executeRun(run, request, phase);
+      await this.executeRun(run, request, phase, signal, progress);
     } catch (error) {
       run.status = 'failed';
-      run.error = error instanceof SourceReadError || error instanceof AppError ? error.message : `Unexpected error: ${(error as Error).message}`;
-      if (!(error instanceof SourceReadError)) this.logger.error({ err: error }, `Sync run ${run.id} failed`);
+      const failure = this.failureOf(error, cancel, deadline);
+      run.failureReason = failure.reason;
+      run.error = failure.message;
+      if (failure.reason === 'error') this.logger.error({ err: error }, `Sync run ${run.id} failed`);
+      else if (failure.reason !== 'source') this.logger.warn(`Sync run ${run.id} failed: ${failure.message}`);
+    } finally {
+      this.running.delete(run.id);
     }
     run.phases.total = Math.round(performance.now() - started);
-    run.finishedAt = new Date();
-    await this.runs.save(run);
-    await this.audit.record({
-      action: run.status === 'failed' ? 'sync.run.failed' : `sync.run.${run.status}`,
-      outcome: run.status === 'failed' ? 'failure' : 'success',
-      actor: request.trigger === 'schedule' ? { kind: 'scheduler', id: null } : undefined,
-      target: { type: 'sync-run', id: String(run.id) },
-      details: {
-        trigger: run.trigger,
-        dryRun: run.dryRun,
-        snapshotId: run.snapshotId,
-        counts: run.counts,
-        diff: run.diff?.summary ?? null,
-        hold: run.holdReasons,
-        error: run.error,
-      },
+    run.finishedAt ??= new Date();
+    await this.tx.transaction(async (m) => {
+      await m.getRepository(SyncRun).save(run);
+      // A published run's outcome was recorded with its publish, in the same transaction.
+      if (run.status !== 'published') await this.audit.recordWithin(m, [this.runEvent(run)]);
     });
-    if (run.status === 'published') {
-      await this.audit.record({
-        action: 'sync.snapshot.published',
-        outcome: 'success',
-        target: { type: 'snapshot', id: String(run.snapshotId) },
-        details: { runId: run.id },
-      });
-    }
     return run;
   }
 
-  private async executeRun(run: SyncRun, request: RunRequest, phase: (name: string) => void): Promise<void> {
-    const signal = AbortSignal.timeout(this.config.sync.deadlineSeconds * 1000);
+  /** Why a run failed, from what was thrown and which signal (if any) stopped it. */
+  private failureOf(error: unknown, cancel: AbortSignal, deadline: AbortSignal): { reason: RunFailureReason; message: string } {
+    if (cancel.aborted && cancel.reason instanceof SyncCancelled) return { reason: cancel.reason.reason, message: cancel.reason.message };
+    if (deadline.aborted)
+      return { reason: 'deadline', message: `Cancelled: the run took longer than SYNC_DEADLINE_SECONDS (${this.config.sync.deadlineSeconds} s).` };
+    if (error instanceof SourceReadError) return { reason: 'source', message: error.message };
+    if (error instanceof AppError) return { reason: 'error', message: error.message };
+    return { reason: 'error', message: `Unexpected error: ${(error as Error).message}` };
+  }
+
+  private async executeRun(
+    run: SyncRun,
+    request: RunRequest,
+    phase: (name: string) => void,
+    signal: AbortSignal,
+    progress: { publishing: boolean },
+  ): Promise<void> {
     // What is published is loaded while the directory is read: the two overlap.
     const loading = this.loadPublished();
     void loading.catch(() => undefined); // awaited below; a failed read must not leave it unhandled
     const organisation = await readOrganisation(await this.source.read(signal), this.mapping, signal);
+    signal.throwIfAborted();
     phase('read');
 
     const overrides = await this.store.db.query<{ user_key: string; username: string }[]>('SELECT user_key, username FROM username_override');
@@ -319,6 +454,7 @@ export class SyncService {
 
     const { state, published, head } = await loading;
     run.baseSnapshotId = state.snapshotId;
+    signal.throwIfAborted();
     phase('load');
 
     const checked = checkOrganisation(
@@ -361,12 +497,14 @@ export class SyncService {
       return;
     }
 
+    signal.throwIfAborted();
     let snapshotId = head.snapshotId;
     let written: WrittenSnapshot | null = null;
     if (head.snapshotId === null || !sameAsHead(content, hashes, head)) {
       written = await this.tx.transaction((m) => this.store.writeSnapshot(m, head, content, run.id, null, hashes));
       snapshotId = written.snapshotId;
       run.counts.writtenRows = written.changedRows;
+      this.crashPoint('after-write');
     }
     run.snapshotId = snapshotId;
     phase('write');
@@ -378,23 +516,39 @@ export class SyncService {
     if (hold.length) {
       run.status = 'held';
       run.holdReasons = hold;
-      await this.runs.update({ status: 'held', id: In(await this.heldIdsExcept(run.id)) }, { status: 'superseded' });
+      await this.runs.update({ status: 'held', id: Not(run.id) }, { status: 'superseded' });
       return;
     }
     const ids = written ?? {
       personIds: new Map([...head.users].map(([k, v]) => [k, v.personId])),
       departmentIds: new Map([...head.groups].map(([k, v]) => [k, v.departmentId])),
     };
+    // Past this point the run is not cancelled: the publish commits or rolls back as one step.
+    signal.throwIfAborted();
+    progress.publishing = true;
     await this.publishContent(
       snapshotId!,
       { ...content, personIds: ids.personIds, departmentIds: ids.departmentIds, userHashes: hashes.users, groupHashes: hashes.groups },
       published,
       written,
-    );
-    run.status = 'published';
-    await this.runs.update({ status: 'held', id: In(await this.heldIdsExcept(run.id)) }, { status: 'superseded' });
+      async (m) => {
+        // The run's outcome and its audit events commit with the publish: no served snapshot without them.
+        run.status = 'published';
+        run.finishedAt = new Date();
+        await m.getRepository(SyncRun).save(run);
+        await m.getRepository(SyncRun).update({ status: 'held', id: Not(run.id) }, { status: 'superseded' });
+        await this.audit.recordWithin(m, [
+          this.runEvent(run),
+          { action: 'sync.snapshot.published', outcome: 'success', target: { type: 'snapshot', id: String(snapshotId) }, details: { runId: run.id } },
+        ]);
+      },
+    ).catch((error: unknown) => {
+      run.status = 'running'; // the transaction rolled back: the run fails below, not published
+      run.finishedAt = null;
+      throw error;
+    });
     phase('publish');
-    await this.tx.transaction((m) => this.store.applyRetention(m, this.config.sync.retention));
+    if (!signal.aborted) await this.tx.transaction((m) => this.store.applyRetention(m, this.config.sync.retention));
   }
 
   /** The published snapshot's content and the chain head (usually the same snapshot: read once). */
@@ -406,16 +560,23 @@ export class SyncService {
     return { state, published, head };
   }
 
-  private async heldIdsExcept(id: number): Promise<number[]> {
-    const held = await this.runs.find({ where: { status: 'held' }, select: { id: true } });
-    return held.map((r) => r.id).filter((r) => r !== id);
+  /** The SYNC_TEST_CRASH_AT test hook: dies at once, as `kill -9` would, at the named point. Off by default. */
+  private crashPoint(point: 'after-write' | 'after-publish'): void {
+    if (this.config.sync.testCrashAt === point) process.kill(process.pid, 'SIGKILL');
   }
 
   /**
    * Publishes `content` as snapshot `snapshotId`, updating the published view by the difference
    * from `published`. `written` (when the snapshot was just written) tells which rows are fresh.
+   * `within` records what must commit with the publish (the run's outcome, its audit events).
    */
-  private async publishContent(snapshotId: number, content: Loaded, published: Loaded | null, written: WrittenSnapshot | null = null): Promise<void> {
+  private async publishContent(
+    snapshotId: number,
+    content: Loaded,
+    published: Loaded | null,
+    written: WrittenSnapshot | null,
+    within: (m: EntityManager) => Promise<void>,
+  ): Promise<void> {
     const payload = await preparePayload(renderSyncPieces(content, content.personIds, content.departmentIds));
     const personIds: number[] = [];
     const memberships = new Map<number, string[]>();
@@ -433,8 +594,8 @@ export class SyncService {
     const removedDepartmentIds = published
       ? [...published.groups.keys()].filter((c) => !content.groups.has(c)).map((c) => published.departmentIds.get(c)!)
       : [];
-    await this.tx.transaction((m) =>
-      this.store.publish(
+    await this.tx.transaction(async (m) => {
+      await this.store.publish(
         m,
         snapshotId,
         {
@@ -447,8 +608,11 @@ export class SyncService {
           freshDepartmentIds: written?.snapshotId === snapshotId ? written.freshDepartmentIds : undefined,
         },
         payload,
-      ),
-    );
+      );
+      // Last: on MySQL the audit chain head stays locked until the commit.
+      await within(m);
+    });
+    this.crashPoint('after-publish');
     this.payload.invalidate();
     const renames: { key: string; from: string; to: string }[] = [];
     for (const [key, user] of content.users) {
@@ -462,6 +626,10 @@ export class SyncService {
     }
     this.logger.log(`Published snapshot ${snapshotId}: ${content.users.size} users, ${content.groups.size} departments, ${payload.bytes} bytes`);
   }
+}
+
+function shuttingDown(): AppError {
+  return new AppError(ErrorCode.Unavailable, 'The bridge is shutting down: no sync work starts now; retry after it restarts (or on another instance).');
 }
 
 function sameAsHead(content: Content, hashes: { users: ReadonlyMap<string, string>; groups: ReadonlyMap<string, string> }, head: ChainHead): boolean {

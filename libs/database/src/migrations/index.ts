@@ -5,6 +5,7 @@ import { DirectoryToken1763895000000 } from './1763895000000-directory-token.js'
 import { AuthCredentials1763900000000 } from './1763900000000-auth-credentials.js';
 import { OmflowQuery1763910000000 } from './1763910000000-omflow-query.js';
 import { LoginReservations1764030000000 } from './1764030000000-login-reservations.js';
+import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-failure-reason.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   AuthCredentials1763900000000,
   OmflowQuery1763910000000,
   LoginReservations1764030000000,
+  SyncRunFailureReason1764040000000,
 ];

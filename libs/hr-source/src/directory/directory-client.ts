@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Agent, request, errors as undiciErrors } from 'undici';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { InstanceIdentity } from '#app/database';
 import { isWorkPlusEnvelope, WorkPlusCode, type WorkPlusEnvelope, type WorkPlusTokenResult } from '#app/workplus';
 import { DirectoryTokenStore } from './directory-token.store.js';
 import { mayHoldSecrets, scrubSecrets, scrubText } from './scrub.js';
@@ -52,13 +51,13 @@ const REFRESH_CLAIM_MS = 30_000;
 @Injectable()
 export class DirectoryClient {
   private readonly logger = new Logger(DirectoryClient.name);
-  private readonly holder = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly agent: Agent;
   private cached: { token: string; expiresAt: number } | null = null;
 
   constructor(
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     private readonly tokens: DirectoryTokenStore,
+    private readonly instance: InstanceIdentity,
   ) {
     this.agent = new Agent({ connections: 16, keepAliveTimeout: 10_000, headersTimeout: config.directory.timeoutMs, bodyTimeout: config.directory.timeoutMs });
   }
@@ -106,15 +105,23 @@ export class DirectoryClient {
         this.cached = stored;
         return stored.token;
       }
-      if (await this.tokens.claimRefresh(this.holder, REFRESH_CLAIM_MS)) {
+      const holder = this.instance.id;
+      if (await this.tokens.claimRefresh(holder, REFRESH_CLAIM_MS)) {
         try {
           const fresh = await this.fetchToken(signal);
-          await this.tokens.save(this.holder, fresh.access_token, fresh.expire_time, fresh.issued_time);
+          await this.tokens.save(holder, fresh.access_token, fresh.expire_time, fresh.issued_time);
           this.cached = { token: fresh.access_token, expiresAt: fresh.expire_time };
           return fresh.access_token;
         } finally {
-          await this.tokens.releaseRefresh(this.holder);
+          await this.tokens.releaseRefresh(holder);
         }
+      }
+      // A claim left by a dead earlier process of this instance (a crash mid-fetch) is not waited out.
+      const refresher = await this.tokens.refresher();
+      if (refresher && this.instance.provablyDead(refresher)) {
+        this.logger.warn(`The directory token refresh was claimed by ${refresher}, an earlier process of this instance that is gone: taken over.`);
+        await this.tokens.releaseRefresh(refresher);
+        continue;
       }
       await sleep(200, undefined, { signal }); // another instance is fetching it
     }

@@ -32,6 +32,15 @@ export class DirectoryTokenStore {
     return (result.affected ?? 0) === 1;
   }
 
+  /** Who holds an unexpired claim to refresh the token, if anyone. */
+  async refresher(): Promise<string | null> {
+    const rows = await this.dataSource.query<{ refresher: string | null }[]>(
+      "SELECT refresher FROM directory_token WHERE name = 'default' AND refresh_until >= ?",
+      [Date.now()],
+    );
+    return rows[0]?.refresher ?? null;
+  }
+
   async save(holder: string, token: string, expiresAt: number, issuedAt: number): Promise<void> {
     await this.dataSource
       .createQueryBuilder()
