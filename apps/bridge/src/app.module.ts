@@ -13,6 +13,7 @@ import { DirectoryProxyModule } from '#app/directory-proxy';
 import { OmflowModule } from '#app/omflow';
 import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
+import { GracefulShutdown } from './graceful-shutdown.js';
 import { StatusController } from './health/status.controller.js';
 import { pinoParams } from './logging.js';
 import { RequestContextMiddleware } from './request-context.middleware.js';
@@ -43,7 +44,7 @@ export class AppModule implements NestModule {
         DirectoryProxyModule,
       ],
       controllers: [HealthController, StatusController],
-      providers: [SyncScheduler, { provide: APP_PIPE, useFactory: createValidationPipe }, { provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [GracefulShutdown, SyncScheduler, { provide: APP_PIPE, useFactory: createValidationPipe }, { provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
   }
 

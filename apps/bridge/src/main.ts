@@ -17,6 +17,19 @@ function readConfig(): BridgeConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
+  // The application drains and stops within SHUTDOWN_GRACE_SECONDS; should anything still hang,
+  // the process goes 5 s later, before an orchestrator's kill (docker: 30 s) would cut it short.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(
+        () => {
+          console.error(`Shutdown (${signal}) did not finish within SHUTDOWN_GRACE_SECONDS + 5 s: exiting now.`);
+          process.exit(1);
+        },
+        (config.instance.shutdownGraceSeconds + 5) * 1000,
+      ).unref();
+    });
+  }
   const app = await createBridgeApp(config);
   await app.listen(config.http.port, config.http.host);
   const scheme = config.http.tlsCertFile ? 'https' : 'http';

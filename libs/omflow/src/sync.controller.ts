@@ -22,7 +22,9 @@ export class OmflowSyncController {
 
   /**
    * The published snapshot, prepared when it was published and served as stored bytes (gzip
-   * when the client accepts it). Every answer is audited with the snapshot it carried.
+   * when the client accepts it). Every answer is audited with the snapshot it carried, once it
+   * is known how it ended: a success when the whole body was handed to the network, a failure
+   * when the connection closed before (the client went away, or a shutdown could not wait).
    */
   @Post('sync')
   @HttpCode(200)
@@ -44,21 +46,47 @@ export class OmflowSyncController {
       res.status(200).json({ status: 'fail', message: NOTHING_PUBLISHED });
       return;
     }
-    // The answer is a read: its audit record is written while the bytes go out, not before.
-    const audited = this.audit.record({ action: 'omflow.sync.served', outcome: 'success', target: { type: 'snapshot', id: String(current.snapshotId) } });
     this.payload.recordPull(principal.clientId, current.snapshotId).catch((error: unknown) => this.logger.warn(`Could not record the pull: ${String(error)}`));
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('ETag', current.etag);
     res.setHeader('X-Snapshot-Id', String(current.snapshotId));
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('Cache-Control', 'no-store');
-    if (req.headers['if-none-match'] === current.etag) res.status(304).end();
+    let body: Buffer | null = null;
+    if (req.headers['if-none-match'] === current.etag) res.status(304);
     else if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
       res.setHeader('Content-Encoding', 'gzip');
-      res.end(current.gzip);
+      body = current.gzip;
     } else {
-      res.end(current.raw());
+      body = current.raw();
     }
+    // Complete when every byte went to the operating system. Node emits 'finish' even when the
+    // write failed (the client reset the connection), and may emit the socket's 'error' only
+    // after the answer's 'close': a socket that errored means cut off too.
+    const socket = res.socket;
+    let failed = false;
+    const onError = (): void => {
+      failed = true;
+    };
+    socket?.on('error', onError);
+    const ended = new Promise<boolean>((resolve) =>
+      res.once('close', () => {
+        socket?.off('error', onError);
+        resolve(res.writableFinished && !failed && !socket?.errored);
+      }),
+    );
+    if (body) res.end(body);
+    else res.end();
+    const complete = await ended;
+    const target = { type: 'snapshot', id: String(current.snapshotId) };
+    const audited = complete
+      ? this.audit.record({ action: 'omflow.sync.served', outcome: 'success', target })
+      : this.audit.record({
+          action: 'omflow.sync.served',
+          outcome: 'failure',
+          target,
+          details: { reason: 'cut off', bytes: body?.length ?? 0 },
+        });
     await audited.catch((error: unknown) => this.logger.error({ err: error }, `Could not audit the /sync answer of snapshot ${current.snapshotId}`));
   }
 }
