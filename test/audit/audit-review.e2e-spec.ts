@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { AuditClock, AuditReader, AuditService, type AuditEventInput } from '#app/audit';
+import { AuditCheckpoints, AuditClock, AuditReader, AuditService, type AuditEventInput } from '#app/audit';
 import type { ActorKind } from '#app/common';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
@@ -129,6 +129,8 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
       details: f.input.details,
       prevHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      // Keyed with the key file generated beside the SQLite database; unkeyed on MySQL without AUDIT_HMAC_KEY.
+      keyId: db.kind === 'sqlite' ? expect.stringMatching(/^auto-[0-9a-f]{8}$/) : null,
     });
     expect((await get('/api/v1/audit/events/999999')).body.error.code).toBe('RESOURCE.NOT_FOUND');
     expect((await get('/api/v1/audit/events/abc')).body.error.code).toBe('VALIDATION.FAILED');
@@ -190,7 +192,7 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
     const csv = await get('/api/v1/audit/export', { ...BASE, q: 'needle', format: 'csv' });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const rows = csv.text.split('\r\n').filter(Boolean);
-    expect(rows[0]).toBe('seq,time,actor_kind,actor_id,action,target_type,target_id,outcome,request_id,source_ip,details,prev_hash,hash');
+    expect(rows[0]).toBe('seq,time,actor_kind,actor_id,action,target_type,target_id,outcome,request_id,source_ip,details,prev_hash,hash,key_id');
     expect(rows).toHaveLength(1 + 6);
     expect(rows[1]).toContain(
       `${seqOf.get(0)},2026-01-01T00:00:00.000Z,client,actor-0,sync.published,snapshot,t-0,success,,,"{""i"":0,""note"":""Found the Needle_in HAY""}"`,
@@ -212,14 +214,21 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
 
     it('passes on an intact trail, whole or in a range', async () => {
       const head = (await rawEvents(ds)).at(-1)!;
-      expect(await verify()).toEqual({
+      const report = (await get('/api/v1/audit/verify')).body as { checkpoints: { read: number } };
+      expect(report.checkpoints.read).toBeGreaterThan(0);
+      expect(report).toEqual({
         ok: true,
         fromSeq: 1,
         toSeq: head.seq,
         checked: head.seq,
         anchor: null,
         head: { seq: head.seq, hash: head.hash },
+        keyId: head.key_id,
         firstBroken: null,
+        broken: [],
+        truncated: false,
+        // The checkpoints published beside the database since start-up, each compared with the trail.
+        checkpoints: { read: report.checkpoints.read, checked: report.checkpoints.read },
       });
       expect(await verify({ fromSeq: 5, toSeq: 20 })).toMatchObject({ ok: true, fromSeq: 5, toSeq: 20, checked: 16 });
     });
@@ -302,6 +311,40 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
           `INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
           cols.map((c): unknown => row[c]),
         );
+      }
+      expect((await verify()).ok).toBe(true);
+    });
+
+    it('reports every broken range, not only the first, bounded in count', async () => {
+      const seqs = [pick, pick + 1, pick + 10, pick + 20, pick + 21, pick + 22];
+      const saved = await ds.query<Record<string, unknown>[]>(`SELECT * FROM audit_event WHERE seq IN (${seqs.join(', ')}) ORDER BY seq`);
+      // Two neighbours and a third event altered; three events in a row deleted.
+      for (const seq of [pick, pick + 1, pick + 10]) await ds.query("UPDATE audit_event SET outcome = 'denied' WHERE seq = ?", [seq]);
+      await ds.query('DELETE FROM audit_event WHERE seq >= ? AND seq <= ?', [pick + 20, pick + 22]);
+      try {
+        const report = (await get('/api/v1/audit/verify')).body;
+        expect(report).toMatchObject({ ok: false, truncated: false, firstBroken: { seq: pick, reason: 'hash-mismatch' } });
+        expect(report.broken).toEqual([
+          { fromSeq: pick, toSeq: pick + 1, reason: 'hash-mismatch', message: expect.any(String) },
+          { fromSeq: pick + 10, toSeq: pick + 10, reason: 'hash-mismatch', message: expect.any(String) },
+          { fromSeq: pick + 20, toSeq: pick + 22, reason: 'missing', message: expect.any(String) },
+        ]);
+        // Every event still present is checked, the altered ones included.
+        expect(report.checked).toBe(report.toSeq - report.fromSeq + 1 - 3);
+
+        const bounded = (await get('/api/v1/audit/verify', { maxBroken: 2 })).body;
+        expect(bounded).toMatchObject({ ok: false, truncated: true });
+        expect(bounded.broken.map((b: { fromSeq: number }) => b.fromSeq)).toEqual([pick, pick + 10]);
+        expect((await get('/api/v1/audit/verify', { maxBroken: 0 })).status).toBe(400);
+      } finally {
+        await ds.query(`DELETE FROM audit_event WHERE seq IN (${seqs.join(', ')})`);
+        for (const row of saved) {
+          const cols = Object.keys(row);
+          await ds.query(
+            `INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+            cols.map((c): unknown => row[c]),
+          );
+        }
       }
       expect((await verify()).ok).toBe(true);
     });
@@ -422,6 +465,35 @@ describe.each(testDatabases())('audit retention ($kind)', (db) => {
 
       const verify = await request(bridge.url).get('/api/v1/audit/verify').set(admin());
       expect(verify.body).toMatchObject({ ok: true, fromSeq: lastOld.seq + 1, checked: after.length, anchor: { seq: lastOld.seq, hash: lastOld.hash } });
+      // The anchor moved with the event naming it, in one transaction, and a checkpoint of the new anchor was published.
+      expect(note.seq).toBe(after.at(-1)!.seq);
+      const checkpoints = bridge.app.get(AuditCheckpoints);
+      await checkpoints.settled();
+      const published = readFileSync(checkpoints.file!, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { seq: number; anchorSeq: number; anchorHash: string });
+      expect(published.at(-1)).toMatchObject({ seq: note.seq, anchorSeq: lastOld.seq, anchorHash: lastOld.hash });
+
+      // Moving the anchor further by hand (deleting the next events too) is not retention: no event names that anchor.
+      const next = after.slice(0, 3);
+      const saved = await ds.query<Record<string, unknown>[]>('SELECT * FROM audit_event WHERE seq <= ? ORDER BY seq', [next[2].seq]);
+      await ds.query('DELETE FROM audit_event WHERE seq <= ?', [next[2].seq]);
+      await ds.query('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ? WHERE id = 1', [next[2].seq, next[2].hash]);
+      try {
+        const moved = (await request(bridge.url).get('/api/v1/audit/verify').set(admin())).body;
+        expect(moved.broken).toEqual([{ fromSeq: 1, toSeq: next[2].seq, reason: 'anchor-unvouched', message: expect.any(String) }]);
+      } finally {
+        for (const row of saved) {
+          const cols = Object.keys(row);
+          await ds.query(
+            `INSERT INTO audit_event (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+            cols.map((c): unknown => row[c]),
+          );
+        }
+        await ds.query('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ? WHERE id = 1', [lastOld.seq, lastOld.hash]);
+      }
+      expect((await request(bridge.url).get('/api/v1/audit/verify').set(admin())).body).toMatchObject({ ok: true });
 
       // Nothing is old enough any more.
       const again = await request(bridge.url).post('/api/v1/audit/retention/run').set(admin()).send({ olderThanDays: 30 });

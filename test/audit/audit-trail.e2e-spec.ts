@@ -176,6 +176,7 @@ describe.each(testDatabases())('audit trail recording on $kind', (db) => {
       ['get', '/api/v1/audit/events/{seq}'],
       ['get', '/api/v1/audit/export'],
       ['get', '/api/v1/audit/verify'],
+      ['post', '/api/v1/audit/verify'],
       ['post', '/api/v1/audit/retention/run'],
     ] as const;
     for (const [method, path] of ops) {

@@ -17,6 +17,16 @@ export interface TestDatabase {
   dropAll(): Promise<void>;
 }
 
+const checkpointFileNamed = (name: string) => join(tmpdir(), `bridge-audit-checkpoints-${name}.ndjson`);
+
+/**
+ * The audit checkpoint file of a MySQL test database: the bridge's default (./data) would be
+ * shared by every suite, and checkpoints of one database are alarms on another.
+ */
+export function checkpointFileOf(database: DatabaseConfig): string {
+  return checkpointFileNamed(new URL(database.url ?? 'mysql://localhost/none').pathname.slice(1));
+}
+
 export function testDatabases(): TestDatabase[] {
   const out: TestDatabase[] = [sqliteDatabase()];
   const url = process.env.TEST_MYSQL_URL;
@@ -62,7 +72,10 @@ function mysqlDatabase(baseUrl: string): TestDatabase {
       if (!created.length) return;
       const conn = await admin();
       try {
-        for (const name of created.splice(0)) await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+        for (const name of created.splice(0)) {
+          await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+          rmSync(checkpointFileNamed(name), { force: true });
+        }
       } finally {
         await conn.end();
       }

@@ -50,6 +50,10 @@ export class AuditEvent implements StoredAuditEvent {
 
   @Column({ type: 'varchar', length: 64 })
   hash: string;
+
+  /** The key that sealed the event (chain format audit-v2); null for audit-v1 events, written before the chain had a key. */
+  @Column({ name: 'key_id', type: 'varchar', length: 32, nullable: true })
+  keyId: string | null;
 }
 
 /** The one-row head of the chain (id = 1): appends lock it; retention moves its anchor. */
@@ -63,6 +67,10 @@ export class AuditChainHead {
 
   @Column({ name: 'last_hash', type: 'varchar', length: 64 })
   lastHash: string;
+
+  /** The key that sealed the last event; null while the chain is unkeyed. */
+  @Column({ name: 'last_key_id', type: 'varchar', length: 32, nullable: true })
+  lastKeyId: string | null;
 
   @Column({ name: 'anchor_seq', type: 'bigint', transformer: asNumber })
   anchorSeq: number;

@@ -18,6 +18,8 @@ export interface AuditEventJson {
   details: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /** The key that sealed the event (null: an unkeyed audit-v1 event). */
+  keyId: string | null;
 }
 
 export function toEventJson(e: AuditEvent): AuditEventJson {
@@ -33,10 +35,11 @@ export function toEventJson(e: AuditEvent): AuditEventJson {
     details: JSON.parse(e.details) as Record<string, unknown>,
     prevHash: e.prevHash,
     hash: e.hash,
+    keyId: e.keyId,
   };
 }
 
-export const CSV_HEADER = 'seq,time,actor_kind,actor_id,action,target_type,target_id,outcome,request_id,source_ip,details,prev_hash,hash\r\n';
+export const CSV_HEADER = 'seq,time,actor_kind,actor_id,action,target_type,target_id,outcome,request_id,source_ip,details,prev_hash,hash,key_id\r\n';
 
 /** RFC 4180 quoting; a leading = + - @ is neutralised so that spreadsheets do not run it as a formula. */
 export function csvField(value: string | number | null): string {
@@ -62,6 +65,7 @@ export function csvLine(e: AuditEvent): string {
       e.details,
       e.prevHash,
       e.hash,
+      e.keyId,
     ]
       .map(csvField)
       .join(',') + '\r\n'

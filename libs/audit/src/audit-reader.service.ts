@@ -3,10 +3,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { AppError, ErrorCode, type ActorKind } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditEvent } from './audit-event.entity.js';
+import { AuditKeyring } from './audit-keys.js';
 import { AuditStore } from './audit-store.js';
 import type { AuditOutcome, ChainHead } from './audit.types.js';
-import { hashEvent } from './chain.js';
+import type { Checkpoint } from './chain.js';
+import { ChainVerifier, DEFAULT_MAX_BROKEN, type VerifyReport } from './chain-verifier.js';
 import { toSqlDateTime } from '#app/database';
 
 /** What the review API filters on; every field optional, all ANDed. */
@@ -34,18 +37,6 @@ export interface AuditPage {
   nextCursor: number | null;
 }
 
-export type BrokenReason = 'missing' | 'prev-hash-mismatch' | 'hash-mismatch' | 'head-mismatch';
-
-export interface VerifyReport {
-  ok: boolean;
-  fromSeq: number;
-  toSeq: number;
-  checked: number;
-  anchor: { seq: number; hash: string } | null;
-  head: { seq: number; hash: string };
-  firstBroken: { seq: number; reason: BrokenReason; message: string } | null;
-}
-
 function escapeLike(text: string): string {
   return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
@@ -58,6 +49,8 @@ export class AuditReader {
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
     private readonly store: AuditStore,
+    private readonly keys: AuditKeyring,
+    private readonly checkpoints: AuditCheckpoints,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.pageSize = config.audit.exportPageSize;
@@ -109,37 +102,29 @@ export class AuditReader {
 
   /**
    * Walks the chain from `fromSeq` (default: the first event after the retention anchor) to
-   * `toSeq` (default: the head) and reports the first broken link: a missing sequence, an event
-   * whose recorded previous hash is not its predecessor's hash, an event whose content no
-   * longer matches its hash, or a trail that ends before the head says it does.
+   * `toSeq` (default: the head), a page at a time, and checks it against the checkpoints of the
+   * file and `given` (see ChainVerifier for what is reported).
    */
-  async verify(range: { fromSeq?: number; toSeq?: number } = {}): Promise<VerifyReport> {
+  async verify(range: { fromSeq?: number; toSeq?: number; maxBroken?: number } = {}, given: Checkpoint[] = []): Promise<VerifyReport> {
     const head = await this.store.head();
     const first = head.anchorSeq + 1;
     const fromSeq = Math.max(range.fromSeq ?? first, first);
     const toSeq = Math.min(range.toSeq ?? head.lastSeq, head.lastSeq);
-    const report: VerifyReport = {
-      ok: true,
+    const file = await this.checkpoints.read();
+    const predecessor = fromSeq === first ? undefined : await this.events.findOneBy({ seq: fromSeq - 1 });
+    const verifier = new ChainVerifier({
+      head,
       fromSeq,
       toSeq,
-      checked: 0,
-      anchor: head.anchorSeq > 0 ? { seq: head.anchorSeq, hash: head.anchorHash } : null,
-      head: { seq: head.lastSeq, hash: head.lastHash },
-      firstBroken: null,
-    };
-    const broken = (seq: number, reason: BrokenReason, message: string): VerifyReport => ({ ...report, ok: false, firstBroken: { seq, reason, message } });
-
-    let expectedPrev: string;
-    if (fromSeq === first) {
-      expectedPrev = head.anchorHash;
-    } else {
-      const before = await this.events.findOneBy({ seq: fromSeq - 1 });
-      if (!before) return broken(fromSeq - 1, 'missing', `Event ${fromSeq - 1}, the predecessor of the range, is missing.`);
-      expectedPrev = before.hash;
-    }
-    let expectedSeq = fromSeq;
+      maxBroken: range.maxBroken ?? DEFAULT_MAX_BROKEN,
+      keys: this.keys,
+      checkpoints: [...file.checkpoints, ...given],
+      unreadable: file.unreadable.map((u) => u.message),
+      authenticate: (cp) => this.checkpoints.authenticate(cp),
+      predecessor: predecessor === undefined ? undefined : (predecessor ?? null),
+    });
     let cursor = fromSeq - 1;
-    while (expectedSeq <= toSeq) {
+    while (cursor < toSeq) {
       const rows = await this.events
         .createQueryBuilder('e')
         .where('e.seq > :cursor AND e.seq <= :toSeq', { cursor, toSeq })
@@ -147,29 +132,10 @@ export class AuditReader {
         .take(this.pageSize)
         .getMany();
       if (!rows.length) break;
-      for (const row of rows) {
-        if (row.seq !== expectedSeq) return broken(expectedSeq, 'missing', `Event ${expectedSeq} is missing (the next stored event is ${row.seq}).`);
-        if (row.prevHash !== expectedPrev) {
-          return broken(
-            row.seq,
-            'prev-hash-mismatch',
-            `Event ${row.seq} does not follow its predecessor: its previous hash is not the hash of event ${row.seq - 1}.`,
-          );
-        }
-        if (hashEvent(row.seq, row, row.prevHash) !== row.hash) {
-          return broken(row.seq, 'hash-mismatch', `Event ${row.seq} was altered: its content does not match its hash.`);
-        }
-        expectedPrev = row.hash;
-        expectedSeq += 1;
-        report.checked += 1;
-      }
+      for (const row of rows) verifier.event(row);
       cursor = rows[rows.length - 1].seq;
     }
-    if (expectedSeq <= toSeq) return broken(expectedSeq, 'missing', `Event ${expectedSeq} is missing (the trail ends before event ${toSeq}).`);
-    if (toSeq === head.lastSeq && expectedPrev !== head.lastHash) {
-      return broken(head.lastSeq, 'head-mismatch', `The chain head records a different hash for event ${head.lastSeq}.`);
-    }
-    return report;
+    return verifier.finish();
   }
 
   private filtered(filter: AuditFilter): SelectQueryBuilder<AuditEvent> {

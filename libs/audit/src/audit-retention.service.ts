@@ -7,6 +7,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditClock } from './audit-clock.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { exportChunks } from './audit-export.js';
@@ -30,9 +31,10 @@ export interface RetentionResult {
 
 /**
  * Retention: the events older than the configured age form a prefix of the chain; it is
- * written to an NDJSON archive (same lines as the export, hashes included, so the archive can
- * be verified on its own), then removed in one transaction that records the last removed
- * event's sequence and hash as the anchor the remaining chain is verified from. `run()` is what
+ * written to an NDJSON archive (same lines as the export, hashes and key ids included, so the
+ * archive can be verified on its own with the keys), then removed in one transaction that
+ * records the last removed event's sequence and hash as the anchor the remaining chain is
+ * verified from, and chains the `audit.retention.archived` event naming it. `run()` is what
  * the timer, a cron façade or the admin endpoint call.
  */
 @Injectable()
@@ -46,6 +48,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
     private readonly store: AuditStore,
     private readonly reader: AuditReader,
     private readonly audit: AuditService,
+    private readonly checkpoints: AuditCheckpoints,
     private readonly clock: AuditClock,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
   ) {}
@@ -103,21 +106,23 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
     await pipeline(Readable.from(exportChunks(pages, 'ndjson'), { objectMode: false }), createWriteStream(partial, { flush: true }));
     renameSync(partial, join(dir, file));
 
-    const removed = await this.store.removePrefix(upToSeq, head.anchorSeq, new Date(now));
+    // The event naming the new anchor is chained in the same transaction: verify accepts an anchor only with it.
+    const removed = await this.store.removePrefix(upToSeq, head.anchorSeq, new Date(now), ({ removed: count, anchorHash }) =>
+      this.audit.prepare({
+        action: 'audit.retention.archived',
+        outcome: 'success',
+        target: { type: 'audit_trail', id: null },
+        details: { olderThanDays, cutoff: cutoff.toISOString(), fromSeq, toSeq: upToSeq, removed: count, file, anchorHash },
+      }),
+    );
     if (!removed) {
       rmSync(join(dir, file), { force: true });
       this.logger.log('Audit retention: another instance archived these events first.');
       return none;
     }
-    const result: RetentionResult = { archived: removed.removed, fromSeq, toSeq: upToSeq, file, anchor: { seq: upToSeq, hash: removed.anchorHash } };
+    this.checkpoints.noteHead(removed.head, true);
     this.logger.log(`Audit retention: archived events ${fromSeq} to ${upToSeq} to ${file}`);
-    await this.audit.record({
-      action: 'audit.retention.archived',
-      outcome: 'success',
-      target: { type: 'audit_trail', id: null },
-      details: { olderThanDays, cutoff: cutoff.toISOString(), fromSeq, toSeq: upToSeq, removed: removed.removed, file, anchorHash: removed.anchorHash },
-    });
-    return result;
+    return { archived: removed.removed, fromSeq, toSeq: upToSeq, file, anchor: { seq: upToSeq, hash: removed.anchorHash } };
   }
 
   /** The events fromSeq..toSeq in order, a page at a time. */

@@ -17,6 +17,8 @@ import {
   RunRetentionDto,
   toAuditEventResponse,
   toAuditFilter,
+  toCheckpoints,
+  VerifyAuditBodyDto,
   VerifyAuditQueryDto,
   VerifyReportDto,
 } from './audit.dto.js';
@@ -76,10 +78,19 @@ export class AuditController {
 
   @Get('verify')
   @BearerAuth(Scope.AuditRead)
-  @ApiOperation({ summary: 'Walk the hash chain (whole trail or a range) and report the first broken link' })
+  @ApiOperation({ summary: 'Walk the hash chain (whole trail or a range), check it against the checkpoint file, and report every broken range' })
   @ApiOkResponse({ type: VerifyReportDto })
   verify(@Query() query: VerifyAuditQueryDto): Promise<VerifyReportDto> {
-    return this.reader.verify({ fromSeq: query.fromSeq, toSeq: query.toSeq });
+    return this.reader.verify({ fromSeq: query.fromSeq, toSeq: query.toSeq, maxBroken: query.maxBroken });
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @BearerAuth(Scope.AuditRead)
+  @ApiOperation({ summary: 'Like GET verify, also checking the trail against checkpoints kept outside the bridge (given in the body)' })
+  @ApiOkResponse({ type: VerifyReportDto })
+  verifyWith(@Body() body: VerifyAuditBodyDto): Promise<VerifyReportDto> {
+    return this.reader.verify({ fromSeq: body.fromSeq, toSeq: body.toSeq, maxBroken: body.maxBroken }, toCheckpoints(body.checkpoints));
   }
 
   @Post('retention/run')

@@ -1,10 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import type { ActorKind } from '#app/common';
 import type { AuditEvent } from './audit-event.entity.js';
 import { toEventJson } from './audit-export.js';
 import type { AuditFilter, AuditOrder } from './audit-reader.service.js';
+import { BROKEN_REASONS, DEFAULT_MAX_BROKEN } from './chain-verifier.js';
+import type { Checkpoint } from './chain.js';
 import { ACTOR_KINDS, AUDIT_OUTCOMES, type AuditOutcome } from './audit.types.js';
 
 const ORDERS: readonly AuditOrder[] = ['newest', 'oldest'];
@@ -109,6 +111,9 @@ export class AuditSeqParamDto {
   seq: number;
 }
 
+const HEX64 = /^[0-9a-f]{64}$/;
+const MAX_CHECKPOINTS = 100_000;
+
 export class VerifyAuditQueryDto {
   /** First sequence to check (default: the first event kept after retention). */
   @IsOptional()
@@ -123,6 +128,79 @@ export class VerifyAuditQueryDto {
   @IsInt()
   @Min(1)
   toSeq?: number;
+
+  /** Most broken ranges to report (1 to 1000); `truncated` says when there were more. */
+  @ApiProperty({ required: false, default: DEFAULT_MAX_BROKEN, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxBroken?: number;
+}
+
+/** A checkpoint of the chain head, as the bridge writes it to AUDIT_CHECKPOINT_FILE and the log. */
+export class CheckpointDto implements Omit<Checkpoint, 'type'> {
+  @ApiProperty({ enum: ['audit-checkpoint'], required: false })
+  @IsOptional()
+  @IsIn(['audit-checkpoint'])
+  type?: 'audit-checkpoint';
+
+  /** The last sequence of the chain when the checkpoint was taken. */
+  @IsInt()
+  @Min(0)
+  seq: number;
+
+  /** Its hash. */
+  @Matches(HEX64, { message: 'hash must be 64 lowercase hexadecimal digits' })
+  hash: string;
+
+  /** The retention anchor then. */
+  @IsInt()
+  @Min(0)
+  anchorSeq: number;
+
+  @Matches(HEX64, { message: 'anchorHash must be 64 lowercase hexadecimal digits' })
+  anchorHash: string;
+
+  /** When it was taken. */
+  @IsISO8601({ strict: true })
+  at: string;
+
+  /** The key it was signed with (null: an unkeyed bridge's checkpoint). */
+  @ApiProperty({ type: 'string', nullable: true })
+  @ValidateIf((o: CheckpointDto) => o.keyId !== null)
+  @Matches(/^[A-Za-z0-9._-]{1,32}$/, { message: 'keyId must be a key id' })
+  keyId: string | null;
+
+  /** HMAC-SHA256 of the other fields under that key. */
+  @ApiProperty({ type: 'string', nullable: true })
+  @ValidateIf((o: CheckpointDto) => o.mac !== null)
+  @Matches(HEX64, { message: 'mac must be 64 lowercase hexadecimal digits' })
+  mac: string | null;
+}
+
+export class VerifyAuditBodyDto extends VerifyAuditQueryDto {
+  /** Checkpoints kept outside the bridge (copied from its checkpoint file or its log), checked besides the file's own. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_CHECKPOINTS)
+  @ValidateNested({ each: true })
+  @Type(() => CheckpointDto)
+  checkpoints?: CheckpointDto[];
+}
+
+export function toCheckpoints(dtos: CheckpointDto[] = []): Checkpoint[] {
+  return dtos.map((c) => ({
+    type: 'audit-checkpoint',
+    seq: c.seq,
+    hash: c.hash,
+    anchorSeq: c.anchorSeq,
+    anchorHash: c.anchorHash,
+    at: c.at,
+    keyId: c.keyId,
+    mac: c.mac,
+  }));
 }
 
 export class RunRetentionDto {
@@ -166,8 +244,11 @@ export class AuditEventDto {
   details: Record<string, unknown>;
   /** Hash of the previous event (64 zeros for the first). */
   prevHash: string;
-  /** SHA-256 of this event's content and `prevHash`. */
+  /** HMAC-SHA256 under the key `keyId` (SHA-256 for unkeyed audit-v1 events) of this event's content and `prevHash`. */
   hash: string;
+  /** The key that sealed the event; null for an unkeyed (audit-v1) event. */
+  @ApiProperty({ type: 'string', nullable: true })
+  keyId: string | null;
 }
 
 export class AuditEventPageDto {
@@ -184,13 +265,30 @@ export class ChainPointDto {
 export class BrokenLinkDto {
   /** The first sequence at which the chain does not hold. */
   seq: number;
-  @ApiProperty({ enum: ['missing', 'prev-hash-mismatch', 'hash-mismatch', 'head-mismatch'] })
+  @ApiProperty({ enum: BROKEN_REASONS })
   reason: string;
   message: string;
 }
 
+export class BrokenRangeDto {
+  /** First sequence of the range (0 for a checkpoint file line that is not a checkpoint). */
+  fromSeq: number;
+  /** Last sequence of the range. */
+  toSeq: number;
+  @ApiProperty({ enum: BROKEN_REASONS })
+  reason: string;
+  message: string;
+}
+
+export class CheckpointCountsDto {
+  /** Checkpoints read from the checkpoint file and the request. */
+  read: number;
+  /** Those compared with the trail. */
+  checked: number;
+}
+
 export class VerifyReportDto {
-  /** True when every checked event is intact and linked. */
+  /** True when every checked event is intact and linked, and no checkpoint contradicts the trail. */
   ok: boolean;
   fromSeq: number;
   toSeq: number;
@@ -198,9 +296,18 @@ export class VerifyReportDto {
   checked: number;
   /** The last event removed by retention, which the remaining chain starts from; null if none was removed. */
   anchor: ChainPointDto | null;
-  /** The head of the chain (keep it outside the database to detect a rewritten chain). */
+  /** The head of the chain (the checkpoints keep it outside the database). */
   head: ChainPointDto;
+  /** The key new events are sealed with; null when the bridge runs without one. */
+  @ApiProperty({ type: 'string', nullable: true })
+  keyId: string | null;
+  /** The first broken range's first sequence (`broken[0]`), for older clients. */
   firstBroken: BrokenLinkDto | null;
+  /** Every broken range in sequence order, at most `maxBroken`. */
+  broken: BrokenRangeDto[];
+  /** True when there were more broken ranges than reported. */
+  truncated: boolean;
+  checkpoints: CheckpointCountsDto;
 }
 
 export class RetentionResultDto {

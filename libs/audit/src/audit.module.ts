@@ -1,7 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditClock } from './audit-clock.js';
 import { AuditChainHead, AuditEvent } from './audit-event.entity.js';
+import { AuditKeyring, loadAuditKeyring } from './audit-keys.js';
 import { AuditReader } from './audit-reader.service.js';
 import { AuditRetentionService } from './audit-retention.service.js';
 import { AuditStore } from './audit-store.js';
@@ -13,7 +16,16 @@ import { AuditService } from './audit.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent, AuditChainHead])],
   controllers: [AuditController],
-  providers: [AuditClock, AuditStore, AuditService, AuditReader, AuditRetentionService],
-  exports: [AuditService, AuditRetentionService],
+  providers: [
+    // Loaded once at start-up: a malformed key file stops the process with a message naming the line.
+    { provide: AuditKeyring, useFactory: (config: BridgeConfig) => loadAuditKeyring(config), inject: [BRIDGE_CONFIG] },
+    AuditClock,
+    AuditStore,
+    AuditCheckpoints,
+    AuditService,
+    AuditReader,
+    AuditRetentionService,
+  ],
+  exports: [AuditService, AuditRetentionService, AuditCheckpoints],
 })
 export class AuditModule {}

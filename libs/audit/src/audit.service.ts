@@ -1,11 +1,14 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppError, ErrorCode, requestContext, type ActorKind } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditClock } from './audit-clock.js';
+import { AuditKeyring } from './audit-keys.js';
 import { AuditStore } from './audit-store.js';
 import { ACTOR_KINDS, AUDIT_OUTCOMES, type AuditEventInput, type PreparedAuditEvent } from './audit.types.js';
 import { detailsJson } from './redact.js';
+import { clipText, storableText } from './stored-text.js';
 
 interface Pending {
   event: PreparedAuditEvent;
@@ -15,9 +18,10 @@ interface Pending {
 
 const ACTION = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
 
+/** The stored form of an optional text field: null when empty, storable, at most `max` UTF-16 units. */
 function clip(value: string | null | undefined, max: number): string | null {
   if (value === null || value === undefined || value === '') return null;
-  return value.length > max ? value.slice(0, max) : value;
+  return clipText(storableText(String(value)), max);
 }
 
 /**
@@ -27,7 +31,7 @@ function clip(value: string | null | undefined, max: number): string | null {
  * drained before the application shuts down, so a graceful stop loses nothing.
  */
 @Injectable()
-export class AuditService implements BeforeApplicationShutdown {
+export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private readonly flushMs: number;
   private readonly batchSize: number;
@@ -39,10 +43,39 @@ export class AuditService implements BeforeApplicationShutdown {
   constructor(
     private readonly store: AuditStore,
     private readonly clock: AuditClock,
+    private readonly keys: AuditKeyring,
+    private readonly checkpoints: AuditCheckpoints,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.flushMs = config.audit.flushMs;
     this.batchSize = config.audit.batchSize;
+  }
+
+  /**
+   * Checks the key against the chain before anything is recorded. A chain already sealed with
+   * a key is never continued unkeyed: that is what a downgrade attack would look like, so the
+   * bridge refuses to start instead. Running unkeyed (MySQL without a key) is allowed, loudly.
+   */
+  async onModuleInit(): Promise<void> {
+    const head = await this.store.head();
+    const key = this.keys.current;
+    if (!key) {
+      if (head.lastKeyId) {
+        throw new Error(
+          `The audit trail is sealed with the key "${head.lastKeyId}", but no audit key is configured: set AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) to that key. The bridge does not continue a keyed trail unkeyed.`,
+        );
+      }
+      this.logger.warn(
+        'No AUDIT_HMAC_KEY configured: the audit trail is written unkeyed (chain format audit-v1), and anyone able to write to the database can rewrite it without verify noticing. Set AUDIT_HMAC_KEY (see README, Security).',
+      );
+      return;
+    }
+    if (head.lastKeyId && !this.keys.get(head.lastKeyId)) {
+      this.logger.warn(
+        `The last audit events were sealed with the key "${head.lastKeyId}", which is not configured: verify cannot check them. Add it to AUDIT_HMAC_KEYS_RETIRED (or the key file) if it still exists.`,
+      );
+    }
+    this.logger.log(`Audit events are sealed with the key "${key.id}" (from ${this.keys.source}).`);
   }
 
   /** Resolves once the event is durably stored; rejects if it could not be (the caller's request must then fail). */
@@ -89,7 +122,12 @@ export class AuditService implements BeforeApplicationShutdown {
     await this.flush();
   }
 
-  private prepare(input: AuditEventInput): PreparedAuditEvent {
+  /**
+   * The event as it will be stored and hashed: validated, defaults from the request context,
+   * every text storable and clipped to its column. `record()` uses it; so does retention, which
+   * chains its event inside its own transaction.
+   */
+  prepare(input: AuditEventInput): PreparedAuditEvent {
     if (typeof input.action !== 'string' || input.action.length > 128 || !ACTION.test(input.action)) {
       throw new AppError(ErrorCode.Internal, `Invalid audit action ${JSON.stringify(input.action)}: a dotted name such as "sync.published".`);
     }
@@ -150,8 +188,9 @@ export class AuditService implements BeforeApplicationShutdown {
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.batchSize);
       try {
-        await this.store.append(batch.map((p) => p.event));
+        const { head } = await this.store.append(batch.map((p) => p.event));
         for (const p of batch) p.resolve();
+        this.checkpoints.noteHead(head);
       } catch (error) {
         this.logger.error({ err: error }, `Could not store ${batch.length} audit event(s); the requests they belong to fail.`);
         const failure = new AppError(ErrorCode.Unavailable, 'The audit trail could not record this action, so the request failed; retry later.');

@@ -39,15 +39,19 @@ export interface StoredAuditEvent {
   details: string;
   prevHash: string;
   hash: string;
+  /** The key that sealed it (chain format audit-v2); null for an unkeyed (audit-v1) event. */
+  keyId: string | null;
 }
 
-/** An event ready to be chained: everything but its sequence and hashes. */
-export type PreparedAuditEvent = Omit<StoredAuditEvent, 'seq' | 'prevHash' | 'hash'>;
+/** An event ready to be chained: everything but its sequence, hashes and key. */
+export type PreparedAuditEvent = Omit<StoredAuditEvent, 'seq' | 'prevHash' | 'hash' | 'keyId'>;
 
 /** The chain's head and the retention anchor (the last removed event). */
 export interface ChainHead {
   lastSeq: number;
   lastHash: string;
+  /** The key that sealed the last event; null while the chain is unkeyed (audit-v1). */
+  lastKeyId: string | null;
   anchorSeq: number;
   anchorHash: string;
 }

@@ -5,4 +5,7 @@ export { AuditRetentionService, type RetentionResult } from './audit-retention.s
 export { AuditClock } from './audit-clock.js';
 export { AuditModule } from './audit.module.js';
 export { redact, REDACTED } from './redact.js';
-export { AuditReader, type AuditFilter, type AuditOrder, type VerifyReport } from './audit-reader.service.js';
+export { AuditReader, type AuditFilter, type AuditOrder } from './audit-reader.service.js';
+export type { BrokenRange, VerifyReport } from './chain-verifier.js';
+export { AuditCheckpoints } from './audit-checkpoints.js';
+export type { Checkpoint } from './chain.js';

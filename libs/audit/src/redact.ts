@@ -1,3 +1,5 @@
+import { storableText } from './stored-text.js';
+
 /** Keys whose values never reach the trail, at any depth (case-insensitive, anywhere in the key). */
 const SECRET_KEY = /password|passwd|secret|token|security|authori[sz]ation|credential|cookie/i;
 
@@ -12,8 +14,9 @@ const MAX_DEPTH = 32;
 
 /**
  * A JSON-safe copy of `value` with secret-named keys replaced by "[redacted]" at any depth,
- * recognisable secrets masked inside strings, and object keys sorted (so that the stored text,
- * which is what the chain hashes, does not depend on the caller's key order).
+ * recognisable secrets masked inside strings, lone surrogates replaced (keys and strings alike),
+ * and object keys sorted (so that the stored text, which is what the chain hashes, does not
+ * depend on the caller's key order).
  */
 export function redact(value: unknown): unknown {
   return walk(value, 0, new WeakSet<object>());
@@ -46,7 +49,10 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   try {
     if (Array.isArray(obj)) return obj.map((item) => walk(item, depth + 1, seen));
     if (obj instanceof Set) return [...obj].map((item) => walk(item, depth + 1, seen));
-    const entries: [string, unknown][] = obj instanceof Map ? [...obj].map(([k, v]) => [String(k), v]) : Object.entries(obj);
+    const entries: [string, unknown][] = (obj instanceof Map ? [...obj].map(([k, v]): [unknown, unknown] => [k, v]) : Object.entries(obj)).map(([k, v]) => [
+      storableText(String(k)),
+      v,
+    ]);
     const out: Record<string, unknown> = {};
     for (const [key, item] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
@@ -59,7 +65,7 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
 }
 
 function maskString(text: string): string {
-  let out = text;
+  let out = storableText(text);
   for (const [pattern, replacement] of SECRET_VALUES) out = out.replace(pattern, replacement);
   return out;
 }

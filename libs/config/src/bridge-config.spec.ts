@@ -106,6 +106,23 @@ describe('loadBridgeConfig', () => {
     expect(failure({ OMFLOW_CLIENT_SECRET: 'x'.repeat(16) }).message).toBe('OMFLOW_CLIENT_ID is required when the other OMFLOW credential is set');
   });
 
+  it('reads the audit keys and checkpoints, refuses malformed keys without echoing them, and one source of keys at a time', () => {
+    const config = loadBridgeConfig({ AUDIT_HMAC_KEY: `k2:${'s'.repeat(32)}`, AUDIT_HMAC_KEYS_RETIRED: `k1:${'r'.repeat(32)} , ${'b'.repeat(40)}` });
+    expect(config.audit).toMatchObject({ hmacKey: `k2:${'s'.repeat(32)}`, checkpointFile: '', checkpointEvery: 1000, checkpointIntervalMinutes: 15 });
+    for (const bad of ['k1:too-short-a-secret', `k1:${'a'.repeat(20)} ${'b'.repeat(20)}`, `bad id:${'c'.repeat(32)}`]) {
+      const message = failure({ AUDIT_HMAC_KEY: bad }).message;
+      expect(message).toMatch(/^AUDIT_HMAC_KEY must be a secret of at least 32 characters/);
+      expect(message).not.toContain(bad);
+      expect(failure({ AUDIT_HMAC_KEY: `k2:${'s'.repeat(32)}`, AUDIT_HMAC_KEYS_RETIRED: bad }).message).not.toContain(bad);
+    }
+    expect(failure({ AUDIT_HMAC_KEY_FILE: cert, AUDIT_HMAC_KEY: 's'.repeat(32) }).message).toMatch(/^AUDIT_HMAC_KEY_FILE cannot be combined/);
+    expect(failure({ AUDIT_HMAC_KEYS_RETIRED: `k1:${'r'.repeat(32)}` }).message).toBe('AUDIT_HMAC_KEY is required when AUDIT_HMAC_KEYS_RETIRED is set');
+    const sensitive = listVars(bridgeEnv)
+      .filter((v) => v.sensitive)
+      .map((v) => v.name);
+    expect(sensitive).toEqual(expect.arrayContaining(['AUDIT_HMAC_KEY', 'AUDIT_HMAC_KEYS_RETIRED']));
+  });
+
   it('declares every variable once', () => {
     const names = listVars(bridgeEnv).map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);

@@ -1,5 +1,10 @@
 import { ConfigError, env, type EnvVar } from './env-spec.js';
 
+/** An audit key as configured: `id:secret`, or a bare secret (no colon); secrets of 32+ characters without spaces or commas. */
+const AUDIT_KEY = '(?:[A-Za-z0-9._-]{1,32}:[^\\s,]{32,}|[^\\s,:]{32,})';
+export const AUDIT_KEY_PATTERN = new RegExp(`^${AUDIT_KEY}$`);
+const AUDIT_KEYS_PATTERN = new RegExp(`^${AUDIT_KEY}(?:\\s*,\\s*${AUDIT_KEY})*$`);
+
 /** Client ids are also HTTP Basic user names: no colon, no spaces. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 
@@ -249,6 +254,34 @@ export const bridgeEnv = {
       min: 10,
       max: 10000,
     }),
+    hmacKey: env.optionalString('AUDIT_HMAC_KEY', {
+      doc: 'Key sealing new audit events (HMAC-SHA256, chain format audit-v2): `id:secret` or a bare secret without colons (its id is then derived from it), the secret at least 32 characters. Keep it out of the database and its backups. Empty, with no AUDIT_HMAC_KEY_FILE: on SQLite a key file is generated beside the database (`audit-hmac.keys`); on MySQL the trail is written unkeyed (audit-v1) with a warning at every start. See "Security".',
+      sensitive: true,
+      pattern: AUDIT_KEY_PATTERN,
+      what: 'a secret of at least 32 characters without spaces or commas, optionally preceded by a key id (`id:secret`, the id 1 to 32 letters, digits, dots, dashes or underscores)',
+    }),
+    hmacKeysRetired: env.optionalString('AUDIT_HMAC_KEYS_RETIRED', {
+      doc: 'Earlier audit keys, comma-separated, in the form of AUDIT_HMAC_KEY: no longer used to seal, still used to verify the events they sealed.',
+      sensitive: true,
+      pattern: AUDIT_KEYS_PATTERN,
+      what: 'a comma-separated list of audit keys (`id:secret`, secrets of at least 32 characters)',
+    }),
+    hmacKeyFile: env.file('AUDIT_HMAC_KEY_FILE', {
+      doc: 'File of audit keys instead of AUDIT_HMAC_KEY and AUDIT_HMAC_KEYS_RETIRED: one `id:secret` per line (`#` starts a comment), oldest first; the last line seals new events, the others verify older ones. Rotate by appending a line.',
+    }),
+    checkpointFile: env.string('AUDIT_CHECKPOINT_FILE', '', {
+      doc: 'Append-only file receiving signed checkpoints of the audit chain head (also logged), which `verify` reads to detect a truncated or rewritten trail. Empty: `audit-checkpoints.ndjson` beside the SQLite database, or `./data/audit-checkpoints.ndjson` on MySQL; `off`: the log only. Keep a copy outside this machine.',
+    }),
+    checkpointEvery: env.int('AUDIT_CHECKPOINT_EVERY', 1000, {
+      doc: 'Publish an audit checkpoint after this many new events (and at start-up, shutdown and retention).',
+      min: 1,
+      max: 1000000,
+    }),
+    checkpointIntervalMinutes: env.int('AUDIT_CHECKPOINT_INTERVAL_MINUTES', 15, {
+      doc: 'Also publish an audit checkpoint this often when the chain has moved since the last one (0: only by count).',
+      min: 0,
+      max: 10080,
+    }),
   },
 } as const;
 
@@ -296,6 +329,11 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
       throw new ConfigError('DIRECTORY_CLIENT_ID', 'and DIRECTORY_CLIENT_SECRET (or DIRECTORY_TOKEN) are required when HR_SOURCE=directory');
     }
   }
+  const { audit } = config;
+  if (audit.hmacKeyFile && (audit.hmacKey || audit.hmacKeysRetired)) {
+    throw new ConfigError('AUDIT_HMAC_KEY_FILE', 'cannot be combined with AUDIT_HMAC_KEY or AUDIT_HMAC_KEYS_RETIRED: put every key in the file');
+  }
+  if (audit.hmacKeysRetired && !audit.hmacKey) throw new ConfigError('AUDIT_HMAC_KEY', 'is required when AUDIT_HMAC_KEYS_RETIRED is set');
   if (Boolean(access.omflowClientId) !== Boolean(access.omflowClientSecret)) {
     throw new ConfigError(access.omflowClientId ? 'OMFLOW_CLIENT_SECRET' : 'OMFLOW_CLIENT_ID', 'is required when the other OMFLOW credential is set');
   }

@@ -4,6 +4,7 @@ import { SyncSnapshots1763890000000 } from './1763890000000-sync-snapshots.js';
 import { DirectoryToken1763895000000 } from './1763895000000-directory-token.js';
 import { AuthCredentials1763900000000 } from './1763900000000-auth-credentials.js';
 import { OmflowQuery1763910000000 } from './1763910000000-omflow-query.js';
+import { AuditKeyedChain1764020000000 } from './1764020000000-audit-keyed-chain.js';
 import { LoginReservations1764030000000 } from './1764030000000-login-reservations.js';
 import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-failure-reason.js';
 
@@ -15,6 +16,7 @@ export const migrations = [
   DirectoryToken1763895000000,
   AuthCredentials1763900000000,
   OmflowQuery1763910000000,
+  AuditKeyedChain1764020000000,
   LoginReservations1764030000000,
   SyncRunFailureReason1764040000000,
 ];
