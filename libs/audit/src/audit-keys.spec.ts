@@ -79,4 +79,10 @@ describe('loadAuditKeyring', () => {
         .filter((l) => l.startsWith('auto-')),
     ).toHaveLength(1);
   });
+
+  it('creates the directory of a database that does not exist yet (the first start)', () => {
+    const ring = loadAuditKeyring(loadBridgeConfig({ SQLITE_PATH: join(dir, 'fresh', 'data', 'bridge.sqlite') }), silent);
+    expect(ring.current?.id).toMatch(/^auto-/);
+    expect(statSync(join(dir, 'fresh', 'data', GENERATED_KEY_FILE)).isFile()).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { AUDIT_KEY_PATTERN, type BridgeConfig } from '#app/config';
@@ -99,6 +99,8 @@ export function loadAuditKeyring(config: BridgeConfig, logger = new Logger('Audi
   if (database.sqlitePath === ':memory:') return new AuditKeyring({ id: `mem-${randomBytes(4).toString('hex')}`, secret: randomBytes(32) }, [], 'in memory');
 
   const file = join(dirname(database.sqlitePath), GENERATED_KEY_FILE);
+  // Before the database opens on a first start, its directory may not exist yet.
+  mkdirSync(dirname(file), { recursive: true });
   const generated = `auto-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64url')}`;
   try {
     // 'wx': never overwrite; a second process starting at the same moment reads the first one's file.
