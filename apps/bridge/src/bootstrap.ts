@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { verifyJsonDepth } from '#app/common';
 import type { BridgeConfig } from '#app/config';
 import { AppModule, type BridgeModuleOptions } from './app.module.js';
 import { assignRequestId } from './logging.js';
@@ -24,7 +25,11 @@ export async function createBridgeApp(config: BridgeConfig, options: BridgeModul
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   app.use(assignRequestId);
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  // The nesting depth is checked on the raw bytes, before JSON.parse (see MAX_JSON_DEPTH), by
+  // body-parser's `verify` hook. Nest leaves `verify` out of its option types (its `rawBody`
+  // option uses the hook; this app does not enable `rawBody`), hence the options in a variable.
+  const jsonOptions = { limit: config.http.bodyLimit, verify: verifyJsonDepth() };
+  app.useBodyParser('json', jsonOptions);
   app.enableShutdownHooks();
   if (config.http.docsEnabled) {
     SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OMFLOW HR Bridge API' });

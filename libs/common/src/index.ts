@@ -5,3 +5,4 @@ export * from './error-body.dto.js';
 export * from './request-context.js';
 export * from './pagination.dto.js';
 export * from './body-error-handler.js';
+export * from './json-depth.js';
