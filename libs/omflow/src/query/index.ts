@@ -2,3 +2,4 @@ export { QueryModule } from './query.module.js';
 export { QueryClock } from './query-clock.js';
 export { UserQueryService } from './user-query.service.js';
 export { OMFLOW_SECURITY_CODE } from './user-query.controller.js';
+export { MAX_VALUE_LENGTH } from './query-parser.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { columnMap, USER_COLUMNS } from './query-columns.js';
-import { parseDate, parseListQuery } from './query-parser.js';
+import { MAX_VALUE_LENGTH, parseDate, parseListQuery } from './query-parser.js';
 
 const USERS = columnMap(USER_COLUMNS);
-const parse = (body: Record<string, unknown>) => parseListQuery(body, USERS, 'id');
+const parse = (body: Record<string, unknown>) => parseListQuery(body, USERS, 'id', { collate: '', dialect: 'mysql' });
 
 describe('parseListQuery', () => {
   it('defaults to every column, ordered by id, rows 0..99', () => {
@@ -44,9 +44,26 @@ describe('parseListQuery', () => {
       },
       USERS,
       'id',
-      { collate: 'NOCASE' },
+      { collate: 'NOCASE', dialect: 'sqlite' },
     );
     expect(q.where).toBe('(u.username COLLATE NOCASE = ?) AND (u.id > ?)');
+  });
+
+  it('matches contains with instr on SQLite, whose LIKE stops at NUL', () => {
+    const q = parseListQuery({ search_conditions: [{ column: 'nick_name', condition: 'contains', value: '50%\u0000' }] }, USERS, 'id', {
+      collate: '',
+      dialect: 'sqlite',
+    });
+    expect(q.where).toBe('(instr(lower(u.nick_name), lower(?)) > 0)');
+    expect(q.params).toEqual(['50%\u0000']);
+  });
+
+  it(`bounds every text value to ${MAX_VALUE_LENGTH} characters`, () => {
+    const long = 'x'.repeat(MAX_VALUE_LENGTH + 1);
+    expect(() => parse({ search_conditions: [{ column: 'nick_name', condition: 'contains', value: long }] })).toThrow(/search_conditions\[0\]: .*at most 1000/);
+    expect(() => parse({ exclude_conditions: [{ column: 'username', condition: 'in', value: ['a', long] }] })).toThrow(/exclude_conditions\[0\]\.value\[1\]/);
+    expect(() => parse({ search_conditions: [{ column: 'updatetime', condition: '>', value: long }] })).toThrow(/at most/);
+    expect(parse({ search_conditions: [{ column: 'username', condition: '=', value: long.slice(1) }] }).params).toEqual([long.slice(1)]);
   });
 
   it('names what is wrong', () => {

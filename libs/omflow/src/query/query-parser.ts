@@ -18,6 +18,14 @@ export interface ParsedQuery {
 export const DEFAULT_LIMIT = 100;
 /** Longest `in` list: keeps statements well inside both databases' bound-parameter limits. */
 export const MAX_IN_VALUES = 5000;
+/**
+ * Longest text value of a condition, in characters. OMFLOW's longest column (`username`) holds
+ * 150; a bound keeps every value far inside both databases' limits (SQLite refuses LIKE
+ * patterns over 50,000 bytes).
+ */
+export const MAX_VALUE_LENGTH = 1000;
+/** Most departments one list-by-group request may name. */
+export const MAX_GROUPS = 1000;
 export const OPERATORS = ['=', '>', '<', 'in', 'contains'] as const;
 type Operator = (typeof OPERATORS)[number];
 
@@ -58,8 +66,15 @@ export function parseDate(value: string): string | null {
   return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
+/** A text value within MAX_VALUE_LENGTH, or an error naming where it is. */
+export function boundedText(value: string, where: string): string {
+  if (value.length > MAX_VALUE_LENGTH) throw queryFailed(`${where}: a value may have at most ${MAX_VALUE_LENGTH} characters (got ${value.length})`);
+  return value;
+}
+
 /** One value for a column of `spec`'s type, or an error naming the column and the value. */
 function typedValue(spec: ColumnSpec, value: unknown, where: string): unknown {
+  if (typeof value === 'string') boundedText(value, where);
   switch (spec.type) {
     case 'number':
       if (typeof value === 'number' && Number.isFinite(value)) return value;
@@ -83,16 +98,18 @@ function likePattern(value: string): string {
   return `%${value.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
-/** How text compares: the published tables have case-insensitive collations; past versions need one named. */
-export interface TextCollation {
+/** How text compares and matches on the database at hand. */
+export interface TextSql {
+  /** Collation named on text columns: '' for the published tables (theirs are case-insensitive); past versions need one. */
   collate: string;
+  dialect: 'mysql' | 'sqlite';
 }
 
-function expr(spec: ColumnSpec, text: TextCollation): string {
+function expr(spec: ColumnSpec, text: TextSql): string {
   return spec.type === 'text' && !spec.constant && text.collate ? `${spec.sql} COLLATE ${text.collate}` : spec.sql;
 }
 
-function condition(raw: unknown, where: string, columns: ReadonlyMap<string, ColumnSpec>, params: unknown[], text: TextCollation): string {
+function condition(raw: unknown, where: string, columns: ReadonlyMap<string, ColumnSpec>, params: unknown[], text: TextSql): string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw queryFailed(`${where} must be an object {"column", "condition", "value"}, not ${describe(raw)}`);
   const record = raw as Record<string, unknown>;
@@ -132,7 +149,14 @@ function condition(raw: unknown, where: string, columns: ReadonlyMap<string, Col
     case 'contains':
       if (spec.type !== 'text') throw queryFailed(`${where}: condition "contains" applies to text columns only, not to "${spec.name}"`);
       if (typeof value !== 'string') throw queryFailed(`${where}: condition "contains" takes a string, not ${describe(value)}`);
-      // Case-insensitive (OMFLOW maps it to icontains): ci collations on MySQL, LIKE on SQLite.
+      boundedText(value, where);
+      // Case-insensitive (OMFLOW maps it to icontains): ci collations on MySQL. SQLite's LIKE
+      // stops at a NUL on either side (a NUL matched every row), so SQLite compares lower-cased
+      // bytes with instr, which folds case exactly as its LIKE does (ASCII letters).
+      if (text.dialect === 'sqlite') {
+        params.push(value);
+        return `instr(lower(${sql}), lower(?)) > 0`;
+      }
       params.push(likePattern(value));
       return `${sql} LIKE ? ESCAPE '!'`;
   }
@@ -160,12 +184,7 @@ function integer(body: Record<string, unknown>, key: string, def: number | null)
  * keeps them); `order_columns` default `["id"]`, `-col` descending, `id` as the final tie-break;
  * `start`/`limit` as Django's `[start:limit]`.
  */
-export function parseListQuery(
-  body: Record<string, unknown>,
-  columns: ReadonlyMap<string, ColumnSpec>,
-  idColumn: string,
-  text: TextCollation = { collate: '' },
-): ParsedQuery {
+export function parseListQuery(body: Record<string, unknown>, columns: ReadonlyMap<string, ColumnSpec>, idColumn: string, text: TextSql): ParsedQuery {
   const params: unknown[] = [];
   const search = list(body, 'search_conditions').map((c, i) => condition(c, `search_conditions[${i}]`, columns, params, text));
   const exclude = list(body, 'exclude_conditions').map((c, i) => condition(c, `exclude_conditions[${i}]`, columns, params, text));

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { OPERATORS } from './query-parser.js';
+import { MAX_GROUPS, MAX_IN_VALUES, MAX_VALUE_LENGTH, OPERATORS } from './query-parser.js';
 import { GROUP_COLUMNS, USER_COLUMNS } from './query-columns.js';
 
 const USER_COLUMN_NAMES = USER_COLUMNS.map((c) => c.name);
@@ -19,9 +19,14 @@ export class QueryConditionDto {
   @ApiProperty({ enum: OPERATORS, example: 'in' })
   condition: string;
 
-  /** A value of the column's type; an array for `in`. */
+  /** A value of the column's type; an array for `in`. Text values have at most MAX_VALUE_LENGTH (1,000) characters. */
   @ApiProperty({
-    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: {} }],
+    oneOf: [
+      { type: 'string', maxLength: MAX_VALUE_LENGTH },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'array', maxItems: MAX_IN_VALUES, items: { oneOf: [{ type: 'string', maxLength: MAX_VALUE_LENGTH }, { type: 'number' }, { type: 'boolean' }] } },
+    ],
     nullable: true,
     example: ['admin', 'user001'],
   })
@@ -103,11 +108,11 @@ export class GroupListRequestDto extends OmflowRestBaseDto {
 
 export class UsersByGroupRequestDto extends OmflowRestBaseDto {
   /** Department codes (give this or `org_name`). */
-  @ApiPropertyOptional({ type: [String], example: ['rd', 'sales'] })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: MAX_VALUE_LENGTH }, maxItems: MAX_GROUPS, example: ['rd', 'sales'] })
   org_no?: string[];
 
   /** Department names, compared case-insensitively (give this or `org_no`). */
-  @ApiPropertyOptional({ type: [String], example: [] })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: MAX_VALUE_LENGTH }, maxItems: MAX_GROUPS, example: [] })
   org_name?: string[];
 }
 

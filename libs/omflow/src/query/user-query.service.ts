@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { isMysql, fromSqlDateTime } from '#app/database';
 import { columnMap, GROUP_COLUMNS, USER_COLUMNS, type ColumnSpec } from './query-columns.js';
-import { parseListQuery, queryFailed, snapshotOf, type ParsedQuery } from './query-parser.js';
+import { boundedText, MAX_GROUPS, parseListQuery, queryFailed, snapshotOf, type ParsedQuery } from './query-parser.js';
 
 type Row = Record<string, unknown>;
 
@@ -77,7 +77,10 @@ export class UserQueryService {
   /** Parses a user list request (throws a coded error for a bad one) and resolves its source. */
   async prepareUsers(body: Record<string, unknown>): Promise<{ query: ParsedQuery; source: string; sourceParams: unknown[] }> {
     const snapshot = snapshotOf(body);
-    const query = parseListQuery(body, USERS, 'id', { collate: snapshot === null ? '' : this.mysql ? 'utf8mb4_unicode_ci' : 'NOCASE' });
+    const query = parseListQuery(body, USERS, 'id', {
+      collate: snapshot === null ? '' : this.mysql ? 'utf8mb4_unicode_ci' : 'NOCASE',
+      dialect: this.mysql ? 'mysql' : 'sqlite',
+    });
     this.checkSize(query);
     if (snapshot === null) return { query, source: PUBLISHED_USERS, sourceParams: [] };
     const kept = await this.dataSource.query<Row[]>('SELECT id FROM snapshot WHERE id = ?', [snapshot]);
@@ -97,7 +100,7 @@ export class UserQueryService {
 
   prepareGroups(body: Record<string, unknown>): { query: ParsedQuery; source: string; sourceParams: unknown[] } {
     if (snapshotOf(body) !== null) throw queryFailed('"snapshot" applies to the user list only');
-    const query = parseListQuery(body, GROUPS, 'id');
+    const query = parseListQuery(body, GROUPS, 'id', { collate: '', dialect: this.mysql ? 'mysql' : 'sqlite' });
     this.checkSize(query);
     return { query, source: ACTIVE_GROUPS, sourceParams: [] };
   }
@@ -170,7 +173,7 @@ export class UserQueryService {
     if (byNo.length && byName.length) throw queryFailed('give "org_no" or "org_name", not both');
     const keys = byNo.length ? byNo : byName;
     if (!keys.length) throw queryFailed('"org_no" or "org_name" is required: an array of department codes or names');
-    if (keys.length > 1000) throw queryFailed(`at most 1000 departments per request (got ${keys.length})`);
+    if (keys.length > MAX_GROUPS) throw queryFailed(`at most ${MAX_GROUPS} departments per request (got ${keys.length})`);
     const column = byNo.length ? 'group_no' : 'display_name';
     const departments = await this.dataSource.query<Row[]>(
       `SELECT group_no FROM department WHERE state = 'active' AND ${column} IN (${keys.map(() => '?').join(', ')}) ORDER BY id`,
@@ -202,6 +205,7 @@ function stringList(body: Record<string, unknown>, key: string): string[] {
   if (raw === undefined || raw === null || raw === '') return [];
   const values = typeof raw === 'string' ? [raw] : raw;
   if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) throw queryFailed(`"${key}" must be an array of strings`);
+  (values as string[]).forEach((v, i) => boundedText(v, `${key}[${i}]`));
   return [...new Set(values as string[])];
 }
 
