@@ -50,6 +50,25 @@ describe.each(testDatabases())('malformed and oversized bodies on every surface 
     expect(res.body).toEqual({ status: 400, message: expect.stringMatching(/not valid JSON/), result: null });
   });
 
+  it('GET and HEAD bodies are not read: a stray body fails nothing', async () => {
+    for (const path of ['/health/live', '/api/v1/whoami', '/api/v1/sync/status']) {
+      const res = await request(bridge.url).get(path).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).set('Content-Type', 'application/json').send(bad);
+      expect(res.status, `${path}: ${res.text}`).toBe(200);
+    }
+    const big = await request(bridge.url)
+      .get('/health/live')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ a: 'x'.repeat(4096) }));
+    expect(big.status).toBe(200);
+    // Other methods still read (and refuse) theirs.
+    const del = await request(bridge.url)
+      .delete('/api/v1/auth/lockouts/ips/10.0.0.1')
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .set('Content-Type', 'application/json')
+      .send(bad);
+    expect(del.status).toBe(400);
+  });
+
   it("the bridge's own API: its JSON error shape", async () => {
     const res = await post('/api/v1/clients', bad).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
     expect(res.status).toBe(400);

@@ -86,7 +86,7 @@ describe.each(testDatabases())('the directory proxy over HTTP ($kind)', (db) => 
       )[method];
       expect(op.summary, `${method} ${path}`).toMatch(/雇员/);
       expect(op.security).toEqual([{ [BEARER_SECURITY]: [] }]);
-      expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '502', '503', '504']);
+      expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '404', ...(method === 'get' ? [] : ['413']), '502', '503', '504']);
       expect(op.parameters?.filter((p) => p.name === 'access_token')).toHaveLength(1);
     }
     const create = doc.paths[`${base}/employees`].post as unknown as {

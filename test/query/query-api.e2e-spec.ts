@@ -489,7 +489,17 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
         expect.arrayContaining(['security', 'omflow_restapi', 'search_conditions', 'exclude_conditions', 'order_columns', 'limit', 'start', 'snapshot']),
       );
       expect(JSON.stringify(schemas.QueryConditionDto)).toContain('contains');
-      expect(schemas.OmflowEnvelopeDto).toBeDefined();
+      // Every answer is HTTP 200: the call's success envelope or the error envelope (result null).
+      expect(paths['/rest/accounts/api/user/list'].post.responses['200']).toEqual(
+        expect.objectContaining({
+          content: {
+            'application/json': {
+              schema: { oneOf: [{ $ref: '#/components/schemas/UserListAnswerDto' }, { $ref: '#/components/schemas/OmflowErrorEnvelopeDto' }] },
+            },
+          },
+        }),
+      );
+      expect(schemas.OmflowErrorEnvelopeDto.properties.result).toMatchObject({ nullable: true, enum: [null] });
     });
 
     it('answers malformed JSON without the bridge error shape', async () => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request } from 'express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { verifyJsonDepth } from '#app/common';
@@ -28,7 +30,13 @@ export async function createBridgeApp(config: BridgeConfig, options: BridgeModul
   // The nesting depth is checked on the raw bytes, before JSON.parse (see MAX_JSON_DEPTH), by
   // body-parser's `verify` hook. Nest leaves `verify` out of its option types (its `rawBody`
   // option uses the hook; this app does not enable `rawBody`), hence the options in a variable.
-  const jsonOptions = { limit: config.http.bodyLimit, verify: verifyJsonDepth() };
+  // GET and HEAD bodies mean nothing (no route reads one) and are not parsed, as Fastify does:
+  // a probe or a list call never fails on a stray body.
+  const jsonOptions = {
+    limit: config.http.bodyLimit,
+    verify: verifyJsonDepth(),
+    type: (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && Boolean((req as Request).is('application/json')),
+  };
   app.useBodyParser('json', jsonOptions);
   app.enableShutdownHooks();
   if (config.http.docsEnabled) {

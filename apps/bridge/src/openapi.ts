@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, type OpenAPIObject, type OperationObject, type ResponseObject, SwaggerModule } from '@nestjs/swagger';
 import { BASIC_SECURITY, BEARER_SECURITY } from '#app/access';
-import { OMFLOW_SECURITY_CODE } from '#app/omflow';
+import { ErrorBodyDto, MAX_JSON_DEPTH } from '#app/common';
+import { PROXY_PATHS } from '#app/directory-proxy';
+import { CUSTOM_HR_PATHS, OMFLOW_SECURITY_CODE, QUERY_PATHS } from '#app/omflow';
 
 /** The OpenAPI document of every endpoint of the bridge. */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
@@ -13,7 +15,11 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         "an audited proxy of the WorkPlus employee API, and the bridge's own admin and audit API under `/api/v1`.",
         '',
         'Errors of the bridge\'s own API are `{"error": {"code", "message", "fields"?, "requestId"}}`; the OMFLOW and WorkPlus ',
-        'surfaces answer in their own envelopes, as their contracts say.',
+        'surfaces answer in their own envelopes, as their contracts say. Every operation documents the statuses it answers; ',
+        'beyond them, any operation may answer 500 (an unexpected failure, details in the log under the request id) or 503 ',
+        '(the database or the audit trail is unavailable, so nothing was done), in the error shape of its surface.',
+        '',
+        `Request bodies are JSON, read for every method but GET and HEAD, of at most BODY_LIMIT bytes and ${MAX_JSON_DEPTH} levels of nesting.`,
       ].join('\n'),
     )
     .setVersion('1.0')
@@ -30,5 +36,40 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       OMFLOW_SECURITY_CODE,
     )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return withRequestErrors(SwaggerModule.createDocument(app, config));
+}
+
+/** Surfaces that answer every error in their own contract and document it on their routes. */
+const OWN_CONTRACT_PATHS = [...CUSTOM_HR_PATHS, ...QUERY_PATHS, ...PROXY_PATHS];
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+const INVALID_REQUEST =
+  'Invalid request: `VALIDATION.FAILED` (with `fields`) for a path or query parameter or a body that fails validation, ' +
+  '`REQUEST.INVALID` for a path parameter that is not valid percent-encoding or a body that is not JSON, ' +
+  `has an unsupported charset or nests more than ${MAX_JSON_DEPTH} levels deep.`;
+
+/**
+ * The errors of the bridge's own API that happen before any route: the body parser (malformed,
+ * too deep or too large bodies; every method but GET and HEAD has its body read) and the
+ * router (a path parameter that is not valid percent-encoding). They apply to every operation
+ * alike, so they are added here rather than on each route; and an error is JSON whatever the
+ * operation produces on success (`@ApiProduces` sets every response's media type).
+ */
+function withRequestErrors(document: OpenAPIObject): OpenAPIObject {
+  const error = (description: string): ResponseObject => ({ description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBodyDto) } } } });
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (OWN_CONTRACT_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) continue;
+    for (const method of METHODS) {
+      const op: OperationObject | undefined = item[method];
+      if (!op) continue;
+      const readsBody = method !== 'get' && method !== 'head';
+      if (readsBody || op.parameters?.length) op.responses['400'] ??= error(INVALID_REQUEST);
+      if (readsBody) op.responses['413'] ??= error('The body is larger than BODY_LIMIT (`REQUEST.TOO_LARGE`).');
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) >= 400 && response && !('$ref' in response)) response.content = error('').content;
+      }
+    }
+  }
+  return document;
 }

@@ -10,6 +10,9 @@ import { ProxyAccessGuard } from './proxy-access.guard.js';
 import { ProxySyncTrigger } from './proxy-sync.trigger.js';
 import { toProxyAnswer } from './proxy-envelope.filter.js';
 
+/** Where the proxy answers, every error included, in the WorkPlus envelope. */
+export const PROXY_PATHS = ['/v1/admin/organizations'];
+
 /**
  * The WorkPlus employee API served in front of the directory (PROXY_*): the bridge's own
  * client secrets as access tokens, validation, a full audit, and a sync soon after changes.
@@ -27,7 +30,7 @@ export class DirectoryProxyModule implements OnModuleInit {
 
   /** Malformed or oversized bodies answer in the WorkPlus envelope too. */
   onModuleInit(): void {
-    installBodyErrorHandler(this.adapterHost, ['/v1/admin/organizations'], (error, _req, res) => {
+    installBodyErrorHandler(this.adapterHost, PROXY_PATHS, (error, _req, res) => {
       const { httpStatus, envelope } = toProxyAnswer(error);
       res.status(httpStatus).json(envelope);
     });

@@ -1,4 +1,4 @@
-import { All, applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { All, applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, type Type, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -10,6 +10,7 @@ import {
   ApiQuery,
   ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { BEARER_SECURITY, CurrentPrincipal, ExternalAuth, type Principal } from '#app/access';
 import { AppError, ErrorCode } from '#app/common';
@@ -19,6 +20,10 @@ import { ProxyAccessGuard } from './proxy-access.guard.js';
 import { ProxyEnvelopeFilter } from './proxy-envelope.filter.js';
 import {
   CREATE_EXAMPLE,
+  EmployeeAnswerDto,
+  EmployeeChangedAnswerDto,
+  EmployeeImportAnswerDto,
+  EmployeeListAnswerDto,
   EMPTY_RESULT_EXAMPLE,
   ERROR_EXAMPLES,
   IMPORT_EXAMPLE,
@@ -29,18 +34,26 @@ import {
   UPDATE_EXAMPLE,
   UPSTREAM_CODES,
   WorkPlusEnvelopeDto,
+  WorkPlusOkEnvelopeDto,
 } from './proxy.dto.js';
 
 type Envelope = WorkPlusEnvelope<unknown>;
 
-/** The error answers of every call, with the directory's codes in the success description. */
-function ProxyCall(summary: string, ok: { description: string; example: unknown }): MethodDecorator {
+/**
+ * The answers of a call: HTTP 200 with its success envelope or the directory's refusal (passed
+ * through), and the bridge's errors; 413 only where the body is read (every method but GET).
+ */
+function ProxyCall(summary: string, ok: { description: string; example: unknown; type: Type<WorkPlusOkEnvelopeDto>; readsBody: boolean }): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary, description: UPSTREAM_CODES }),
-    ApiOkResponse({ description: `${ok.description} ${UPSTREAM_CODES}`, type: WorkPlusEnvelopeDto, example: ok.example }),
-    ...Object.entries(ERROR_EXAMPLES).map(([status, e]) =>
-      ApiResponse({ status: Number(status), description: e.description, type: WorkPlusEnvelopeDto, example: e.example }),
-    ),
+    ApiOkResponse({
+      description: `${ok.description} ${UPSTREAM_CODES}`,
+      schema: { oneOf: [{ $ref: getSchemaPath(ok.type) }, { $ref: getSchemaPath(WorkPlusEnvelopeDto) }] },
+      example: ok.example,
+    }),
+    ...Object.entries(ERROR_EXAMPLES)
+      .filter(([status]) => ok.readsBody || status !== '413')
+      .map(([status, e]) => ApiResponse({ status: Number(status), description: e.description, type: WorkPlusEnvelopeDto, example: e.example })),
   );
 }
 
@@ -50,7 +63,7 @@ function ProxyCall(summary: string, ok: { description: string; example: unknown 
  * directory is called with the bridge's shared token, which never leaves the bridge.
  */
 @ApiTags('Directory proxy: employees (WorkPlus)')
-@ApiExtraModels(WorkPlusEnvelopeDto)
+@ApiExtraModels(WorkPlusEnvelopeDto, EmployeeListAnswerDto, EmployeeAnswerDto, EmployeeImportAnswerDto, EmployeeChangedAnswerDto)
 @ApiBearerAuth(BEARER_SECURITY)
 @ApiQuery({
   name: 'access_token',
@@ -70,6 +83,8 @@ export class EmployeesProxyController {
   @ProxyCall('雇员列表: list employees (by ids or usernames with matching=true, fuzzy query, org_id + recursion, or path)', {
     description: "The directory's list, unchanged (no paging).",
     example: LIST_EXAMPLE,
+    type: EmployeeListAnswerDto,
+    readsBody: false,
   })
   list(@Param('code') code: string, @Query() query: ListEmployeesQueryDto): Promise<Envelope> {
     return this.proxy.list(code, query);
@@ -81,6 +96,8 @@ export class EmployeesProxyController {
   @ProxyCall("新增雇员: create an employee (validated, audited; a password is also hashed into the bridge's credential store with AUTH_VERIFIER=local)", {
     description: 'The created employee, as the directory answers.',
     example: RECORD_EXAMPLE,
+    type: EmployeeAnswerDto,
+    readsBody: true,
   })
   create(@Param('code') code: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Envelope> {
     return this.proxy.create(code, body, principal.clientId);
@@ -93,6 +110,8 @@ export class EmployeesProxyController {
     description:
       '`successes` (username → employee id) and `failures` (username, or `#<row>` without one, → reason), the rows the bridge refused among the failures; only valid rows reach the directory.',
     example: IMPORT_RESULT_EXAMPLE,
+    type: EmployeeImportAnswerDto,
+    readsBody: true,
   })
   import(@Param('code') code: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Envelope> {
     return this.proxy.import(code, body, principal.clientId);
@@ -100,7 +119,7 @@ export class EmployeesProxyController {
 
   @Get('employees/:employeeId')
   @ApiParam({ name: 'employeeId', description: '雇员ID' })
-  @ProxyCall('查询雇员信息: get one employee', { description: 'The employee.', example: RECORD_EXAMPLE })
+  @ProxyCall('查询雇员信息: get one employee', { description: 'The employee.', example: RECORD_EXAMPLE, type: EmployeeAnswerDto, readsBody: false })
   get(@Param('code') code: string, @Param('employeeId') employeeId: string): Promise<Envelope> {
     return this.proxy.get(code, employeeId);
   }
@@ -112,6 +131,8 @@ export class EmployeesProxyController {
   @ProxyCall('修改雇员信息: update an employee (replaces its fields and positions; audited with the state before and after)', {
     description: 'The updated employee.',
     example: RECORD_EXAMPLE,
+    type: EmployeeAnswerDto,
+    readsBody: true,
   })
   update(@Param('code') code: string, @Param('employeeId') employeeId: string, @Body() body: unknown): Promise<Envelope> {
     return this.proxy.update(code, employeeId, body);
@@ -126,7 +147,12 @@ export class EmployeesProxyController {
     description:
       '雇员离职 disable|lock, 雇员复职 enable|unlock (V3 directories know only lock/unlock and answer 202013 to the others); anything else is 202013',
   })
-  @ProxyCall('雇员离职 / 雇员复职: disable|lock or enable|unlock an employee', { description: "The directory's answer.", example: EMPTY_RESULT_EXAMPLE })
+  @ProxyCall('雇员离职 / 雇员复职: disable|lock or enable|unlock an employee', {
+    description: "The directory's answer.",
+    example: EMPTY_RESULT_EXAMPLE,
+    type: EmployeeChangedAnswerDto,
+    readsBody: true,
+  })
   operate(@Param('code') code: string, @Param('employeeId') employeeId: string, @Param('operation') operation: string): Promise<Envelope> {
     if (!(EMPLOYEE_OPERATIONS as readonly string[]).includes(operation)) {
       // Only the contract's operations are proxied (and audited); others would be unvalidated writes.
@@ -137,7 +163,12 @@ export class EmployeesProxyController {
 
   @Delete('employees/:employeeId')
   @ApiParam({ name: 'employeeId', description: '雇员ID' })
-  @ProxyCall('雇员删除: delete an employee', { description: "The directory's answer.", example: EMPTY_RESULT_EXAMPLE })
+  @ProxyCall('雇员删除: delete an employee', {
+    description: "The directory's answer.",
+    example: EMPTY_RESULT_EXAMPLE,
+    type: EmployeeChangedAnswerDto,
+    readsBody: true,
+  })
   remove(@Param('code') code: string, @Param('employeeId') employeeId: string): Promise<Envelope> {
     return this.proxy.remove(code, employeeId);
   }

@@ -56,19 +56,64 @@ export class ListEmployeesQueryDto {
   recursion?: string;
 }
 
-/** Every answer of the WorkPlus surface, success or error. */
+/**
+ * A refusal or failure in the WorkPlus envelope: the directory's own (its code, passed through
+ * with HTTP 200) or the bridge's (the HTTP status as `status`; 10011 for a bad access_token).
+ */
 export class WorkPlusEnvelopeDto {
-  /** 0 for success; otherwise the directory's code (202011, 202012, 202013, 208502, …) or the bridge's (400, 403, 404, 502, 503, 504; 10011 for a bad access_token). */
-  @ApiProperty({ example: 0 })
+  /** The directory's code (202011, 202012, 202013, 208502, …) or the bridge's (400, 403, 404, 413, 502, 503, 504; 10011 for a bad access_token); never 0. */
+  @ApiProperty({ type: 'integer', minimum: 1, example: 202012 })
   status: number;
 
-  /** `ok`, or what went wrong. */
-  @ApiProperty({ example: 'ok' })
+  /** What went wrong. */
+  @ApiProperty({ example: 'employee not found.' })
   message: string;
 
-  /** The call's result; null (or details such as `fields`) on errors. */
+  /** Null, or details: `fields` (400, refused by the bridge), `reason` (502, 503, 504), or what the directory sent with its refusal. */
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
-  result: unknown;
+  result: Record<string, unknown> | null;
+}
+
+/** A call the directory carried out: `status` 0; `result` depends on the call. */
+export class WorkPlusOkEnvelopeDto {
+  @ApiProperty({ enum: [0], example: 0 })
+  status: 0;
+
+  /** `ok` (`Everything is ok.` for imports). */
+  @ApiProperty({ example: 'ok' })
+  message: string;
+}
+
+export class EmployeeListAnswerDto extends WorkPlusOkEnvelopeDto {
+  /** The directory's employees, as it lists them. */
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  result: Record<string, unknown>[];
+}
+
+export class EmployeeAnswerDto extends WorkPlusOkEnvelopeDto {
+  /** The employee record, as the directory answers it. */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  result: Record<string, unknown>;
+}
+
+export class ImportResultDto {
+  /** Username → employee id of each row carried out. */
+  @ApiProperty({ type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'integer' }] } })
+  successes: Record<string, string | number>;
+
+  /** Username (or `#<row>` without one) → why the row failed; rows refused by the bridge included. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  failures: Record<string, string>;
+}
+
+export class EmployeeImportAnswerDto extends WorkPlusOkEnvelopeDto {
+  result: ImportResultDto;
+}
+
+export class EmployeeChangedAnswerDto extends WorkPlusOkEnvelopeDto {
+  /** An empty object in the contract (passed through as the directory sends it). */
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  result: Record<string, unknown> | null;
 }
 
 // ---- examples (seeds/002) ----
@@ -177,10 +222,11 @@ export const IMPORT_RESULT_EXAMPLE = {
   },
 };
 
-/** The error answers every call may give, by HTTP status. */
+/** The error answers every call may give, by HTTP status (413 only for calls whose body is read: every method but GET). */
 export const ERROR_EXAMPLES = {
   400: {
-    description: 'Refused by the bridge before reaching the directory: `status` 400, `result.fields` naming each field.',
+    description:
+      'Refused by the bridge before reaching the directory: `status` 400, `result.fields` naming each field; `result` null for a body that is not JSON or nests too deep, or a path that is not valid percent-encoding.',
     example: {
       status: 400,
       message: 'Invalid request: positions should not be empty',
@@ -194,6 +240,14 @@ export const ERROR_EXAMPLES = {
   403: {
     description: 'The client lacks `directory:read` (GET) or `directory:write` (changes), or may not reach this organisation: `status` 403.',
     example: { status: 403, message: 'client "hr-tool" lacks the scope "directory:write".', result: null },
+  },
+  404: {
+    description: 'The proxy is turned off (PROXY_ENABLED=false): `status` 404.',
+    example: { status: 404, message: 'the directory proxy is disabled (PROXY_ENABLED=false).', result: null },
+  },
+  413: {
+    description: 'The body is larger than BODY_LIMIT: `status` 413.',
+    example: { status: 413, message: 'The request body is larger than BODY_LIMIT allows.', result: null },
   },
   502: {
     description: 'The directory is unreachable or answered garbage (after retries, for reads): `status` 502, `result.reason`.',

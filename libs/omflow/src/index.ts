@@ -1,7 +1,7 @@
 export * from './omflow.module.js';
 export * from './sync.dto.js';
 export { NOTHING_PUBLISHED } from './sync.controller.js';
-export { MAX_VALUE_LENGTH, OMFLOW_SECURITY_CODE, QueryClock, UserQueryService } from './query/index.js';
+export { MAX_VALUE_LENGTH, OMFLOW_SECURITY_CODE, QUERY_PATHS, QueryClock, UserQueryService } from './query/index.js';
 export {
   AuthenticateModule,
   PasswordStore,

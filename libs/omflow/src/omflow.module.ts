@@ -7,6 +7,9 @@ import { AuthenticateModule } from './authenticate/index.js';
 import { QueryModule } from './query/index.js';
 import { OmflowSyncController } from './sync.controller.js';
 
+/** The Custom HR calls OMFLOW makes, whose every failure is `{"status":"fail"}` with HTTP 200. */
+export const CUSTOM_HR_PATHS = ['/authenticate', '/sync'];
+
 /** OMFLOW's contracts: /sync and /authenticate (seeds/000) and the user query API (seeds/001). */
 @Module({
   imports: [QueryModule, AuthenticateModule, SnapshotsModule],
@@ -25,7 +28,7 @@ export class OmflowModule implements OnModuleInit {
    * answered `{"status":"fail","message":…}` with HTTP 200 like every other failure there.
    */
   onModuleInit(): void {
-    installBodyErrorHandler(this.adapterHost, ['/authenticate', '/sync'], async (error, req, res) => {
+    installBodyErrorHandler(this.adapterHost, CUSTOM_HR_PATHS, async (error, req, res) => {
       const login = req.path.startsWith('/authenticate');
       await this.audit
         .record({

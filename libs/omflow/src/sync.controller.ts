@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BasicAuth, CurrentPrincipal, Scope, type Principal } from '#app/access';
 import { AuditService } from '#app/audit';
@@ -34,6 +34,7 @@ export class OmflowSyncController {
     description: 'The published organisation, or `{"status":"fail"}` before the first publish.',
     schema: { oneOf: [{ $ref: getSchemaPath(OmflowSyncSuccessDto) }, { $ref: getSchemaPath(OmflowFailDto) }] },
   })
+  @ApiResponse({ status: 304, description: '`If-None-Match` named the `ETag` of the published snapshot: OMFLOW already has it (no body).' })
   async sync(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
     const current = await this.payload.current();
     if (!current) {

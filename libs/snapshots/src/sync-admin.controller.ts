@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { BearerAuth, CurrentPrincipal, Scope, type Principal } from '#app/access';
 import { ErrorBodyDto, OffsetPageQueryDto } from '#app/common';
 import { SnapshotReader } from './snapshot-reader.service.js';
@@ -8,8 +8,10 @@ import {
   DiffQueryDto,
   ListRunsQueryDto,
   RejectRunDto,
+  RepublishedDto,
   RunDetailDto,
   RunPageDto,
+  SnapshotDiffDto,
   SnapshotDto,
   SnapshotPageDto,
   StartRunDto,
@@ -136,7 +138,11 @@ export class SnapshotsController {
   @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiProduces('application/json')
   @ApiOperation({ summary: 'The snapshot whole, exactly as /sync answers it' })
-  @ApiOkResponse({ description: '`{status, user_info_list, group_info_list}` as in the OMFLOW Custom HR contract.' })
+  @ApiOkResponse({
+    description: '`{status, user_info_list, group_info_list}` as in the OMFLOW Custom HR contract.',
+    // By name: the OMFLOW contract's DTOs live in libs/omflow, which reads this library, not the other way round.
+    schema: { $ref: getSchemaPath('OmflowSyncSuccessDto') },
+  })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   async content(@Param('id', ParseIntPipe) id: number): Promise<string> {
     return this.reader.contentJson(id);
@@ -144,19 +150,19 @@ export class SnapshotsController {
 
   @Get(':id/diff')
   @ApiOperation({ summary: 'Users and departments added, changed (field by field) and removed since another snapshot' })
-  @ApiOkResponse({ description: '`{from, to, summary, diff}`' })
+  @ApiOkResponse({ type: SnapshotDiffDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  async diff(@Param('id', ParseIntPipe) id: number, @Query() query: DiffQueryDto): Promise<unknown> {
+  async diff(@Param('id', ParseIntPipe) id: number, @Query() query: DiffQueryDto): Promise<SnapshotDiffDto> {
     return this.reader.diff(id, query.against);
   }
 
   @Post(':id/publish')
   @HttpCode(200)
   @ApiOperation({ summary: 'Publish this snapshot again (rollback): /sync serves it from now on' })
-  @ApiOkResponse({ description: '`{snapshotId, previous}`' })
+  @ApiOkResponse({ type: RepublishedDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  @ApiConflictResponse({ description: 'A run is in progress.', type: ErrorBodyDto })
-  async publish(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<{ snapshotId: number; previous: number | null }> {
+  @ApiConflictResponse({ description: 'A run is in progress, or the snapshot has no users (an empty organisation is never published).', type: ErrorBodyDto })
+  async publish(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<RepublishedDto> {
     return this.sync.republish(id, principal.clientId);
   }
 }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
+import type { Diff } from './diff.js';
 import type { HoldReason } from './guard.js';
 import { RUN_FAILURE_REASONS, type RunDiff, type RunFailureReason, type SyncRun } from './sync-run.entity.js';
 
@@ -133,6 +134,40 @@ export class SnapshotPageDto {
   total: number;
   offset: number;
   limit: number;
+}
+
+/** The answer of a republish (rollback). */
+export class RepublishedDto {
+  /** The snapshot `/sync` serves from now on. */
+  snapshotId: number;
+  /** The snapshot it served before; null if none was published. */
+  previous: number | null;
+}
+
+export class ChangeCountsDto {
+  added: number;
+  removed: number;
+  changed: number;
+}
+
+export class DiffSummaryDto {
+  users: ChangeCountsDto;
+  groups: ChangeCountsDto;
+  /** People whose username changed (same directory id). */
+  renames: number;
+  /** People whose default department changed. */
+  moves: number;
+}
+
+/** Two snapshots compared, field by field. */
+export class SnapshotDiffDto {
+  /** The older side: `against`, or the snapshot's parent; null when the snapshot is the first. */
+  from: number | null;
+  to: number;
+  summary: DiffSummaryDto;
+  /** Every change: users and departments added, changed (`fields` before and after) and removed, renames and moves. */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  diff: Diff;
 }
 
 export class DiffQueryDto {

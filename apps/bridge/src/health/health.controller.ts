@@ -1,8 +1,8 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '#app/access';
-import { AppError, ErrorCode } from '#app/common';
+import { AppError, ErrorBodyDto, ErrorCode } from '#app/common';
 
 @ApiTags('Health')
 @Public()
@@ -16,6 +16,7 @@ export class HealthController {
   /** The process is up (for liveness probes); checks nothing else. */
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -24,6 +25,7 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: names the check that is down (`SERVICE.UNAVAILABLE`).', type: ErrorBodyDto })
   async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, NotFoundException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '#app/access';
+import { ErrorBodyDto } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { SnapshotReader, type SyncStatus } from '#app/snapshots';
 
@@ -67,7 +68,8 @@ export class StatusController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics: published snapshot, last pull, last success, held runs' })
-  @ApiOkResponse({ description: 'Prometheus text exposition format.' })
+  @ApiOkResponse({ description: 'Prometheus text exposition format.', schema: { type: 'string' } })
+  @ApiNotFoundResponse({ description: 'Metrics are turned off (METRICS_ENABLED=false).', type: ErrorBodyDto })
   async metrics(): Promise<string> {
     if (!this.config.http.metricsEnabled) throw new NotFoundException();
     const s = await this.reader.status();

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath, type SchemaObject } from '@nestjs/swagger';
 import { MAX_GROUPS, MAX_IN_VALUES, MAX_VALUE_LENGTH, OPERATORS } from './query-parser.js';
 import { GROUP_COLUMNS, USER_COLUMNS } from './query-columns.js';
 
@@ -116,71 +116,72 @@ export class UsersByGroupRequestDto extends OmflowRestBaseDto {
   org_name?: string[];
 }
 
-/** One row of `user/list/` (every field when `search_columns` is empty). */
+/** One row of `user/list/`: the fields of `search_columns`, every field when it is empty. */
 export class OmflowUserRowDto {
   /** Stable user number (survives re-syncs). */
-  id: number;
+  id?: number;
   /** Never returned. */
-  @ApiProperty({ type: 'string', nullable: true, example: null })
-  password: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
+  password?: string | null;
   /** Last successful /authenticate. */
-  @ApiProperty({ type: 'string', nullable: true, format: 'date-time' })
-  last_login: string | null;
-  @ApiProperty({ example: false })
-  is_superuser: boolean;
-  username: string;
+  @ApiPropertyOptional({ type: 'string', nullable: true, format: 'date-time' })
+  last_login?: string | null;
+  @ApiPropertyOptional({ example: false })
+  is_superuser?: boolean;
+  username?: string;
   /** Always "" (the directory has one display name: nick_name). */
-  first_name: string;
+  first_name?: string;
   /** Always "". */
-  last_name: string;
+  last_name?: string;
   /** false for users removed from the directory. */
-  is_active: boolean;
-  @ApiProperty({ type: 'string', nullable: true })
-  email: string | null;
-  @ApiProperty({ type: 'string', nullable: true })
-  nick_name: string | null;
+  is_active?: boolean;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  email?: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  nick_name?: string | null;
   /** Always null (not in the directory). */
-  @ApiProperty({ type: 'string', format: 'date', nullable: true, example: null })
-  birthday: string | null;
-  @ApiProperty({ type: 'string', nullable: true, enum: ['male', 'female'] })
-  gender: string | null;
-  @ApiProperty({ type: 'string', nullable: true })
-  phone1: string | null;
-  @ApiProperty({ type: 'string', nullable: true })
-  phone2: string | null;
-  @ApiProperty({ type: 'string', nullable: true })
-  extension_no: string | null;
-  @ApiProperty({ type: 'string', nullable: true })
-  company: string | null;
+  @ApiPropertyOptional({ type: 'string', format: 'date', nullable: true, example: null })
+  birthday?: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true, enum: ['male', 'female'] })
+  gender?: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  phone1?: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  phone2?: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  extension_no?: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  company?: string | null;
   /** Always false (users come from Custom HR, not AD). */
-  ad_flag: boolean;
+  ad_flag?: boolean;
   /** Always null. */
-  @ApiProperty({ type: 'string', nullable: true, example: null })
-  ad_sid: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
+  ad_sid?: string | null;
   /** Always 10 (OMFLOW's default). */
-  frequency: number;
+  frequency?: number;
   /** When the bridge last changed the user. */
-  @ApiProperty({ format: 'date-time' })
-  updatetime: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  updatetime?: string;
   /** true for users no longer in the directory. */
-  delete: boolean;
+  delete?: boolean;
   /** Code of the primary department. */
-  @ApiProperty({ type: 'string', nullable: true })
-  default_group: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  default_group?: string | null;
   /** Employee number. */
-  @ApiProperty({ type: 'string', nullable: true })
-  ad_no: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  ad_no?: string | null;
 }
 
+/** One row of `group/list/`: the fields of `search_columns`, every field when it is empty. */
 export class OmflowGroupRowDto {
-  id: number;
-  group_no: string;
-  display_name: string;
+  id?: number;
+  group_no?: string;
+  display_name?: string;
   /** `id` of the parent department; null at the top. */
-  @ApiProperty({ type: 'number', nullable: true })
-  parent_group_id: number | null;
+  @ApiPropertyOptional({ type: 'number', nullable: true })
+  parent_group_id?: number | null;
   /** Always "" (the directory has none). */
-  description: string;
+  description?: string;
 }
 
 export class OmflowGroupMemberDto {
@@ -193,22 +194,55 @@ export class OmflowGroupMemberDto {
   user__ad_no: string | null;
 }
 
-/** OMFLOW's envelope, always with HTTP 200: 200 ok; 403 gate (omflow_restapi, security); 404 "Query failed: ..."; 500 unexpected. */
+/**
+ * OMFLOW's answer to a failed call, with HTTP 200 like every answer of the query API: 403 for
+ * the gate (`omflow_restapi`, a missing, unknown or expired `security`, credentials), 404
+ * "Query failed: <reason>" for a bad query, 500 for the unexpected.
+ */
+export class OmflowErrorEnvelopeDto {
+  @ApiProperty({ enum: [403, 404, 500], example: 404 })
+  status: 403 | 404 | 500;
+  @ApiProperty({ example: 'Query failed: search_conditions[0]: unknown column "salary"; known columns: id, …' })
+  message: string;
+  /** Always null. */
+  @ApiProperty({ type: 'object', properties: {}, nullable: true, enum: [null], example: null })
+  result: null;
+}
+
+/** OMFLOW's envelope of a successful call (HTTP 200, `status` 200); `result` depends on the call. */
 export class OmflowEnvelopeDto {
-  @ApiProperty({ enum: [200, 403, 404, 500], example: 200 })
-  status: number;
+  @ApiProperty({ enum: [200], example: 200 })
+  status: 200;
   @ApiProperty({ example: 'Query successful.' })
   message: string;
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    nullable: true,
-    description: 'The answer (a list, or an object keyed by department code); null on errors.',
-  })
-  result: unknown;
 }
 
 export class SecurityCodeResultDto {
   @ApiProperty({ format: 'uuid' })
   security: string;
+}
+
+export class SecurityCodeAnswerDto extends OmflowEnvelopeDto {
+  result: SecurityCodeResultDto;
+}
+
+export class UserListAnswerDto extends OmflowEnvelopeDto {
+  @ApiProperty({ type: [OmflowUserRowDto] })
+  result: OmflowUserRowDto[];
+}
+
+export class UsersByGroupAnswerDto extends OmflowEnvelopeDto {
+  /** Members by department code; unknown codes or names are left out. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { $ref: getSchemaPath(OmflowGroupMemberDto) } } })
+  result: Record<string, OmflowGroupMemberDto[]>;
+}
+
+export class GroupListAnswerDto extends OmflowEnvelopeDto {
+  @ApiProperty({ type: [OmflowGroupRowDto] })
+  result: OmflowGroupRowDto[];
+}
+
+/** The HTTP 200 answer of a query API call: its success envelope, or the error envelope. */
+export function omflowAnswer(success: new () => OmflowEnvelopeDto): SchemaObject {
+  return { oneOf: [{ $ref: getSchemaPath(success) }, { $ref: getSchemaPath(OmflowErrorEnvelopeDto) }] };
 }

@@ -11,7 +11,7 @@ import { UserQueryController } from './user-query.controller.js';
 import { UserQueryService } from './user-query.service.js';
 
 /** The paths of the query API, whose every answer is an OMFLOW envelope. */
-const QUERY_PATHS = ['/rest/accounts/api', '/accounts/api/security'];
+export const QUERY_PATHS = ['/rest/accounts/api', '/accounts/api/security'];
 
 /** OMFLOW's user query API (seeds/001): security codes, user list, list-by-group, group list. */
 @Module({

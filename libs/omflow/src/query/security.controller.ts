@@ -1,16 +1,16 @@
 import { Controller, Get, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
-import { ApiBasicAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { BASIC_SECURITY, ExternalAuth } from '#app/access';
 import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
-import { OmflowEnvelopeDto, SecurityCodeResultDto } from './query.dto.js';
+import { OmflowErrorEnvelopeDto, omflowAnswer, SecurityCodeAnswerDto, SecurityCodeResultDto } from './query.dto.js';
 import { QueryAudit } from './query-audit.js';
 import { SecurityCodeService } from './security-code.service.js';
 
 type SecurityAnswer = { status: 200; message: string; result: { security: string } };
 
 @ApiTags('OMFLOW: query API')
-@ApiExtraModels(OmflowEnvelopeDto, SecurityCodeResultDto)
+@ApiExtraModels(SecurityCodeAnswerDto, SecurityCodeResultDto, OmflowErrorEnvelopeDto)
 @Controller('accounts/api/security')
 @ExternalAuth()
 @UseFilters(OmflowEnvelopeFilter)
@@ -32,7 +32,7 @@ export class SecurityCodeController {
   @ApiOkResponse({
     description:
       'HTTP 200 always: `{"status":200,"message":"Successful.","result":{"security":"<uuid>"}}`, or `{"status":403,"message":"User does not exist or is not enabled.","result":null}` for missing, wrong or revoked credentials or a client without `users:query`.',
-    schema: { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { $ref: getSchemaPath(SecurityCodeResultDto) } } }] },
+    schema: omflowAnswer(SecurityCodeAnswerDto),
   })
   get(@Req() req: Request): Promise<SecurityAnswer> {
     return this.issue(req);
@@ -45,7 +45,7 @@ export class SecurityCodeController {
   @ApiOperation({ summary: 'Get a security code (POST form of the same call)' })
   @ApiOkResponse({
     description: 'As GET.',
-    schema: { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { $ref: getSchemaPath(SecurityCodeResultDto) } } }] },
+    schema: omflowAnswer(SecurityCodeAnswerDto),
   })
   post(@Req() req: Request): Promise<SecurityAnswer> {
     return this.issue(req);

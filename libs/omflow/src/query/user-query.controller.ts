@@ -1,15 +1,19 @@
 import { Body, Controller, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ExternalAuth } from '#app/access';
 import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import {
+  GroupListAnswerDto,
   GroupListRequestDto,
-  OmflowEnvelopeDto,
+  OmflowErrorEnvelopeDto,
+  omflowAnswer,
   OmflowGroupMemberDto,
   OmflowGroupRowDto,
   OmflowUserRowDto,
+  UserListAnswerDto,
   UserListRequestDto,
+  UsersByGroupAnswerDto,
   UsersByGroupRequestDto,
 } from './query.dto.js';
 import { QueryAudit } from './query-audit.js';
@@ -29,12 +33,8 @@ type QueryBody = Record<string, unknown>;
 const ENVELOPE_NOTE =
   'Always HTTP 200. `status` 403: missing `omflow_restapi`, missing, unknown or expired `security`; 404: "Query failed: <reason>"; 500: unexpected.';
 
-function listOf(model: unknown): Record<string, unknown> {
-  return { allOf: [{ $ref: getSchemaPath(OmflowEnvelopeDto) }, { properties: { result: { type: 'array', items: { $ref: getSchemaPath(model as never) } } } }] };
-}
-
 @ApiTags('OMFLOW: query API')
-@ApiExtraModels(OmflowEnvelopeDto, OmflowUserRowDto, OmflowGroupRowDto, OmflowGroupMemberDto)
+@ApiExtraModels(UserListAnswerDto, UsersByGroupAnswerDto, GroupListAnswerDto, OmflowErrorEnvelopeDto, OmflowUserRowDto, OmflowGroupRowDto, OmflowGroupMemberDto)
 @Controller('rest/accounts/api')
 @ExternalAuth()
 @ApiSecurity(OMFLOW_SECURITY_CODE)
@@ -88,7 +88,7 @@ export class UserQueryController {
       },
     },
   })
-  @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: listOf(OmflowUserRowDto) })
+  @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: omflowAnswer(UserListAnswerDto) })
   async listUsers(@Body() body: QueryBody, @Res() res: Response): Promise<void> {
     const prepared = await this.queries.prepareUsers(body);
     // A query is a read: its audit record is written while the rows go out, not before them.
@@ -108,12 +108,7 @@ export class UserQueryController {
   })
   @ApiOkResponse({
     description: `\`{"status":200,"message":"Read successfully.","result":{"<code>":[{"user":1,"user__nick_name":"…","user__username":"…","user__ad_no":"…"}]}}\`; unknown codes or names are left out. ${ENVELOPE_NOTE}`,
-    schema: {
-      allOf: [
-        { $ref: getSchemaPath(OmflowEnvelopeDto) },
-        { properties: { result: { type: 'object', additionalProperties: { type: 'array', items: { $ref: getSchemaPath(OmflowGroupMemberDto) } } } } },
-      ],
-    },
+    schema: omflowAnswer(UsersByGroupAnswerDto),
   })
   async listByGroup(@Body() body: QueryBody): Promise<{ status: 200; message: string; result: Record<string, unknown[]> }> {
     const result = await this.audit.during('omflow.query.users_by_group', { status: 200, org_no: body.org_no ?? null, org_name: body.org_name ?? null }, () =>
@@ -140,7 +135,7 @@ export class UserQueryController {
       },
     },
   })
-  @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: listOf(OmflowGroupRowDto) })
+  @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: omflowAnswer(GroupListAnswerDto) })
   async listGroups(@Body() body: QueryBody, @Res() res: Response): Promise<void> {
     const prepared = this.queries.prepareGroups(body);
     await this.audit.during('omflow.query.groups', { status: 200, query: summary(body) }, () => this.queries.stream(prepared, 'Query successful.', res));
