@@ -14,7 +14,7 @@ export default defineConfig({
     alias: [{ find: /^#app\/([^/]+)$/, replacement: resolve(import.meta.dirname, 'libs/$1/src/index.ts') }],
   },
   test: {
-    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     globals: false,
     environment: 'node',
     testTimeout: 30_000,

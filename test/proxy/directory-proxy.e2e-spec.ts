@@ -1,7 +1,7 @@
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEARER_SECURITY } from '#app/access';
+import { BEARER_SECURITY } from '#app/common';
 import { buildDataSourceOptions } from '#app/database';
 import { DirectoryProxyModule } from '#app/directory-proxy';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';

@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, type OperationObject, type ResponseObject, SwaggerModule } from '@nestjs/swagger';
-import { BASIC_SECURITY, BEARER_SECURITY } from '#app/access';
-import { ErrorBodyDto, MAX_JSON_DEPTH } from '#app/common';
+import { BASIC_SECURITY, BEARER_SECURITY, ErrorBodyDto, MAX_JSON_DEPTH } from '#app/common';
 import { PROXY_PATHS } from '#app/directory-proxy';
 import { CUSTOM_HR_PATHS, OMFLOW_SECURITY_CODE, QUERY_PATHS } from '#app/omflow';
 

@@ -1,10 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { ModuleRef, Reflector } from '@nestjs/core';
+import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
 import { AuditService } from '#app/audit';
-import { AppError, ErrorCode, requestContext, type ActorKind } from '#app/common';
-import { AUTH_REQUIREMENT, type AuthRequirement } from './auth.decorators.js';
-import { hasScope, Scope, type Principal } from './scopes.js';
+import { actorKindOf, AppError, AUTH_REQUIREMENT, ErrorCode, hasScope, requestContext, Scope, type AuthRequirement, type Principal } from '#app/common';
 import { BASIC_REALM } from './strategies.js';
 
 const CHALLENGES = {
@@ -14,12 +12,6 @@ const CHALLENGES = {
 
 /** Routes without a declared requirement need an admin bearer token: guarded by default. */
 const DEFAULT_REQUIREMENT: AuthRequirement = { scheme: 'bearer', scopes: [Scope.Admin] };
-
-export function actorKindOf(principal: Principal): ActorKind {
-  if (principal.scopes.includes(Scope.Admin)) return 'admin';
-  if (principal.scopes.includes(Scope.Omflow)) return 'omflow';
-  return 'client';
-}
 
 /**
  * The one guard of the bridge, registered as APP_GUARD. It runs the passport strategy the
@@ -35,7 +27,7 @@ export class AccessGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly moduleRef: ModuleRef,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -52,7 +44,7 @@ export class AccessGuard implements CanActivate {
       const presented = Boolean(request.headers.authorization);
       if (presented) {
         // The presented client id (never the secret) as target: who was being tried.
-        await this.moduleRef.get(AuditService, { strict: false }).record({
+        await this.audit.record({
           action: 'access.auth.failed',
           outcome: 'failure',
           target: { type: 'api_client', id: presentedClientId(request.headers.authorization) },
@@ -71,7 +63,7 @@ export class AccessGuard implements CanActivate {
     if (!principal) throw new AppError(ErrorCode.AuthRequired, 'Authentication failed.', { challenge });
     requestContext.setActor({ kind: actorKindOf(principal), id: principal.clientId });
     if (requirement.scopes.length && !requirement.scopes.some((scope) => hasScope(principal, scope))) {
-      await this.moduleRef.get(AuditService, { strict: false }).record({
+      await this.audit.record({
         action: 'access.denied',
         outcome: 'denied',
         target: { type: 'route', id: `${request.method} ${request.path}` },

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, type Repository } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { AuditService } from '#app/audit';
-import { AppError, ErrorCode } from '#app/common';
-import { ApiClient } from './api-client.entity.js';
-import { hasScope, Scope, type ClientOrigin, type Principal } from './scopes.js';
+import { AppError, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
+import { ApiClient, type ClientOrigin } from './api-client.entity.js';
 import { digestSecret, generateSecret, secretMatches } from './secrets.js';
 
 export const ADMIN_CLIENT_ID = 'admin';
@@ -52,14 +50,8 @@ export class AccessService {
   constructor(
     @InjectRepository(ApiClient) private readonly clients: Repository<ApiClient>,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
-    private readonly moduleRef: ModuleRef,
+    private readonly audit: AuditService,
   ) {}
-
-  private auditService?: AuditService;
-  /** Resolved lazily: #app/audit's routes import #app/access, so a constructor parameter would be an import cycle. */
-  private get audit(): AuditService {
-    return (this.auditService ??= this.moduleRef.get(AuditService, { strict: false }));
-  }
 
   /** HTTP Basic: client id and secret. Null when unknown, revoked or wrong. */
   async authenticateBasic(clientId: string, secret: string, via: Principal['via'] = 'basic'): Promise<Principal | null> {

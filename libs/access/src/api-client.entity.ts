@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { jsonColumn } from '#app/database';
-import type { ClientOrigin, Scope } from './scopes.js';
+import type { Scope } from '#app/common';
+
+/** How a client came to exist; environment-managed clients cannot be changed over the API. */
+export type ClientOrigin = 'api' | 'env' | 'bootstrap';
 
 @Entity('api_client')
 export class ApiClient {

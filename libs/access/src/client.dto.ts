@@ -1,10 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { OffsetPageQueryDto } from '#app/common';
+import { ALL_SCOPES, OffsetPageQueryDto, Scope } from '#app/common';
 import { CLIENT_ID_PATTERN } from '#app/config';
 import type { ApiClient } from './api-client.entity.js';
-import { ALL_SCOPES, Scope } from './scopes.js';
 
 export class CreateClientDto {
   /** Client id, also the HTTP Basic user name. Generated (`cl_…`) when omitted. */

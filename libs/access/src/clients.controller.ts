@@ -1,10 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorBodyDto } from '#app/common';
+import { AnyClientAuth, BearerAuth, CurrentPrincipal, ErrorBodyDto, Scope, type Principal } from '#app/common';
 import { AccessService } from './access.service.js';
-import { AnyClientAuth, BearerAuth, CurrentPrincipal } from './auth.decorators.js';
 import { ClientPageDto, ClientResponseDto, CreateClientDto, IssuedClientResponseDto, ListClientsQueryDto, toClientResponse, WhoAmIDto } from './client.dto.js';
-import { Scope, type Principal } from './scopes.js';
 
 /** Who the caller is: for integration engineers checking a credential, by HTTP Basic or bearer. */
 @ApiTags('Access: API clients')

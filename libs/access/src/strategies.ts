@@ -3,9 +3,9 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { BasicStrategy as PassportBasic } from 'passport-http';
 import { Strategy as PassportBearer, type VerifyFunction } from 'passport-http-bearer';
+import type { Principal } from '#app/common';
 import { AccessService } from './access.service.js';
 import { bearerTokenOf } from './bearer-token.js';
-import type { Principal } from './scopes.js';
 
 export const BASIC_REALM = 'omflow-hr-bridge';
 

@@ -1,8 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { BearerAuth, Scope } from '#app/access';
-import { ErrorBodyDto } from '#app/common';
+import { BearerAuth, ErrorBodyDto, Scope } from '#app/common';
 import { exportChunks, streamToResponse } from './audit-export.js';
 import { AuditReader } from './audit-reader.service.js';
 import { AuditRetentionService } from './audit-retention.service.js';

@@ -12,8 +12,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { BEARER_SECURITY, CurrentPrincipal, ExternalAuth, type Principal } from '#app/access';
-import { AppError, ErrorCode } from '#app/common';
+import { AppError, BEARER_SECURITY, CurrentPrincipal, ErrorCode, ExternalAuth, type Principal } from '#app/common';
 import { CreateEmployeeDto, ImportEmployeeDto, UpdateEmployeeDto, WorkPlusCode, WorkPlusError, type WorkPlusEnvelope } from '#app/workplus';
 import { DirectoryProxyService, EMPLOYEE_OPERATIONS, type EmployeeOperation } from './directory-proxy.service.js';
 import { ProxyAccessGuard } from './proxy-access.guard.js';

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AccessService, actorKindOf, bearerTokenOf, hasScope, Scope, type Principal } from '#app/access';
+import { AccessService, bearerTokenOf } from '#app/access';
 import { AuditService } from '#app/audit';
-import { AppError, ErrorCode, requestContext } from '#app/common';
+import { actorKindOf, AppError, ErrorCode, hasScope, requestContext, Scope, type Principal } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { WorkPlusCode, WorkPlusError } from '#app/workplus';
 

@@ -1,8 +1,8 @@
 import { Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { BasicAuth, CurrentPrincipal, Scope, type Principal } from '#app/access';
 import { AuditService } from '#app/audit';
+import { BasicAuth, CurrentPrincipal, Scope, type Principal } from '#app/common';
 import { PublishedPayload } from '#app/snapshots';
 import { OmflowFailDto, OmflowSyncSuccessDto } from './sync.dto.js';
 

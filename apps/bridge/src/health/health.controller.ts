@@ -1,8 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '#app/access';
-import { AppError, ErrorBodyDto, ErrorCode } from '#app/common';
+import { AppError, ErrorBodyDto, ErrorCode, Public } from '#app/common';
 
 @ApiTags('Health')
 @Public()

@@ -1,7 +1,6 @@
 import { Controller, Get, Header, Inject, NotFoundException } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from '#app/access';
-import { ErrorBodyDto } from '#app/common';
+import { ErrorBodyDto, Public } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { SnapshotReader, type SyncStatus } from '#app/snapshots';
 

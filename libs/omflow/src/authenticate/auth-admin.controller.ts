@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BearerAuth, Scope } from '#app/access';
+import { BearerAuth, Scope } from '#app/common';
 import {
   ImportPasswordsDto,
   ImportPasswordsResponseDto,

@@ -1,12 +1,12 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorBodyDto } from '#app/common';
+import { ErrorBodyDto } from './error-body.dto.js';
 import type { Principal, Scope } from './scopes.js';
 
 export const AUTH_REQUIREMENT = 'bridge:auth';
 
 /**
- * How a route authenticates. `basic` and `bearer` are enforced by the global AccessGuard;
+ * How a route authenticates. `basic` and `bearer` are enforced by the global AccessGuard (libs/access);
  * `external` routes are guarded by their own lib's guard (OMFLOW security codes, directory
  * access tokens), which still fills the request's principal.
  */

@@ -1,3 +1,11 @@
+import type { ActorKind } from './request-context.js';
+
+/**
+ * The auth policy every library shares: what a client may do and who the caller is. Here, below
+ * access (which authenticates) and every library that declares what its routes need, so that
+ * none of them has to import access for it.
+ */
+
 /** What a client may do. `admin` implies every other scope. */
 export const Scope = {
   Omflow: 'omflow',
@@ -13,9 +21,6 @@ export type Scope = (typeof Scope)[keyof typeof Scope];
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);
 
-/** How a client came to exist; environment-managed clients cannot be changed over the API. */
-export type ClientOrigin = 'api' | 'env' | 'bootstrap';
-
 /** The authenticated caller, attached to the request by every strategy. */
 export interface Principal {
   clientId: string;
@@ -29,4 +34,11 @@ export interface Principal {
 
 export function hasScope(principal: Pick<Principal, 'scopes'>, scope: Scope): boolean {
   return principal.scopes.includes(Scope.Admin) || principal.scopes.includes(scope);
+}
+
+/** The actor an authenticated caller is recorded as (request context, audit trail). */
+export function actorKindOf(principal: Principal): ActorKind {
+  if (principal.scopes.includes(Scope.Admin)) return 'admin';
+  if (principal.scopes.includes(Scope.Omflow)) return 'omflow';
+  return 'client';
 }
