@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { AuditCheckpoints, AuditClock, AuditReader, AuditService, type AuditEventInput } from '#app/audit';
-import type { ActorKind } from '#app/common';
+import { AuditCheckpoints, AuditReader, AuditService, type AuditEventInput } from '#app/audit';
+import { Clock, type ActorKind } from '#app/common';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { testDatabases } from '../support/databases.js';
@@ -55,7 +55,7 @@ describe.each(testDatabases())('audit review API on $kind', (db) => {
     bridge = await startBridge(testConfig(await db.create(), {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN }));
     ds = await openDb(bridge.config);
     const audit = bridge.app.get(AuditService);
-    const clock = vi.spyOn(bridge.app.get(AuditClock), 'now');
+    const clock = vi.spyOn(bridge.app.get(Clock), 'now');
     for (const f of fixture) {
       clock.mockReturnValue(f.time);
       await audit.record(f.input);
@@ -416,7 +416,7 @@ describe.each(testDatabases())('audit retention ($kind)', (db) => {
     const realNow = Date.now();
     let clock!: ReturnType<typeof vi.spyOn>;
     bridge = await startWith(testConfig(await db.create(), { audit: { archiveDir } }, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN }), (app) => {
-      clock = vi.spyOn(app.get(AuditClock), 'now').mockImplementation(() => realNow - 40 * DAY + (Date.now() - realNow));
+      clock = vi.spyOn(app.get(Clock), 'now').mockImplementation(() => realNow - 40 * DAY + (Date.now() - realNow));
     });
     const audit = bridge.app.get(AuditService);
     for (let i = 0; i < 20; i++) await audit.record({ action: 'old.item', outcome: 'success', details: { i } });

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { expect } from 'vitest';
+import { Clock } from '#app/common';
 import type { BridgeConfig } from '#app/config';
 import { buildDataSourceOptions, type DatabaseConfig } from '#app/database';
-import { AuthClock } from '#app/omflow';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { writeOrganisation, type TestPerson } from '../support/organisation.js';
@@ -48,7 +48,7 @@ export async function startAuthBridge(database: DatabaseConfig, persons: TestPer
   );
   const bridge = await startBridge(config);
   let now = Date.UTC(2026, 0, 1);
-  bridge.app.get(AuthClock, { strict: false }).now = () => now;
+  bridge.app.get(Clock).now = () => now;
   const db = await new DataSource(buildDataSourceOptions(config.database)).initialize();
 
   const auth: AuthBridge = {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { QueryClock, UserQueryService } from '#app/omflow';
+import { Clock } from '#app/common';
+import { UserQueryService } from '#app/omflow';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { testDatabases } from '../support/databases.js';
@@ -139,7 +140,7 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
     });
 
     it('expires after 5 minutes without use; each use renews it (controllable clock)', async () => {
-      const clock = bridge.app.get(QueryClock);
+      const clock = bridge.app.get(Clock);
       const tool = await createClient('clocked-tool', ['users:query']);
       let now = Date.now();
       const spy = vi.spyOn(clock, 'now').mockImplementation(() => now);

@@ -6,7 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccessModule, type AdminTokenSink } from '#app/access';
 import { AuditModule } from '#app/audit';
-import { createValidationPipe, HttpErrorFilter } from '#app/common';
+import { ClockModule, createValidationPipe, HttpErrorFilter } from '#app/common';
 import { type BridgeConfig, ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
 import { DirectoryProxyModule } from '#app/directory-proxy';
@@ -33,6 +33,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule,
         LoggerModule.forRoot(pinoParams(config, options.logDestination)),
         DatabaseModule,
         TerminusModule,

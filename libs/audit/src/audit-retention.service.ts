@@ -5,10 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { AppError, ErrorCode } from '#app/common';
+import { AppError, Clock, ErrorCode } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { AuditCheckpoints } from './audit-checkpoints.js';
-import { AuditClock } from './audit-clock.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { exportChunks } from './audit-export.js';
 import { AuditReader } from './audit-reader.service.js';
@@ -49,7 +48,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
     private readonly reader: AuditReader,
     private readonly audit: AuditService,
     private readonly checkpoints: AuditCheckpoints,
-    private readonly clock: AuditClock,
+    private readonly clock: Clock,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
   ) {}
 

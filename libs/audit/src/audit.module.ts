@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { AuditCheckpoints } from './audit-checkpoints.js';
-import { AuditClock } from './audit-clock.js';
 import { AuditChainHead, AuditEvent } from './audit-event.entity.js';
 import { AuditKeyring, loadAuditKeyring } from './audit-keys.js';
 import { AuditReader } from './audit-reader.service.js';
@@ -19,7 +18,6 @@ import { AuditService } from './audit.service.js';
   providers: [
     // Loaded once at start-up: a malformed key file stops the process with a message naming the line.
     { provide: AuditKeyring, useFactory: (config: BridgeConfig) => loadAuditKeyring(config), inject: [BRIDGE_CONFIG] },
-    AuditClock,
     AuditStore,
     AuditCheckpoints,
     AuditService,

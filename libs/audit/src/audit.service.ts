@@ -1,9 +1,8 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AppError, ErrorCode, requestContext, type ActorKind } from '#app/common';
+import { AppError, Clock, ErrorCode, requestContext, type ActorKind } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { AuditCheckpoints } from './audit-checkpoints.js';
-import { AuditClock } from './audit-clock.js';
 import { AuditKeyring } from './audit-keys.js';
 import { AuditStore } from './audit-store.js';
 import { ACTOR_KINDS, AUDIT_OUTCOMES, type AuditEventInput, type PreparedAuditEvent } from './audit.types.js';
@@ -42,7 +41,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     private readonly store: AuditStore,
-    private readonly clock: AuditClock,
+    private readonly clock: Clock,
     private readonly keys: AuditKeyring,
     private readonly checkpoints: AuditCheckpoints,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
@@ -136,7 +135,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
     const actor: { kind: ActorKind; id: string | null } = input.actor ?? ctx?.actor ?? { kind: ctx ? 'anonymous' : 'system', id: null };
     if (!ACTOR_KINDS.includes(actor.kind)) throw new AppError(ErrorCode.Internal, `Invalid audit actor kind ${JSON.stringify(actor.kind)}.`);
     return {
-      occurredAt: new Date(this.clock.now()),
+      occurredAt: this.clock.date(),
       actorKind: actor.kind,
       actorId: clip(actor.id, 128),
       action: input.action,

@@ -3,6 +3,7 @@ export * from './validation.js';
 export * from './http-error.filter.js';
 export * from './error-body.dto.js';
 export * from './request-context.js';
+export * from './clock.js';
 export * from './scopes.js';
 export * from './auth.decorators.js';
 export * from './pagination.dto.js';

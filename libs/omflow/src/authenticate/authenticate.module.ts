@@ -5,7 +5,6 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { Argon2Hasher } from './argon2-hasher.js';
 import { AuthAdminController } from './auth-admin.controller.js';
 import { AuthAdminService } from './auth-admin.service.js';
-import { AuthClock } from './auth-clock.js';
 import { AuthenticateController } from './authenticate.controller.js';
 import { AuthenticateService } from './authenticate.service.js';
 import { HttpPasswordVerifier } from './http-password.verifier.js';
@@ -23,7 +22,6 @@ import { PasswordVerifier } from './password-verifier.js';
   imports: [SnapshotsModule],
   controllers: [AuthenticateController, AuthAdminController],
   providers: [
-    AuthClock,
     Argon2Hasher,
     PasswordStore,
     LockoutService,

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#app/audit';
-import { requestContext } from '#app/common';
+import { Clock, requestContext } from '#app/common';
 import { toSqlDateTime } from '#app/database';
-import { AuthClock } from './auth-clock.js';
 import { parseAuthenticateRequest } from './authenticate.dto.js';
 import { LockoutService } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
@@ -43,7 +42,7 @@ export class AuthenticateService {
     private readonly lockout: LockoutService,
     private readonly passwords: PasswordStore,
     private readonly limiter: LoginRateLimiter,
-    private readonly clock: AuthClock,
+    private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {}
 
@@ -103,7 +102,7 @@ export class AuthenticateService {
       // The login's own writes and its audit event overlap: the hash is the only cost a login should have.
       await Promise.all([
         this.lockout.settle(reserved.reservation, 'succeeded'),
-        this.db.query('UPDATE person SET last_login = ? WHERE id = ?', [toSqlDateTime(new Date(this.clock.now())), person.id]),
+        this.db.query('UPDATE person SET last_login = ? WHERE id = ?', [toSqlDateTime(this.clock.date()), person.id]),
         this.audit.record({
           action: 'auth.login.succeeded',
           outcome: 'success',

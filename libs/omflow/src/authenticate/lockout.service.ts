@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { Clock } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
-import { AuthClock } from './auth-clock.js';
 import { type Counter, type CounterPolicy, EMPTY, reserve, settle, type Settlement } from './lockout-counter.js';
 
 export type LockoutKind = 'user' | 'ip';
@@ -55,7 +55,7 @@ export class LockoutService {
 
   constructor(
     private readonly tx: TransactionRunner,
-    private readonly clock: AuthClock,
+    private readonly clock: Clock,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
     @InjectDataSource() private readonly db: DataSource,
   ) {

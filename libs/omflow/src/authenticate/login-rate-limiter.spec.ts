@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { Clock } from '#app/common';
 import { loadBridgeConfig } from '#app/config';
-import { AuthClock } from './auth-clock.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 
 describe('LoginRateLimiter', () => {
   const make = (limit: string) => {
-    const clock = new AuthClock();
+    const clock = new Clock();
     let now = 1_000_000;
     clock.now = () => now;
     return { limiter: new LoginRateLimiter(clock, loadBridgeConfig({ AUTH_RATE_LIMIT_PER_MINUTE: limit })), advance: (ms: number) => (now += ms) };

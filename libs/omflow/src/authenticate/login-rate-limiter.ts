@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { AuthClock } from './auth-clock.js';
 
 const MINUTE_MS = 60_000;
 /** Beyond this many tracked IPs, finished windows are swept (memory stays bounded). */
@@ -19,7 +19,7 @@ export class LoginRateLimiter {
   private readonly limit: number;
 
   constructor(
-    private readonly clock: AuthClock,
+    private readonly clock: Clock,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.limit = config.auth.rateLimitPerMinute;

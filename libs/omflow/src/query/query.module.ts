@@ -3,7 +3,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { installBodyErrorHandler } from '#app/common';
 import { envelopeMessage, omflowStatusOf, OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import { QueryAudit, queryActionOf } from './query-audit.js';
-import { QueryClock } from './query-clock.js';
 import { SecurityCodeController } from './security.controller.js';
 import { SecurityCodeGuard } from './security-code.guard.js';
 import { SecurityCodeService } from './security-code.service.js';
@@ -16,8 +15,7 @@ export const QUERY_PATHS = ['/rest/accounts/api', '/accounts/api/security'];
 /** OMFLOW's user query API (seeds/001): security codes, user list, list-by-group, group list. */
 @Module({
   controllers: [SecurityCodeController, UserQueryController],
-  providers: [QueryClock, QueryAudit, SecurityCodeService, SecurityCodeGuard, UserQueryService, OmflowEnvelopeFilter],
-  exports: [QueryClock],
+  providers: [QueryAudit, SecurityCodeService, SecurityCodeGuard, UserQueryService, OmflowEnvelopeFilter],
 })
 export class QueryModule implements OnModuleInit {
   private readonly logger = new Logger(QueryModule.name);

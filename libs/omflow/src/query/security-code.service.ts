@@ -3,10 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AccessService, hasScope, Scope, type Principal } from '#app/access';
-import { AppError, ErrorCode } from '#app/common';
+import { AppError, Clock, ErrorCode } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
-import { QueryClock } from './query-clock.js';
 
 type Row = Record<string, unknown>;
 
@@ -32,7 +31,7 @@ export class SecurityCodeService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRunner,
     private readonly access: AccessService,
-    private readonly clock: QueryClock,
+    private readonly clock: Clock,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.ttlMs = config.query.securityCodeTtlSeconds * 1000;
