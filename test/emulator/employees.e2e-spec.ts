@@ -130,6 +130,21 @@ describe('emulator: the employee calls of the contract', () => {
     expect((await em.get<WorkPlusEmployee[]>('/employees', { matching: 'yes' })).body.status).toBe(400);
   });
 
+  it('takes list parameters as long as the bridge forwards them, and refuses longer ones (one query DTO in libs/workplus)', async () => {
+    const ok = await em.get<WorkPlusEmployee[]>('/employees', { query: 'x'.repeat(10_000), path: `/${'y'.repeat(1998)}/`, org_id: 'z'.repeat(128) });
+    expect(ok.body.status).not.toBe(400);
+    for (const [name, value] of [
+      ['query', 'x'.repeat(10_001)],
+      ['path', `/${'y'.repeat(1999)}/`],
+      ['org_id', 'z'.repeat(129)],
+      ['domain_id', 'd'.repeat(129)],
+    ]) {
+      const res = await em.get<WorkPlusEmployee[]>('/employees', { [name]: value });
+      expect(res.status, name).toBe(400);
+      expect(res.body, name).toMatchObject({ status: 400, message: expect.stringContaining(name) });
+    }
+  });
+
   let created: WorkPlusEmployeeRecord;
 
   it('creates an employee by org_path (names) and answers the single-employee shape', async () => {

@@ -6,6 +6,7 @@ import {
   type EmployeeFieldsDto,
   type EmployeePositionDto,
   ImportEmployeeDto,
+  type ListEmployeesQueryDto,
   WorkPlusCode,
   WorkPlusError,
   type WorkPlusEmployee,
@@ -26,7 +27,7 @@ import { pinyinOf } from './organisation/names.js';
 import { loadOrganisationFile } from './organisation/org-file.js';
 import { Prng } from './organisation/prng.js';
 import { DirectoryStore, type EmployeeFilter } from './organisation/store.js';
-import type { ListEmployeesQueryDto, MutationsDto, PageOrgsQueryDto, ViewQueryDto } from './queries.dto.js';
+import type { MutationsDto, PageOrgsQueryDto, ViewQueryDto } from './queries.dto.js';
 
 export interface MutationResult {
   seed: number;

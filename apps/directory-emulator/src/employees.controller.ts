@@ -3,6 +3,7 @@ import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   CreateEmployeeDto,
   ImportEmployeeDto,
+  ListEmployeesQueryDto,
   ok,
   UpdateEmployeeDto,
   type WorkPlusEmployee,
@@ -11,12 +12,11 @@ import {
   type WorkPlusImportResult,
 } from '#app/workplus';
 import { DirectoryService } from './directory.service.js';
-import { ListEmployeesQueryDto } from './queries.dto.js';
 import { AccessTokenGuard } from './token.guard.js';
 
 /** The employee calls of the contract (seeds/002). Every call needs `?access_token=`. */
 @ApiTags('employees')
-@ApiQuery({ name: 'access_token', required: true, type: String })
+@ApiQuery({ name: 'access_token', required: true, type: String, description: "The application's access token." })
 @UseGuards(AccessTokenGuard)
 @Controller('v1/admin/organizations/:code')
 export class EmployeesController {

@@ -1,47 +1,4 @@
-import { IsBooleanString, IsIn, IsInt, IsNumberString, IsOptional, IsString, Max, Min } from 'class-validator';
-
-/** Query of `GET /v1/admin/organizations/{code}/employees` (the contract's list call). */
-export class ListEmployeesQueryDto {
-  /** The application's access token. */
-  @IsOptional()
-  @IsString()
-  access_token?: string;
-
-  /** The domain (documented as a parameter, not checked). */
-  @IsOptional()
-  @IsString()
-  domain_id?: string;
-
-  /** `id` (default: the query names employee ids or user ids) or `username`. */
-  @IsOptional()
-  @IsIn(['id', 'username'])
-  type?: 'id' | 'username';
-
-  /** With `matching=true`, comma-separated ids or usernames; otherwise a fuzzy match on name, pinyin, initials or username. */
-  @IsOptional()
-  @IsString()
-  query?: string;
-
-  /** A node path made of node ids (`/111/222/333`): only employees at or below that node. */
-  @IsOptional()
-  @IsString()
-  path?: string;
-
-  /** `true`: exact, comma-separated lookup by `type`; `false` (default): fuzzy search. */
-  @IsOptional()
-  @IsBooleanString()
-  matching?: string;
-
-  /** Only employees holding a position in this node. */
-  @IsOptional()
-  @IsString()
-  org_id?: string;
-
-  /** With `org_id`: also the employees of every node below it. */
-  @IsOptional()
-  @IsBooleanString()
-  recursion?: string;
-}
+import { IsBooleanString, IsInt, IsNumberString, IsOptional, IsString, Max, Min } from 'class-validator';
 
 /** Query of `/tree` and `/list-all`. */
 export class NodeQueryDto {

@@ -8,6 +8,7 @@ import {
   EMPLOYEE_ID_PATTERN,
   EMPLOYEE_ID_RULE,
   organizationPath,
+  type ListEmployeesQueryDto,
   type WorkPlusEmployee,
   type WorkPlusEmployeeRecord,
   type WorkPlusEnvelope,
@@ -16,7 +17,6 @@ import {
 import { UpstreamRefusal } from './proxy-envelope.filter.js';
 import { ProxySyncTrigger } from './proxy-sync.trigger.js';
 import { validateCreate, validateImportRows, validateUpdate } from './proxy-validation.js';
-import type { ListEmployeesQueryDto } from './proxy.dto.js';
 
 /** The operations of `POST .../employees/{id}/{operation}` (seeds/002: V3 knows only lock/unlock, V4 all four). */
 export const EMPLOYEE_OPERATIONS = ['disable', 'lock', 'enable', 'unlock'] as const;

@@ -13,7 +13,15 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { AppError, BEARER_SECURITY, CurrentPrincipal, ErrorCode, ExternalAuth, type Principal } from '#app/common';
-import { CreateEmployeeDto, ImportEmployeeDto, UpdateEmployeeDto, WorkPlusCode, WorkPlusError, type WorkPlusEnvelope } from '#app/workplus';
+import {
+  CreateEmployeeDto,
+  ImportEmployeeDto,
+  ListEmployeesQueryDto,
+  UpdateEmployeeDto,
+  WorkPlusCode,
+  WorkPlusError,
+  type WorkPlusEnvelope,
+} from '#app/workplus';
 import { DirectoryProxyService, EMPLOYEE_OPERATIONS, type EmployeeOperation } from './directory-proxy.service.js';
 import { ProxyAccessGuard } from './proxy-access.guard.js';
 import { ProxyEnvelopeFilter } from './proxy-envelope.filter.js';
@@ -27,7 +35,6 @@ import {
   ERROR_EXAMPLES,
   IMPORT_EXAMPLE,
   IMPORT_RESULT_EXAMPLE,
-  ListEmployeesQueryDto,
   LIST_EXAMPLE,
   RECORD_EXAMPLE,
   UPDATE_EXAMPLE,
