@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
-import type { AuditEvent } from './audit-event.entity.js';
+import { AUDIT_EVENT_FIELDS, type AuditEvent } from './audit-event.entity.js';
+import type { StoredAuditEvent } from './audit.types.js';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
@@ -22,24 +23,25 @@ export interface AuditEventJson {
   keyId: string | null;
 }
 
-export function toEventJson(e: AuditEvent): AuditEventJson {
-  return {
-    seq: e.seq,
-    time: e.occurredAt.toISOString(),
-    actor: { kind: e.actorKind, id: e.actorId },
-    action: e.action,
-    target: e.targetType === null ? null : { type: e.targetType, id: e.targetId },
-    outcome: e.outcome,
-    requestId: e.requestId,
-    sourceIp: e.sourceIp,
-    details: JSON.parse(e.details) as Record<string, unknown>,
-    prevHash: e.prevHash,
-    hash: e.hash,
-    keyId: e.keyId,
-  };
+/** A field's value in the exports: times in ISO 8601 (UTC, ms). */
+function exported(value: StoredAuditEvent[keyof StoredAuditEvent]): string | number | null {
+  return value instanceof Date ? value.toISOString() : value;
 }
 
-export const CSV_HEADER = 'seq,time,actor_kind,actor_id,action,target_type,target_id,outcome,request_id,source_ip,details,prev_hash,hash,key_id\r\n';
+/** The JSON of an event, laid out by AUDIT_EVENT_COLUMNS (`json`), in column order. */
+export function toEventJson(e: AuditEvent): AuditEventJson {
+  const json: Record<string, unknown> = {};
+  for (const [field, { json: at }] of AUDIT_EVENT_FIELDS) {
+    const value = field === 'details' ? (JSON.parse(e.details) as unknown) : exported(e[field]);
+    if (typeof at === 'string') json[at] = value;
+    else ((json[at[0]] ??= {}) as Record<string, unknown>)[at[1]] = value;
+  }
+  // An event without a target says so, rather than naming a target of nulls.
+  if (e.targetType === null) json.target = null;
+  return json as unknown as AuditEventJson;
+}
+
+export const CSV_HEADER = `${AUDIT_EVENT_FIELDS.map(([, column]) => column.csv ?? column.name).join(',')}\r\n`;
 
 /** RFC 4180 quoting; a leading = + - @ is neutralised so that spreadsheets do not run it as a formula. */
 export function csvField(value: string | number | null): string {
@@ -50,26 +52,7 @@ export function csvField(value: string | number | null): string {
 }
 
 export function csvLine(e: AuditEvent): string {
-  return (
-    [
-      e.seq,
-      e.occurredAt.toISOString(),
-      e.actorKind,
-      e.actorId,
-      e.action,
-      e.targetType,
-      e.targetId,
-      e.outcome,
-      e.requestId,
-      e.sourceIp,
-      e.details,
-      e.prevHash,
-      e.hash,
-      e.keyId,
-    ]
-      .map(csvField)
-      .join(',') + '\r\n'
-  );
+  return `${AUDIT_EVENT_FIELDS.map(([field]) => csvField(exported(e[field]))).join(',')}\r\n`;
 }
 
 /** Turns pages of events into text chunks of the format, one chunk per page. */

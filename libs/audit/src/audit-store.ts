@@ -3,27 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { isMysql, toSqlDateTime } from '#app/database';
+import { AUDIT_EVENT_FIELDS } from './audit-event.entity.js';
 import { AuditKeyring, type AuditKey } from './audit-keys.js';
 import type { ChainHead, PreparedAuditEvent, StoredAuditEvent } from './audit.types.js';
 import { CHAIN_V1, CHAIN_V2, hashEvent } from './chain.js';
 import { detailsJson } from './redact.js';
 
-const COLUMNS = [
-  'seq',
-  'occurred_at',
-  'actor_kind',
-  'actor_id',
-  'action',
-  'target_type',
-  'target_id',
-  'outcome',
-  'request_id',
-  'source_ip',
-  'details',
-  'prev_hash',
-  'hash',
-  'key_id',
-];
+const COLUMNS = AUDIT_EVENT_FIELDS.map(([, column]) => column.name);
 /** Rows per INSERT statement: 14 parameters each stays far below SQLite's 32766 limit. */
 const ROWS_PER_INSERT = 250;
 /** MySQL errors worth retrying: a deadlock or a lock wait timeout (Galera certification failures report 1213 too). */
@@ -110,22 +96,10 @@ function chain(events: PreparedAuditEvent[], head: ChainHead, key: AuditKey | nu
 }
 
 function rowParams(e: StoredAuditEvent): unknown[] {
-  return [
-    e.seq,
-    toSqlDateTime(e.occurredAt),
-    e.actorKind,
-    e.actorId,
-    e.action,
-    e.targetType,
-    e.targetId,
-    e.outcome,
-    e.requestId,
-    e.sourceIp,
-    e.details,
-    e.prevHash,
-    e.hash,
-    e.keyId,
-  ];
+  return AUDIT_EVENT_FIELDS.map(([field]) => {
+    const value = e[field];
+    return value instanceof Date ? toSqlDateTime(value) : value;
+  });
 }
 
 function insertSql(rows: number): string {

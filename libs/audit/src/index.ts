@@ -3,6 +3,7 @@ export { ACTOR_KINDS, AUDIT_OUTCOMES } from './audit.types.js';
 export { AuditService } from './audit.service.js';
 export { AuditRetentionService, type RetentionResult } from './audit-retention.service.js';
 export { AuditModule } from './audit.module.js';
+export { AUDIT_EVENT_COLUMNS } from './audit-event.entity.js';
 export { redact, REDACTED } from './redact.js';
 export { AuditReader, type AuditFilter, type AuditOrder } from './audit-reader.service.js';
 export type { BrokenRange, VerifyReport } from './chain-verifier.js';
