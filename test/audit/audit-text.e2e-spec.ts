@@ -1,12 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
-import { testConfig } from '../support/config.js';
+import { OMFLOW, startBridgeWith, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
 import { admin, openDb, rawEvents } from './helpers.js';
 
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 const EMOJI = '\u{1F600}';
 
 /**
@@ -18,9 +16,7 @@ describe.each(testDatabases())('audit trail text that databases alter on storage
   let ds: DataSource;
 
   beforeAll(async () => {
-    bridge = await startBridge(
-      testConfig(await db.create(), {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret }),
-    );
+    bridge = await startBridgeWith(await db.create());
     ds = await openDb(bridge.config);
   });
   afterAll(async () => {

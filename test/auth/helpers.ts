@@ -7,12 +7,11 @@ import { expect } from 'vitest';
 import { Clock } from '#app/common';
 import type { BridgeConfig } from '#app/config';
 import { buildDataSourceOptions, type DatabaseConfig } from '#app/database';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
+import { admin, bridgeEnv, OMFLOW, startBridge, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { writeOrganisation, type TestPerson } from '../support/organisation.js';
 
-export const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
-export const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+export { admin, OMFLOW };
 
 /** Cheap argon2id parameters so that the suite stays fast; the bench uses the defaults. */
 export const TEST_ARGON2 = { AUTH_ARGON2_MEMORY_KIB: '4096', AUTH_ARGON2_TIME_COST: '2', AUTH_ARGON2_PARALLELISM: '1' };
@@ -33,19 +32,7 @@ export interface AuthBridge extends RunningBridge {
 export async function startAuthBridge(database: DatabaseConfig, persons: TestPerson[], env: NodeJS.ProcessEnv = {}): Promise<AuthBridge> {
   const file = join(mkdtempSync(join(tmpdir(), 'bridge-auth-')), 'org.json');
   writeOrganisation(file, persons);
-  const config: BridgeConfig = testConfig(
-    database,
-    {},
-    {
-      BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      OMFLOW_CLIENT_ID: OMFLOW.id,
-      OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-      HR_SOURCE: 'file',
-      HR_FILE: file,
-      ...TEST_ARGON2,
-      ...env,
-    },
-  );
+  const config: BridgeConfig = testConfig(database, {}, bridgeEnv({ HR_SOURCE: 'file', HR_FILE: file, ...TEST_ARGON2, ...env }));
   const bridge = await startBridge(config);
   let now = Date.UTC(2026, 0, 1);
   bridge.app.get(Clock).now = () => now;

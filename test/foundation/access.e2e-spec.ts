@@ -3,19 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '#app/database';
 import { digestSecret } from '#app/access';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
+import { OMFLOW, startBridge, startBridgeWith, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { testDatabases } from '../support/databases.js';
 
 describe.each(testDatabases())('access control on $kind', (db) => {
   let bridge: RunningBridge;
-  const omflow = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 
   beforeAll(async () => {
     const database = await db.create();
-    bridge = await startBridge(
-      testConfig(database, {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, OMFLOW_CLIENT_ID: omflow.id, OMFLOW_CLIENT_SECRET: omflow.secret }),
-    );
+    bridge = await startBridgeWith(database);
   });
   afterAll(async () => {
     await bridge?.close();
@@ -44,8 +41,8 @@ describe.each(testDatabases())('access control on $kind', (db) => {
     const ids = res.body.items.map((c: { id: string }) => c.id).sort();
     expect(ids).toEqual(['admin', 'omflow']);
     const text = JSON.stringify(res.body);
-    expect(text).not.toContain(omflow.secret);
-    expect(text).not.toContain(digestSecret(omflow.secret));
+    expect(text).not.toContain(OMFLOW.secret);
+    expect(text).not.toContain(digestSecret(OMFLOW.secret));
     expect(text).not.toContain('secret');
     expect(res.body.items.find((c: { id: string }) => c.id === 'omflow')).toMatchObject({ scopes: ['omflow'], managedBy: 'env' });
   });

@@ -1,13 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '#app/common';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
-import { testConfig } from '../support/config.js';
+import { admin, OMFLOW, startBridgeWith, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
 import { startEmulator, type RunningEmulator } from '../support/emulator.js';
-
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
-const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 /** `depth` nested arrays around `inner`. */
 const arrays = (depth: number, inner = '') => '['.repeat(depth) + inner + ']'.repeat(depth);
@@ -23,19 +19,7 @@ describe.each(testDatabases())('deeply nested JSON bodies on every surface ($kin
 
   beforeAll(async () => {
     emulator = await startEmulator({ employees: 5, departments: 2, seed: 3 });
-    bridge = await startBridge(
-      testConfig(
-        await db.create(),
-        {},
-        {
-          BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-          OMFLOW_CLIENT_ID: OMFLOW.id,
-          OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-          PROXY_SYNC_AFTER_CHANGES: 'false',
-          ...emulator.bridgeEnv(),
-        },
-      ),
-    );
+    bridge = await startBridgeWith(await db.create(), { env: { PROXY_SYNC_AFTER_CHANGES: 'false', ...emulator.bridgeEnv() } });
   });
   afterAll(async () => {
     await bridge?.close();

@@ -1,10 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
-import { testConfig } from '../support/config.js';
+import { OMFLOW, startBridgeWith, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
-
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 
 // Body-parser errors happen before routing; each surface must still answer in its own contract.
 describe.each(testDatabases())('malformed and oversized bodies on every surface ($kind)', (db) => {
@@ -12,13 +9,7 @@ describe.each(testDatabases())('malformed and oversized bodies on every surface 
   const bad = '{"username": "a", ';
 
   beforeAll(async () => {
-    bridge = await startBridge(
-      testConfig(
-        await db.create(),
-        {},
-        { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret, BODY_LIMIT: '2kb' },
-      ),
-    );
+    bridge = await startBridgeWith(await db.create(), { env: { BODY_LIMIT: '2kb' } });
   });
   afterAll(async () => {
     await bridge?.close();

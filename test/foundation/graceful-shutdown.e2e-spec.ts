@@ -8,21 +8,14 @@ import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataSourceOptions, type DatabaseConfig } from '#app/database';
 import { DirectoryStore, exportOrganisation, generateOrganisation } from '../../apps/directory-emulator/src/index.js';
-import { TEST_ADMIN_TOKEN } from '../support/bridge.js';
+import { admin, OMFLOW_BASIC } from '../support/credentials.js';
 import { testDatabases } from '../support/databases.js';
 import { startEmulator, type RunningEmulator } from '../support/emulator.js';
-import { bridgeBuilt, freePort, killProcess, startBridgeProcess, waitUntilReady, type BridgeProcess } from '../support/process.js';
+import { bridgeBuilt, databaseEnv, killProcess, launchBridgeProcess, type BridgeProcess } from '../support/process.js';
 
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
-const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-const basic = `Basic ${Buffer.from(`${OMFLOW.id}:${OMFLOW.secret}`).toString('base64')}`;
 const built = bridgeBuilt('test/foundation/graceful-shutdown.e2e-spec.ts');
 /** Small enough to keep the test short, well under docker's 30 s. */
 const GRACE_SECONDS = 10;
-
-function dbEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
-  return database.url ? { DATABASE_URL: database.url } : { SQLITE_PATH: database.sqlitePath };
-}
 
 async function query<T>(database: DatabaseConfig, sql: string, params: unknown[] = []): Promise<T[]> {
   const ds = await new DataSource(buildDataSourceOptions(database)).initialize();
@@ -37,7 +30,13 @@ async function query<T>(database: DatabaseConfig, sql: string, params: unknown[]
 function openSync(url: string): Promise<http.IncomingMessage> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/sync', headers: { authorization: basic, 'accept-encoding': 'identity' } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/sync',
+      headers: { authorization: OMFLOW_BASIC, 'accept-encoding': 'identity' },
+    });
     req.once('response', resolve);
     req.once('error', reject);
     req.end();
@@ -92,25 +91,7 @@ describe.skipIf(!built).each(testDatabases())('graceful shutdown of the bridge p
     dirs.push(dir);
     return dir;
   };
-  const launch = async (env: NodeJS.ProcessEnv): Promise<{ child: BridgeProcess; url: string }> => {
-    const port = await freePort();
-    const child = startBridgeProcess(workdir(), {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      OMFLOW_CLIENT_ID: OMFLOW.id,
-      OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-      SYNC_CRON: 'off',
-      SYNC_ON_START: 'false',
-      SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
-      ...env,
-    });
-    children.push(child);
-    const url = `http://127.0.0.1:${port}`;
-    await waitUntilReady(url, child);
-    return { child, url };
-  };
+  const launch = (env: NodeJS.ProcessEnv) => launchBridgeProcess(workdir(), { SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS), ...env }, children);
 
   beforeAll(async () => {
     emulator = await startEmulator({ employees: 300, departments: 30, seed: 13, faults: { latency_ms: 400 } });
@@ -125,7 +106,7 @@ describe.skipIf(!built).each(testDatabases())('graceful shutdown of the bridge p
 
   it('lets a slow /sync download finish after SIGTERM, exits within the grace, and audits a pull cut off by the client as a failure', async () => {
     const database = await db.create();
-    const { child, url } = await launch({ ...dbEnv(database), HR_FILE: largeOrganisation() });
+    const { child, url } = await launch({ ...databaseEnv(database), HR_FILE: largeOrganisation() });
     const run = await request(url).post('/api/v1/sync/runs').set(admin).send({});
     expect(run.body.status).toBe('published');
 
@@ -164,7 +145,7 @@ describe.skipIf(!built).each(testDatabases())('graceful shutdown of the bridge p
 
   it('cancels a sync in progress at SIGTERM: the run fails with reason shutdown, the lock is released, nothing is published', async () => {
     const database = await db.create();
-    const { child, url } = await launch({ ...dbEnv(database), ...emulator.bridgeEnv({ DIRECTORY_PAGE_SIZE: '10' }) });
+    const { child, url } = await launch({ ...databaseEnv(database), ...emulator.bridgeEnv({ DIRECTORY_PAGE_SIZE: '10' }) });
     const started = request(url)
       .post('/api/v1/sync/runs')
       .set(admin)

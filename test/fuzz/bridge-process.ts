@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DatabaseConfig } from '#app/database';
+import { BRIDGE_MAIN as MAIN, databaseEnv, freePort, killProcess, startBridgeProcess as startProcess, waitUntilReady } from '../support/process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-export const MAIN = join(ROOT, 'dist/apps/bridge/src/main.js');
 
 /**
  * The OpenAPI document needs the Swagger CLI plugin, which only `nest build` runs (vitest's SWC
@@ -47,60 +45,23 @@ export interface BridgeProcess {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 /** `node dist/apps/bridge/src/main.js` on `database`, in a fresh working directory, with only `env` set. */
 export async function startBridgeProcess(database: DatabaseConfig, env: NodeJS.ProcessEnv): Promise<BridgeProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const cwd = mkdtempSync(join(tmpdir(), 'bridge-fuzz-'));
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TMPDIR: process.env.TMPDIR,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...(database.url ? { DATABASE_URL: database.url } : { SQLITE_PATH: database.sqlitePath }),
-      ...env,
-    },
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the bridge exited early:\n${output}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the bridge did not become ready:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const started = startProcess(mkdtempSync(join(tmpdir(), 'bridge-fuzz-')), { PORT: String(port), HOST: '127.0.0.1', ...databaseEnv(database), ...env });
+  try {
+    await waitUntilReady(url, started);
+  } catch (error) {
+    await killProcess(started);
+    throw error;
   }
   return {
     url,
-    output: () => output,
+    output: () => `${started.stdout()}${started.stderr()}`,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
+      if (started.child.exitCode === null) started.child.kill('SIGTERM');
+      await started.exited;
     },
   };
 }

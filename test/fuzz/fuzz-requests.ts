@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { TEST_ADMIN_TOKEN } from '../support/bridge.js';
+import { OMFLOW, TEST_ADMIN_TOKEN } from '../support/credentials.js';
 import type { Operation } from './answer-contract.js';
 import { DEEP, deepArrayJson, hostileRawBody, hostileSegment, hostileValue, URL_STRINGS } from './hostile.js';
 import { invalidValue, validValue, type Schema } from './schema-arbitraries.js';
 
-export const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 export const PROXY_PREFIX = '/v1/admin/organizations';
 
 /**

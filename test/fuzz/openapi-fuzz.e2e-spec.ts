@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_TOKEN } from '../support/bridge.js';
+import { bridgeEnv, OMFLOW, TEST_ADMIN_TOKEN } from '../support/credentials.js';
 import { testDatabases } from '../support/databases.js';
 import { startEmulator, type RunningEmulator } from '../support/emulator.js';
 import { AnswerContract, type OpenApiDocument, type Operation } from './answer-contract.js';
 import { missingBuild, staleBuild, startBridgeProcess, type BridgeProcess } from './bridge-process.js';
 import { send, type RawAnswer, type RawRequest } from './raw-http.js';
-import { authorise, basic, OMFLOW, PROXY_PREFIX, requestOf, type FuzzRequest, type Pools, type Secrets } from './fuzz-requests.js';
+import { authorise, basic, PROXY_PREFIX, requestOf, type FuzzRequest, type Pools, type Secrets } from './fuzz-requests.js';
 import type { Schema } from './schema-arbitraries.js';
 import { differences, stateReader, type Fingerprint, type StateReader } from './state-fingerprint.js';
 
@@ -63,12 +63,10 @@ describe.skipIf(Boolean(missing)).each(testDatabases())('schema-driven fuzz of e
     emulator = await startEmulator({ employees: 12, departments: 3, seed: 7 });
     const database = await db.create();
     bridge = await startBridgeProcess(database, {
+      ...bridgeEnv(),
       LOG_LEVEL: 'error',
       SYNC_CRON: 'off',
       SYNC_ON_START: 'false',
-      BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      OMFLOW_CLIENT_ID: OMFLOW.id,
-      OMFLOW_CLIENT_SECRET: OMFLOW.secret,
       BODY_LIMIT: '256kb',
       AUTH_VERIFIER: 'local',
       AUTH_ARGON2_MEMORY_KIB: '1024',

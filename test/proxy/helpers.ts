@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { expect } from 'vitest';
-import { TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
+import { admin, type RunningBridge } from '../support/bridge.js';
 import type { RunningEmulator } from '../support/emulator.js';
 
-export const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+export { admin };
 
 /** Cheap argon2id parameters so that the suite stays fast. */
 export const TEST_ARGON2 = { AUTH_ARGON2_MEMORY_KIB: '4096', AUTH_ARGON2_TIME_COST: '2', AUTH_ARGON2_PARALLELISM: '1' };

@@ -1,12 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
-import { testConfig } from '../support/config.js';
+import { OMFLOW, startBridgeWith, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
 import { startEmulator, type RunningEmulator } from '../support/emulator.js';
 import { admin, caller, eventually, exported, newClient, TEST_ARGON2, type ProxyCaller } from './helpers.js';
-
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 
 interface RunSummary {
   id: number;
@@ -33,21 +30,9 @@ describe.each(testDatabases())('changes through the proxy reach the next sync ($
 
   beforeAll(async () => {
     emulator = await startEmulator({ employees: 30, departments: 5, seed: 21 });
-    bridge = await startBridge(
-      testConfig(
-        await db.create(),
-        {},
-        {
-          BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-          OMFLOW_CLIENT_ID: OMFLOW.id,
-          OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-          ...TEST_ARGON2,
-          PROXY_SYNC_AFTER_CHANGES: 'true',
-          PROXY_SYNC_DEBOUNCE_SECONDS: '1',
-          ...emulator.bridgeEnv(),
-        },
-      ),
-    );
+    bridge = await startBridgeWith(await db.create(), {
+      env: { ...TEST_ARGON2, PROXY_SYNC_AFTER_CHANGES: 'true', PROXY_SYNC_DEBOUNCE_SECONDS: '1', ...emulator.bridgeEnv() },
+    });
     writer = caller(bridge, await newClient(bridge, 'hr-writer', ['directory:write']), emulator.orgCode);
     const first = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
     expect(first.body.status).toBe('published');

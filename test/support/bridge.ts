@@ -1,9 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { BridgeConfig } from '#app/config';
+import type { DatabaseConfig } from '#app/database';
 import type { BridgeModuleOptions } from '../../apps/bridge/src/app.module.js';
 import { createBridgeApp } from '../../apps/bridge/src/bootstrap.js';
+import { testConfig } from './config.js';
+import { bridgeEnv } from './credentials.js';
 
-export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+export { admin, bridgeEnv, OMFLOW, OMFLOW_BASIC, TEST_ADMIN_TOKEN } from './credentials.js';
 
 /** A running bridge on a random port of 127.0.0.1, over real HTTP. */
 export interface RunningBridge {
@@ -30,4 +33,16 @@ export async function startBridge(config: BridgeConfig, options: Pick<BridgeModu
     printed,
     close: () => app.close(),
   };
+}
+
+/**
+ * A bridge on `database` that the administrator (`admin`) and OMFLOW (`OMFLOW`, HTTP Basic) can
+ * call: `startBridge(testConfig(database, overrides, bridgeEnv(env)))`.
+ */
+export function startBridgeWith(
+  database: DatabaseConfig,
+  options: { env?: NodeJS.ProcessEnv; overrides?: Parameters<typeof testConfig>[1] } & Pick<BridgeModuleOptions, 'logDestination'> = {},
+): Promise<RunningBridge> {
+  const { env, overrides, ...start } = options;
+  return startBridge(testConfig(database, overrides, bridgeEnv(env)), start);
 }

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import type { DatabaseConfig } from '#app/database';
+import { bridgeEnv } from './credentials.js';
 
 /**
  * The real process, as `npm start` runs it: `node dist/apps/bridge/src/main.js`. `npm test`
@@ -22,6 +24,11 @@ export function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key];
   return { ...env, ...extra };
+}
+
+/** The variables that point a bridge process at `database`. */
+export function databaseEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
+  return database.url ? { DATABASE_URL: database.url } : { SQLITE_PATH: database.sqlitePath };
 }
 
 export function freePort(): Promise<number> {
@@ -72,6 +79,26 @@ export async function waitUntilReady(url: string, started: BridgeProcess, timeou
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the bridge did not become ready within ${timeoutMs} ms:\n${started.stdout()}\n${started.stderr()}`);
+}
+
+/**
+ * Starts the built bridge in `cwd` on a free port of 127.0.0.1 as the process suites run it: the
+ * administrator's and OMFLOW's credentials, no scheduled or start-up sync, warnings in the log,
+ * then `env`. The child goes into `started` at once (for the suite's clean-up, even when it never
+ * becomes ready); resolves once it answers ready.
+ */
+export async function launchBridgeProcess(cwd: string, env: NodeJS.ProcessEnv, started: BridgeProcess[]): Promise<{ child: BridgeProcess; url: string }> {
+  const port = await freePort();
+  const child = startBridgeProcess(cwd, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...bridgeEnv({ SYNC_CRON: 'off', SYNC_ON_START: 'false', ...env }),
+  });
+  started.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(url, child);
+  return { child, url };
 }
 
 /** Ends a child that a test left running (SIGKILL: nothing to wait for). */

@@ -7,20 +7,26 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataSourceOptions, toSqlDateTime, type DatabaseConfig } from '#app/database';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
+import { admin, OMFLOW, startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { testDatabases } from '../support/databases.js';
 import { startEmulator, type RunningEmulator } from '../support/emulator.js';
 import { people, writeOrganisation } from '../support/organisation.js';
-import { bridgeBuilt, freePort, killProcess, startBridgeProcess, waitUntilReady, type BridgeProcess } from '../support/process.js';
-
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
+import {
+  bridgeBuilt,
+  databaseEnv,
+  freePort,
+  killProcess,
+  launchBridgeProcess,
+  startBridgeProcess,
+  waitUntilReady,
+  type BridgeProcess,
+} from '../support/process.js';
 
 /** The pid of a process that has exited (and been reaped): no process has it now. */
 function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '']).pid;
 }
-const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const built = bridgeBuilt('test/sync/crash-recovery.e2e-spec.ts');
 /** Tests that start bridge processes: each start costs seconds on a busy machine. */
 const CHILD_TEST_MS = 120_000;
@@ -32,10 +38,6 @@ interface Run {
   error: string | null;
   snapshotId: number | null;
   instanceId?: string;
-}
-
-function dbEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
-  return database.url ? { DATABASE_URL: database.url } : { SQLITE_PATH: database.sqlitePath };
 }
 
 async function runs(url: string): Promise<Run[]> {
@@ -101,24 +103,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
     dirs.push(dir);
     return dir;
   };
-  const launch = async (cwd: string, env: NodeJS.ProcessEnv): Promise<{ child: BridgeProcess; url: string }> => {
-    const port = await freePort();
-    const child = startBridgeProcess(cwd, {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      OMFLOW_CLIENT_ID: OMFLOW.id,
-      OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-      SYNC_CRON: 'off',
-      SYNC_ON_START: 'false',
-      ...env,
-    });
-    children.push(child);
-    const url = `http://127.0.0.1:${port}`;
-    await waitUntilReady(url, child);
-    return { child, url };
-  };
+  const launch = (cwd: string, env: NodeJS.ProcessEnv) => launchBridgeProcess(cwd, env, children);
   const faults = (settings: Record<string, number>) => request(emulator.url).put('/_emulator/faults').send(settings).expect(200);
 
   beforeAll(async () => {
@@ -139,7 +124,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
     async () => {
       const database = await db.create();
       const cwd = workdir();
-      const env = { ...dbEnv(database), ...emulator.bridgeEnv({ DIRECTORY_PAGE_SIZE: '10' }) };
+      const env = { ...databaseEnv(database), ...emulator.bridgeEnv({ DIRECTORY_PAGE_SIZE: '10' }) };
       await faults({ latency_ms: 300 });
 
       const first = await launch(cwd, env);
@@ -176,7 +161,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
       const cwd = workdir();
       const file = join(cwd, 'org.json');
       writeOrganisation(file, people(12));
-      const env = { ...dbEnv(database), HR_FILE: file };
+      const env = { ...databaseEnv(database), HR_FILE: file };
 
       const first = await launch(cwd, { ...env, SYNC_TEST_CRASH_AT: 'after-write' });
       const answer = await fetch(`${first.url}/api/v1/sync/runs`, {
@@ -209,7 +194,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
       const cwd = workdir();
       const file = join(cwd, 'org.json');
       writeOrganisation(file, people(10));
-      const env = { ...dbEnv(database), HR_FILE: file };
+      const env = { ...databaseEnv(database), HR_FILE: file };
 
       const first = await launch(cwd, { ...env, SYNC_TEST_CRASH_AT: 'after-publish' });
       await fetch(`${first.url}/api/v1/sync/runs`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: '{}' }).catch(() => null);

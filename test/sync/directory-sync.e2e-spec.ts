@@ -2,12 +2,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '#app/database';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
-import { testConfig } from '../support/config.js';
+import { admin, OMFLOW, startBridgeWith, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
 import { startEmulator, type RunningEmulator } from '../support/emulator.js';
-
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 
 interface OmflowUser {
   username: string;
@@ -43,7 +40,6 @@ describe.each(testDatabases())('sync from the directory emulator over HTTP ($kin
   let emulator: RunningEmulator;
   let bridge: RunningBridge;
   const omflow = new OmflowModel();
-  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
   const runSync = async () => {
     const res = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
@@ -60,13 +56,7 @@ describe.each(testDatabases())('sync from the directory emulator over HTTP ($kin
 
   beforeAll(async () => {
     emulator = await startEmulator({ employees: 200, departments: 20, seed: 42 });
-    bridge = await startBridge(
-      testConfig(
-        await db.create(),
-        {},
-        { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret, ...emulator.bridgeEnv() },
-      ),
-    );
+    bridge = await startBridgeWith(await db.create(), { env: emulator.bridgeEnv() });
   });
   afterAll(async () => {
     await bridge?.close();

@@ -5,17 +5,13 @@ import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
-import { testConfig } from '../support/config.js';
+import { admin, OMFLOW, OMFLOW_BASIC, startBridgeWith, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
 import { people, writeOrganisation, type TestPerson } from '../support/organisation.js';
-
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 
 describe.each(testDatabases())('sync from a file source ($kind)', (db) => {
   let bridge: RunningBridge;
   let file: string;
-  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
   const runSync = async (body: Record<string, unknown> = {}) => {
     const res = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send(body);
@@ -32,21 +28,9 @@ describe.each(testDatabases())('sync from a file source ($kind)', (db) => {
   beforeAll(async () => {
     file = join(mkdtempSync(join(tmpdir(), 'bridge-org-')), 'org.json');
     write(people(30));
-    bridge = await startBridge(
-      testConfig(
-        await db.create(),
-        {},
-        {
-          BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-          OMFLOW_CLIENT_ID: OMFLOW.id,
-          OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-          HR_SOURCE: 'file',
-          HR_FILE: file,
-          GUARD_MAX_USER_REMOVALS: '5',
-          GUARD_MAX_USER_REMOVAL_PERCENT: '20',
-        },
-      ),
-    );
+    bridge = await startBridgeWith(await db.create(), {
+      env: { HR_SOURCE: 'file', HR_FILE: file, GUARD_MAX_USER_REMOVALS: '5', GUARD_MAX_USER_REMOVAL_PERCENT: '20' },
+    });
   });
   afterAll(async () => {
     await bridge?.close();
@@ -103,7 +87,7 @@ describe.each(testDatabases())('sync from a file source ($kind)', (db) => {
     // undici does not decompress on its own, so the bytes on the wire are what we read.
     const res = await undiciRequest(`${bridge.url}/sync`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${OMFLOW.id}:${OMFLOW.secret}`).toString('base64')}`, 'accept-encoding': 'gzip' },
+      headers: { authorization: OMFLOW_BASIC, 'accept-encoding': 'gzip' },
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-encoding']).toBe('gzip');

@@ -4,35 +4,18 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
-import { testConfig } from '../support/config.js';
+import { admin, OMFLOW, startBridgeWith, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
 import { people, writeOrganisation } from '../support/organisation.js';
-
-const OMFLOW = { id: 'omflow', secret: 'omflow-secret-0123456789' };
 
 describe.each(testDatabases())('start-up sync and snapshot retention ($kind)', (db) => {
   let bridge: RunningBridge;
   let file: string;
-  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
   beforeAll(async () => {
     file = join(mkdtempSync(join(tmpdir(), 'bridge-org-')), 'org.json');
     writeOrganisation(file, people(10));
-    bridge = await startBridge(
-      testConfig(
-        await db.create(),
-        {},
-        {
-          BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-          OMFLOW_CLIENT_ID: OMFLOW.id,
-          OMFLOW_CLIENT_SECRET: OMFLOW.secret,
-          HR_FILE: file,
-          SYNC_ON_START: 'true',
-          SNAPSHOT_RETENTION: '2',
-        },
-      ),
-    );
+    bridge = await startBridgeWith(await db.create(), { env: { HR_FILE: file, SYNC_ON_START: 'true', SNAPSHOT_RETENTION: '2' } });
   });
   afterAll(async () => {
     await bridge?.close();
