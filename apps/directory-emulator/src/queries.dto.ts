@@ -1,7 +1,7 @@
 import { IsBooleanString, IsInt, IsNumberString, IsOptional, IsString, Max, Min } from 'class-validator';
 
-/** Query of `/tree` and `/list-all`. */
-export class NodeQueryDto {
+/** The parameters every read of an organisation takes. */
+class ReadQueryDto {
   /** The application's access token. */
   @IsOptional()
   @IsString()
@@ -11,7 +11,10 @@ export class NodeQueryDto {
   @IsOptional()
   @IsString()
   domain_id?: string;
+}
 
+/** Query of `/tree` and `/list-all`. */
+export class NodeQueryDto extends ReadQueryDto {
   /** The node to start from; the root when absent. */
   @IsOptional()
   @IsString()
@@ -19,17 +22,7 @@ export class NodeQueryDto {
 }
 
 /** Query of `/page-orgs`. */
-export class PageOrgsQueryDto {
-  /** The application's access token. */
-  @IsOptional()
-  @IsString()
-  access_token?: string;
-
-  /** The domain (documented as a parameter, not checked). */
-  @IsOptional()
-  @IsString()
-  domain_id?: string;
-
+export class PageOrgsQueryDto extends ReadQueryDto {
   /** Only nodes whose name contains this. */
   @IsOptional()
   @IsString()
@@ -52,17 +45,7 @@ export class PageOrgsQueryDto {
 }
 
 /** Query of `/view`. */
-export class ViewQueryDto {
-  /** The application's access token. */
-  @IsOptional()
-  @IsString()
-  access_token?: string;
-
-  /** The domain (documented as a parameter, not checked). */
-  @IsOptional()
-  @IsString()
-  domain_id?: string;
-
+export class ViewQueryDto extends ReadQueryDto {
   /** The node to view; the root when absent. */
   @IsOptional()
   @IsString()
