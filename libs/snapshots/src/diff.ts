@@ -82,8 +82,3 @@ export function summarise(diff: Diff): DiffSummary {
     moves: diff.moves.length,
   };
 }
-
-export function isEmptyDiff(summary: DiffSummary): boolean {
-  const { users, groups } = summary;
-  return users.added + users.removed + users.changed + groups.added + groups.removed + groups.changed === 0;
-}
