@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { BearerAuth, CurrentPrincipal, Scope, type Principal } from '#app/access';
-import { ErrorBodyDto, OffsetPageQueryDto } from '#app/common';
+import { BearerAuth, CurrentPrincipal, ErrorBodyDto, OffsetPageQueryDto, Scope, type Principal } from '#app/common';
 import { SnapshotReader } from './snapshot-reader.service.js';
 import {
   ApproveRunDto,

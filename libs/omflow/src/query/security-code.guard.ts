@@ -1,6 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { actorKindOf, type Principal } from '#app/access';
-import { AppError, ErrorCode, requestContext } from '#app/common';
+import { actorKindOf, AppError, ErrorCode, requestContext, type Principal } from '#app/common';
 import { SecurityCodeService } from './security-code.service.js';
 
 /**

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AccessService, hasScope, Scope, type Principal } from '#app/access';
-import { AppError, Clock, ErrorCode } from '#app/common';
+import { AccessService } from '#app/access';
+import { AppError, Clock, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
 

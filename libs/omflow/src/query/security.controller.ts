@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import { ApiBasicAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { BASIC_SECURITY, ExternalAuth } from '#app/access';
+import { BASIC_SECURITY, ExternalAuth } from '#app/common';
 import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import { OmflowErrorEnvelopeDto, omflowAnswer, SecurityCodeAnswerDto, SecurityCodeResultDto } from './query.dto.js';
 import { QueryAudit } from './query-audit.js';

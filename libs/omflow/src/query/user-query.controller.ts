@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ExternalAuth } from '#app/access';
+import { ExternalAuth } from '#app/common';
 import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import {
   GroupListAnswerDto,
