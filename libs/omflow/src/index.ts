@@ -1,13 +1,4 @@
 export * from './omflow.module.js';
-export * from './sync.dto.js';
 export { NOTHING_PUBLISHED } from './sync.controller.js';
 export { MAX_VALUE_LENGTH, OMFLOW_SECURITY_CODE, QUERY_PATHS, QueryClock, UserQueryService } from './query/index.js';
-export {
-  AuthenticateModule,
-  PasswordStore,
-  AuthClock,
-  Argon2Hasher,
-  PasswordVerifier,
-  unknownUserKey,
-  type SetPasswordOptions,
-} from './authenticate/index.js';
+export { AuthenticateModule, PasswordStore, AuthClock, Argon2Hasher, PasswordVerifier, unknownUserKey, type SetPasswordOptions } from './authenticate/index.js';

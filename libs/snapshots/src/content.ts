@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { USER_FIELDS, type GroupRecord, type UserRecord } from '#app/hr-source';
+import type { GroupRecord, UserRecord } from '#app/hr-source';
+import { USER_FIELDS } from '#app/omflow-contract';
 
 /** A snapshot's content in memory: users by stable key, departments by code. */
 export interface Content {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isMysql, toSqlDateTime, fromSqlDateTime } from '#app/database';
-import { USER_FIELDS, type GroupRecord, type UserRecord } from '#app/hr-source';
+import type { GroupRecord, UserRecord } from '#app/hr-source';
+import { USER_FIELDS } from '#app/omflow-contract';
 import { groupHash, userHash, type Content } from './content.js';
 import { inChunks, insertRows } from './sql.js';
 

@@ -1,12 +1,12 @@
-/**
- * The fixed lists of columns the OMFLOW query API knows. Requests name columns; only these
- * entries ever reach SQL (their `sql` expressions are written here, never taken from a request).
- */
-export type ColumnType = 'number' | 'text' | 'date' | 'bool';
+import { GROUP_QUERY_COLUMNS, USER_QUERY_COLUMNS, type GroupQueryColumn, type QueryColumnType, type UserQueryColumn } from '#app/omflow-contract';
 
+/**
+ * The fixed lists of columns the OMFLOW query API knows (the contract's), with their SQL.
+ * Requests name columns; only these entries ever reach SQL.
+ */
 export interface ColumnSpec {
   name: string;
-  type: ColumnType;
+  type: QueryColumnType;
   /** SQL expression over the row alias `u` (users) or `d` (departments). */
   sql: string;
   /** A constant the directory does not have (searchable, but the same for every row). */
@@ -14,45 +14,53 @@ export interface ColumnSpec {
 }
 
 /** Alias `u` is the users' source: the published `person` view, or a past snapshot's rows. */
-export const USER_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'id', type: 'number', sql: 'u.id' },
-  // OMFLOW's hashed password: never returned.
-  { name: 'password', type: 'text', sql: 'NULL', constant: true },
-  { name: 'last_login', type: 'date', sql: 'u.last_login' },
-  { name: 'is_superuser', type: 'bool', sql: '0', constant: true },
-  { name: 'username', type: 'text', sql: 'u.username' },
-  // The directory gives one display name (nick_name); Django's first/last name stay empty, as OMFLOW's own synced users have them.
-  { name: 'first_name', type: 'text', sql: "''", constant: true },
-  { name: 'last_name', type: 'text', sql: "''", constant: true },
-  { name: 'is_active', type: 'bool', sql: "(CASE WHEN u.state = 'active' THEN 1 ELSE 0 END)" },
-  { name: 'email', type: 'text', sql: 'u.email' },
-  { name: 'nick_name', type: 'text', sql: 'u.nick_name' },
-  { name: 'birthday', type: 'date', sql: 'NULL', constant: true },
-  { name: 'gender', type: 'text', sql: 'u.gender' },
-  { name: 'phone1', type: 'text', sql: 'u.phone1' },
-  { name: 'phone2', type: 'text', sql: 'u.phone2' },
-  { name: 'extension_no', type: 'text', sql: 'u.extension_no' },
-  { name: 'company', type: 'text', sql: 'u.company' },
-  // Users come from Custom HR, not from AD.
-  { name: 'ad_flag', type: 'bool', sql: '0', constant: true },
-  { name: 'ad_sid', type: 'text', sql: 'NULL', constant: true },
-  // OMFLOW's default front-end refresh frequency (seconds) for a new user.
-  { name: 'frequency', type: 'number', sql: '10', constant: true },
-  { name: 'updatetime', type: 'date', sql: 'u.updated_at' },
-  { name: 'delete', type: 'bool', sql: "(CASE WHEN u.state = 'deleted' THEN 1 ELSE 0 END)" },
-  { name: 'default_group', type: 'text', sql: 'u.default_group' },
-  { name: 'ad_no', type: 'text', sql: 'u.ad_no' },
-];
+const USER_SQL: Record<UserQueryColumn, string> = {
+  id: 'u.id',
+  password: 'NULL',
+  last_login: 'u.last_login',
+  is_superuser: '0',
+  username: 'u.username',
+  first_name: "''",
+  last_name: "''",
+  is_active: "(CASE WHEN u.state = 'active' THEN 1 ELSE 0 END)",
+  email: 'u.email',
+  nick_name: 'u.nick_name',
+  birthday: 'NULL',
+  gender: 'u.gender',
+  phone1: 'u.phone1',
+  phone2: 'u.phone2',
+  extension_no: 'u.extension_no',
+  company: 'u.company',
+  ad_flag: '0',
+  ad_sid: 'NULL',
+  frequency: '10',
+  updatetime: 'u.updated_at',
+  delete: "(CASE WHEN u.state = 'deleted' THEN 1 ELSE 0 END)",
+  default_group: 'u.default_group',
+  ad_no: 'u.ad_no',
+};
 
 /** Alias `d` is `department`; `p` its parent (LEFT JOIN). */
-export const GROUP_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'id', type: 'number', sql: 'd.id' },
-  { name: 'group_no', type: 'text', sql: 'd.group_no' },
-  { name: 'display_name', type: 'text', sql: 'd.display_name' },
-  { name: 'parent_group_id', type: 'number', sql: 'p.id' },
-  // The directory has no department descriptions.
-  { name: 'description', type: 'text', sql: "''", constant: true },
-];
+const GROUP_SQL: Record<GroupQueryColumn, string> = {
+  id: 'd.id',
+  group_no: 'd.group_no',
+  display_name: 'd.display_name',
+  parent_group_id: 'p.id',
+  description: "''",
+};
+
+export const USER_COLUMNS: readonly ColumnSpec[] = USER_QUERY_COLUMNS.map((c) => ({
+  name: c.name,
+  type: c.type,
+  sql: USER_SQL[c.name],
+  constant: 'constant' in c,
+}));
+export const GROUP_COLUMNS: readonly ColumnSpec[] = GROUP_QUERY_COLUMNS.map((c) => ({
+  name: c.name,
+  type: c.type,
+  sql: GROUP_SQL[c.name],
+  constant: 'constant' in c,
+}));
 
 export function columnMap(columns: readonly ColumnSpec[]): ReadonlyMap<string, ColumnSpec> {
   return new Map(columns.map((c) => [c.name, c]));
