@@ -3,7 +3,7 @@ export * from './diff.js';
 export * from './guard.js';
 export * from './quality-checks.js';
 export * from './sync-payload.js';
-export * from './snapshot-store.js';
+export * from './snapshot-events.js';
 export * from './published-payload.service.js';
 export * from './snapshot-reader.service.js';
 export * from './sync.service.js';

@@ -21,7 +21,7 @@ import {
   toRunSummary,
 } from './sync-admin.dto.js';
 import { SyncService } from './sync.service.js';
-import type { SnapshotRow } from './snapshot-store.js';
+import type { SnapshotRow } from './version-chain.repository.js';
 
 @ApiTags('Sync: runs')
 @BearerAuth(Scope.SyncAdmin)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import { renderSyncAnswer } from '#app/omflow-contract';
-import type { Content } from './content.js';
+import { inStableOrder, type LoadedContent } from './content.js';
 
 export interface PreparedPayload {
   gzip: Buffer;
@@ -10,19 +10,9 @@ export interface PreparedPayload {
   etag: string;
 }
 
-/**
- * The `/sync` answer of a snapshot, in pieces (the contract's renderer): users in stable-number
- * order, departments in theirs.
- */
-export function renderSyncPieces(content: Content, personIds: ReadonlyMap<string, number>, departmentIds: ReadonlyMap<string, number>): Generator<string> {
-  const users = [...content.users.values()].sort((a, b) => personIds.get(a.key)! - personIds.get(b.key)!);
-  const groups = [...content.groups.values()].sort((a, b) => departmentIds.get(a.group_no)! - departmentIds.get(b.group_no)!);
-  return renderSyncAnswer(users, groups);
-}
-
-/** The whole answer as one string (snapshot content reads, tests). */
-export function renderSyncJson(content: Content, personIds: ReadonlyMap<string, number>, departmentIds: ReadonlyMap<string, number>): string {
-  return [...renderSyncPieces(content, personIds, departmentIds)].join('');
+/** The `/sync` answer of a snapshot, in pieces (the contract's renderer): users and departments in stable-number order. */
+export function syncAnswerOf(content: LoadedContent): Generator<string> {
+  return renderSyncAnswer(inStableOrder(content.users), inStableOrder(content.groups));
 }
 
 /**
