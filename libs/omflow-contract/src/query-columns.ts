@@ -59,6 +59,11 @@ export const GROUP_QUERY_COLUMNS = [
 export type UserQueryColumn = (typeof USER_QUERY_COLUMNS)[number]['name'];
 export type GroupQueryColumn = (typeof GROUP_QUERY_COLUMNS)[number]['name'];
 
+type ConstantName<C> = C extends { name: infer N; constant: unknown } ? N : never;
+/** The columns that answer a constant. */
+export type UserConstantColumn = ConstantName<(typeof USER_QUERY_COLUMNS)[number]>;
+export type GroupConstantColumn = ConstantName<(typeof GROUP_QUERY_COLUMNS)[number]>;
+
 /** The column that orders ties and identifies rows, in both lists. */
 export const ID_COLUMN = 'id';
 

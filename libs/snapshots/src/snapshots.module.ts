@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HrSourceModule } from '#app/hr-source';
 import { PublishedPayload } from './published-payload.service.js';
 import { SnapshotReader } from './snapshot-reader.service.js';
+import { ListQueries } from './list-queries.repository.js';
+import { PublishedPeople } from './published-people.repository.js';
 import { PublishedView } from './published-view.repository.js';
 import { SnapshotEvents } from './snapshot-events.js';
 import { SnapshotPublisher } from './snapshot-publisher.service.js';
@@ -20,6 +22,8 @@ import { VersionChain } from './version-chain.repository.js';
   providers: [
     VersionChain,
     PublishedView,
+    PublishedPeople,
+    ListQueries,
     UsernameOverrides,
     SnapshotEvents,
     SnapshotPublisher,
@@ -29,6 +33,6 @@ import { VersionChain } from './version-chain.repository.js';
     SyncService,
     PublishedPayload,
   ],
-  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents],
+  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries],
 })
 export class SnapshotsModule {}

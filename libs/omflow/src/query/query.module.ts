@@ -1,6 +1,7 @@
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { installBodyErrorHandler } from '#app/common';
+import { SnapshotsModule } from '#app/snapshots';
 import { envelopeMessage, omflowStatusOf, OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import { QueryAudit, queryActionOf } from './query-audit.js';
 import { QueryClock } from './query-clock.js';
@@ -15,6 +16,7 @@ export const QUERY_PATHS = ['/rest/accounts/api', '/accounts/api/security'];
 
 /** OMFLOW's user query API (seeds/001): security codes, user list, list-by-group, group list. */
 @Module({
+  imports: [SnapshotsModule],
   controllers: [SecurityCodeController, UserQueryController],
   providers: [QueryClock, QueryAudit, SecurityCodeService, SecurityCodeGuard, UserQueryService, OmflowEnvelopeFilter],
   exports: [QueryClock],
