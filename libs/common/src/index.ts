@@ -6,3 +6,4 @@ export * from './request-context.js';
 export * from './pagination.dto.js';
 export * from './body-error-handler.js';
 export * from './json-depth.js';
+export * from './body-error-renderers.js';

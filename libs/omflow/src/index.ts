@@ -1,4 +1,5 @@
 export * from './omflow.module.js';
+export { CUSTOM_HR_PATHS } from './custom-hr-body-errors.js';
 export { NOTHING_PUBLISHED } from './sync.controller.js';
 export { MAX_VALUE_LENGTH, OMFLOW_SECURITY_CODE, QUERY_PATHS, QueryClock, UserQueryService } from './query/index.js';
 export { AuthenticateModule, PasswordStore, AuthClock, Argon2Hasher, PasswordVerifier, unknownUserKey, type SetPasswordOptions } from './authenticate/index.js';
