@@ -2,19 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { renderSyncAnswer, type SyncAnswerUser } from './sync.dto.js';
 import { USER_FIELDS } from './user-fields.js';
 
-const user = (username: string, groups: string[], extra: Partial<SyncAnswerUser> = {}): SyncAnswerUser => ({
-  username,
-  email: `${username}@example.com`,
-  nick_name: null,
-  ad_no: null,
-  company: null,
-  phone1: null,
-  phone2: null,
-  extension_no: null,
-  gender: null,
-  groups,
-  ...extra,
-});
+/** A user with every contract field empty but its username and email. */
+const user = (username: string, groups: string[], extra: Partial<SyncAnswerUser> = {}): SyncAnswerUser =>
+  ({ ...Object.fromEntries(USER_FIELDS.map((f) => [f, null])), username, email: `${username}@example.com`, groups, ...extra }) as SyncAnswerUser;
 
 describe('renderSyncAnswer', () => {
   it('renders every contract field in order, "" for empty ones, and each department with its members', () => {

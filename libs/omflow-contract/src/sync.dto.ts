@@ -70,6 +70,18 @@ function userJson(user: OmflowUserFields): string {
   return `${out}}`;
 }
 
+/** `items` rendered and comma-separated, BATCH per piece. */
+function* inBatches<T>(items: readonly T[], render: (item: T) => string): Generator<string> {
+  for (let i = 0; i < items.length; i += BATCH)
+    yield (
+      (i ? ',' : '') +
+      items
+        .slice(i, i + BATCH)
+        .map(render)
+        .join(',')
+    );
+}
+
 function groupJson(g: OmflowGroupFields, members: string[]): string {
   return JSON.stringify({ display_name: g.display_name, group_no: g.group_no, parent_group_no: g.parent_group_no ?? '', user_list: members });
 }
@@ -89,24 +101,8 @@ export function* renderSyncAnswer(users: readonly SyncAnswerUser[], groups: read
     }
   }
   yield '{"status":"success","user_info_list":[';
-  for (let i = 0; i < users.length; i += BATCH) {
-    yield (
-      (i ? ',' : '') +
-      users
-        .slice(i, i + BATCH)
-        .map(userJson)
-        .join(',')
-    );
-  }
+  yield* inBatches(users, userJson);
   yield '],"group_info_list":[';
-  for (let i = 0; i < groups.length; i += BATCH) {
-    yield (
-      (i ? ',' : '') +
-      groups
-        .slice(i, i + BATCH)
-        .map((g) => groupJson(g, members.get(g.group_no) ?? []))
-        .join(',')
-    );
-  }
+  yield* inBatches(groups, (g) => groupJson(g, members.get(g.group_no) ?? []));
   yield ']}';
 }

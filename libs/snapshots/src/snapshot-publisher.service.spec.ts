@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
+import { USER_FIELDS } from '#app/omflow-contract';
 import type { LoadedContent } from './content.js';
 import { viewChange } from './snapshot-publisher.service.js';
 
-const user = (key: string, groups: string[]): UserRecord => ({
-  key,
-  sourceId: key,
-  username: key,
-  email: null,
-  nick_name: null,
-  ad_no: null,
-  company: null,
-  phone1: null,
-  phone2: null,
-  extension_no: null,
-  gender: null,
-  groups,
-});
+const user = (key: string, groups: string[]): UserRecord =>
+  ({ key, sourceId: key, ...Object.fromEntries(USER_FIELDS.map((f) => [f, null])), username: key, groups }) as UserRecord;
 const group = (code: string): GroupRecord => ({ group_no: code, display_name: code, parent_group_no: null });
 
 function loaded(users: [string, number, string, string[]][], groups: [string, number, string][]): LoadedContent {
