@@ -6,8 +6,9 @@
  *  2. for each scenario (lookup by username, `in` of 50 ids, `contains` on nick_name, a page of 100 ordered by -id,
  *     one 10,000-row answer) runs autocannon at 1 and 32 connections against POST /rest/accounts/api/user/list/
  *     and prints requests/s, median and p99 latency;
- *  3. beside each, the floor: the same SQL the service runs (UserQueryService.sqlOf), executed directly through the
- *     driver in a loop (better-sqlite3 on its own connection to the same file; a mysql2 pool of 1 or 32 connections).
+ *  3. beside each, the floor: the same SQL the service runs (the statement libs/snapshots compiles for the request,
+ *     `UserQueryService.prepareUsers(body).statement`), executed directly through the driver in a loop (better-sqlite3
+ *     on its own connection to the same file; a mysql2 pool of 1 or 32 connections).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -209,7 +210,7 @@ async function benchDatabase(
       ).json()) as { status: number; result: unknown[] };
       if (check.status !== 200) throw new Error(`${scenario.name}: ${JSON.stringify(check)}`);
       const prepared = await service.prepareUsers(scenario.body);
-      const { sql, params } = UserQueryService.sqlOf(prepared);
+      const { sql, params } = prepared.statement;
       const size = Math.max(0, prepared.query.limit - prepared.query.start);
       const sqlParams = params(prepared.query.start, size);
       for (const connections of [1, 32]) {

@@ -40,21 +40,6 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   omflow_security_code: 'omflow',
 };
 
-/**
- * Today's exceptions, EXACTLY as found: libs/omflow still reads (and, for the last login, writes)
- * snapshots' tables in its own SQL. Issue 12 parts 1-3 (another branch) move that SQL into
- * libs/snapshots' read API; this list then empties. The test fails when an entry no longer
- * happens, so that the list can only shrink: remove the entry with the SQL.
- */
-const KNOWN_VIOLATIONS: readonly string[] = [
-  'libs/omflow/src/authenticate/authenticate.service.ts: omflow names person, a table of snapshots',
-  'libs/omflow/src/query/user-query.service.ts: omflow names department, a table of snapshots',
-  'libs/omflow/src/query/user-query.service.ts: omflow names person, a table of snapshots',
-  'libs/omflow/src/query/user-query.service.ts: omflow names person_group, a table of snapshots',
-  'libs/omflow/src/query/user-query.service.ts: omflow names snapshot, a table of snapshots',
-  'libs/omflow/src/query/user-query.service.ts: omflow names user_version, a table of snapshots',
-];
-
 /** Calls whose string argument is a table name: TypeORM's `@Entity('t')`, `.update('t')`, `.from('t')`..., the snapshots' `insertRows(m, 't', ...)`. */
 const TABLE_CALLS = new Set([
   'Entity',
@@ -233,8 +218,8 @@ describe('library boundaries', () => {
     expect(unused.map(([table, lib]) => `${lib} owns ${table} but never names it`)).toEqual([]);
   });
 
-  it("names no other library's table in SQL or entities (migrations aside), known exceptions exactly", () => {
-    expect(foreignTableNames(TABLE_OWNERS)).toEqual([...KNOWN_VIOLATIONS].sort());
+  it("names no other library's table in SQL or entities (migrations aside)", () => {
+    expect(foreignTableNames(TABLE_OWNERS)).toEqual([]);
   });
 });
 

@@ -1,12 +1,12 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccessModule, type AdminTokenSink } from '#app/access';
 import { AuditModule } from '#app/audit';
-import { ClockModule, createValidationPipe, HttpErrorFilter } from '#app/common';
+import { BodyErrorRenderers, ClockModule, createValidationPipe, HttpErrorFilter } from '#app/common';
 import { type BridgeConfig, ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
 import { DirectoryProxyModule } from '#app/directory-proxy';
@@ -40,12 +40,20 @@ export class AppModule implements NestModule {
         AccessModule.forRoot({ adminTokenSink: options.adminTokenSink }),
         AuditModule,
         ScheduleModule.forRoot(),
+        // Finds the surfaces' body-error renderers (BodyErrorRenderers installs them once).
+        DiscoveryModule,
         SnapshotsModule,
         OmflowModule,
         DirectoryProxyModule,
       ],
       controllers: [HealthController, StatusController],
-      providers: [GracefulShutdown, SyncScheduler, { provide: APP_PIPE, useFactory: createValidationPipe }, { provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        GracefulShutdown,
+        SyncScheduler,
+        BodyErrorRenderers,
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
     };
   }
 

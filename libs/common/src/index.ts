@@ -9,3 +9,4 @@ export * from './auth.decorators.js';
 export * from './pagination.dto.js';
 export * from './body-error-handler.js';
 export * from './json-depth.js';
+export * from './body-error-renderers.js';

@@ -1,4 +1,4 @@
-import { USER_FIELDS, type UserField } from './records.js';
+import { USER_FIELDS, type UserField } from '#app/omflow-contract';
 import type { SourceObject } from './hr-source.js';
 
 /**
@@ -45,19 +45,25 @@ export interface Condition {
 }
 
 /** The defaults of DESIGN.md: nick_name ← display_name/name, ad_no ← sn, phone2 ← mobile, phone1 ← tel/workPhone, gender lower-cased, locked left out. */
+const USER_DEFAULTS: Partial<Record<UserField, FieldRule>> = {
+  username: { from: ['username'], transform: ['trim'] },
+  email: { from: ['email'], transform: ['trim', 'lower'] },
+  nick_name: { from: ['display_name', 'name'], transform: ['trim', 'collapse-spaces'] },
+  ad_no: { from: ['sn'], transform: ['trim'] },
+  company: { from: ['root_org_info.name'], transform: ['trim'] },
+  phone1: { from: ['tel', 'workPhone'], transform: ['phone'] },
+  phone2: { from: ['mobile'], transform: ['phone'] },
+  extension_no: { from: ['extension_no', 'extension'], transform: ['trim'] },
+  gender: { from: ['gender'], transform: ['trim', 'lower'], map: { male: 'male', female: 'female' }, otherwise: null },
+};
+
 export const DEFAULT_MAPPING: MappingConfig = {
   key: { from: ['user_id', 'id'], transform: ['trim'] },
-  users: {
-    username: { from: ['username'], transform: ['trim'] },
-    email: { from: ['email'], transform: ['trim', 'lower'] },
-    nick_name: { from: ['display_name', 'name'], transform: ['trim', 'collapse-spaces'] },
-    ad_no: { from: ['sn'], transform: ['trim'] },
-    company: { from: ['root_org_info.name'], transform: ['trim'] },
-    phone1: { from: ['tel', 'workPhone'], transform: ['phone'] },
-    phone2: { from: ['mobile'], transform: ['phone'] },
-    extension_no: { from: ['extension_no', 'extension'], transform: ['trim'] },
-    gender: { from: ['gender'], transform: ['trim', 'lower'], map: { male: 'male', female: 'female' }, otherwise: null },
-  },
+  // A field of the contract without a default of its own reads the employee field of its name.
+  users: Object.fromEntries(USER_FIELDS.map((field) => [field, USER_DEFAULTS[field] ?? { from: [field], transform: ['trim'] }])) as Record<
+    UserField,
+    FieldRule
+  >,
   departmentName: { from: ['name'], transform: ['trim', 'collapse-spaces'] },
   exclude: [{ field: 'locked', equals: true }],
 };

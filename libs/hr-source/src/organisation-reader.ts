@@ -1,7 +1,8 @@
+import { USER_FIELDS, type UserField } from '#app/omflow-contract';
 import { parentFromPath } from './file-source.js';
 import { SourceReadError, type SourceNode, type SourceObject, type SourceRead } from './hr-source.js';
 import { applyRule, MappingError, matchesCondition, type MappingConfig } from './mapping.js';
-import { USER_FIELDS, type Finding, type GroupRecord, type UserRecord } from './records.js';
+import type { Finding, GroupRecord, UserRecord } from './records.js';
 
 /** An upstream organisation, mapped to OMFLOW's shapes but not yet checked. */
 export interface MappedOrganisation {
@@ -73,7 +74,7 @@ export async function readOrganisation(read: SourceRead, mapping: MappingConfig,
 }
 
 function mapEmployee(employee: SourceObject, key: string, mapping: MappingConfig): UserRecord {
-  const values = {} as Record<(typeof USER_FIELDS)[number], string | null>;
+  const values = {} as Record<UserField, string | null>;
   for (const field of USER_FIELDS) values[field] = applyRule(mapping.users[field], employee, field);
   if (!values.username) throw new MappingError('username', `no username (${(mapping.users.username.from ?? []).join(' or ')} is empty)`);
   return {

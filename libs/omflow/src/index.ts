@@ -1,5 +1,5 @@
 export * from './omflow.module.js';
-export * from './sync.dto.js';
+export { CUSTOM_HR_PATHS } from './custom-hr-body-errors.js';
 export { NOTHING_PUBLISHED } from './sync.controller.js';
 export { MAX_VALUE_LENGTH, OMFLOW_SECURITY_CODE, QUERY_PATHS, UserQueryService } from './query/index.js';
 export { AuthenticateModule, PasswordStore, Argon2Hasher, PasswordVerifier, unknownUserKey, type SetPasswordOptions } from './authenticate/index.js';

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { AuditService } from '#app/audit';
 import { BasicAuth, CurrentPrincipal, Scope, type Principal } from '#app/common';
 import { PublishedPayload } from '#app/snapshots';
-import { OmflowFailDto, OmflowSyncSuccessDto } from './sync.dto.js';
+import { OmflowFailDto, OmflowSyncSuccessDto } from '#app/omflow-contract';
 
 export const NOTHING_PUBLISHED =
   'No snapshot has been published yet: the first sync has not succeeded (see /api/v1/sync/runs). An empty organisation is never served, since OMFLOW would delete every user.';

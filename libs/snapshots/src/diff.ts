@@ -1,4 +1,5 @@
-import { USER_FIELDS, type GroupRecord, type UserRecord } from '#app/hr-source';
+import type { GroupRecord, UserRecord } from '#app/hr-source';
+import { GROUP_FIELDS, USER_FIELDS } from '#app/omflow-contract';
 
 export interface FieldChange {
   field: string;
@@ -28,8 +29,6 @@ export interface DiffSummary {
   renames: number;
   moves: number;
 }
-
-const GROUP_FIELDS = ['display_name', 'parent_group_no'] as const;
 
 function userFields(before: UserRecord, after: UserRecord): FieldChange[] {
   const out: FieldChange[] = [];

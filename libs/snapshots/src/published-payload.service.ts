@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { gunzipSync } from 'node:zlib';
-import { SnapshotStore } from './snapshot-store.js';
+import { PublishedView } from './published-view.repository.js';
 
 export interface ServedPayload {
   snapshotId: number;
@@ -24,13 +24,13 @@ export class PublishedPayload {
   private loading: Promise<ServedPayload | null> | null = null;
   private lastPullWrite = 0;
 
-  constructor(private readonly store: SnapshotStore) {}
+  constructor(private readonly view: PublishedView) {}
 
   private pointer: { value: { snapshotId: number; etag: string } | null; at: number } | null = null;
 
   async current(): Promise<ServedPayload | null> {
     const now = Date.now();
-    if (!this.pointer || now - this.pointer.at > POINTER_TTL_MS) this.pointer = { value: await this.store.publishedPointer(), at: now };
+    if (!this.pointer || now - this.pointer.at > POINTER_TTL_MS) this.pointer = { value: await this.view.pointer(), at: now };
     const pointer = this.pointer.value;
     if (!pointer) return null;
     if (this.cached && this.cached.etag === pointer.etag && this.cached.snapshotId === pointer.snapshotId) return this.cached;
@@ -50,11 +50,11 @@ export class PublishedPayload {
     const now = Date.now();
     if (now - this.lastPullWrite < 5000) return;
     this.lastPullWrite = now;
-    await this.store.recordPull(clientId, snapshotId);
+    await this.view.recordPull(clientId, snapshotId);
   }
 
   private async load(snapshotId: number, etag: string): Promise<ServedPayload | null> {
-    const gzip = await this.store.payload(snapshotId);
+    const gzip = await this.view.payload(snapshotId);
     if (!gzip) return null;
     const entry = {
       snapshotId,

@@ -1,4 +1,5 @@
 import type { Finding, GroupRecord, UserRecord } from '#app/hr-source';
+import { GENDERS, GROUP_NAME_LIMIT, isValidEmail, USER_LIMITS } from '#app/omflow-contract';
 
 /** What to do per kind of problem (configured by the POLICY_* variables). */
 export interface QualityPolicy {
@@ -10,19 +11,8 @@ export interface QualityPolicy {
   emailTemplate: string | null;
 }
 
-/**
- * OMFLOW's column limits (omuser/models.py, per DESIGN.md). `ad_no` and `extension_no` are not
- * listed there; 50 and 20 are assumed, like OMFLOW's other short text columns.
- */
-export const USER_LIMITS = { username: 150, email: 254, nick_name: 50, ad_no: 50, company: 20, phone1: 20, phone2: 20, extension_no: 20 } as const;
-export const GROUP_NAME_LIMIT = 20;
-
-/** Django's EmailValidator, simplified: one @, a dotted domain, no spaces. */
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-
-export function isValidEmail(email: string): boolean {
-  return email.length <= USER_LIMITS.email && EMAIL.test(email) && !email.includes('..');
-}
+/** Fields cut to OMFLOW's limit (or quarantined) when too long; a too long username always quarantines, an email is checked whole. */
+const TRUNCATED_FIELDS = (Object.keys(USER_LIMITS) as (keyof typeof USER_LIMITS)[]).filter((field) => field !== 'username' && field !== 'email');
 
 export interface CheckInput {
   users: UserRecord[];
@@ -192,7 +182,7 @@ function checkUserFields(user: UserRecord, policy: QualityPolicy, findings: Find
       return { kind, field: 'email', reason };
     }
   }
-  for (const field of ['nick_name', 'ad_no', 'company', 'phone1', 'phone2', 'extension_no'] as const) {
+  for (const field of TRUNCATED_FIELDS) {
     const value = user[field];
     const limit = USER_LIMITS[field];
     // UTF-16 length bounds the character count: count characters only when it might exceed.
@@ -202,7 +192,7 @@ function checkUserFields(user: UserRecord, policy: QualityPolicy, findings: Find
     user[field] = [...value].slice(0, limit).join('');
     note({ kind: 'too-long', field, reason, action: 'truncated' });
   }
-  if (user.gender !== null && user.gender !== 'male' && user.gender !== 'female') {
+  if (user.gender !== null && !(GENDERS as readonly string[]).includes(user.gender)) {
     note({ kind: 'invalid-gender', field: 'gender', reason: `gender "${user.gender}" is neither male nor female`, action: 'blanked' });
     user.gender = null;
   }

@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
+import { emptyContent, recordsOf } from './content.js';
 import { diffContents, summarise, type Diff, type DiffSummary } from './diff.js';
-import { SnapshotStore, type SnapshotRow } from './snapshot-store.js';
-import { renderSyncJson } from './sync-payload.js';
+import { PublishedView } from './published-view.repository.js';
+import { syncAnswerOf } from './sync-payload.js';
+import { VersionChain, type SnapshotRow } from './version-chain.repository.js';
 import { SyncRun, type RunStatus } from './sync-run.entity.js';
 
 export interface SyncStatus {
@@ -24,7 +26,8 @@ export interface SyncStatus {
 @Injectable()
 export class SnapshotReader {
   constructor(
-    private readonly store: SnapshotStore,
+    private readonly chain: VersionChain,
+    private readonly view: PublishedView,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
   ) {}
 
@@ -50,7 +53,7 @@ export class SnapshotReader {
 
   /** What /sync serves, when OMFLOW last pulled it, the last run and the runs awaiting a decision. */
   async status(): Promise<SyncStatus> {
-    const state = await this.store.publishedState();
+    const state = await this.view.state();
     const lastRun = await this.runs.findOne({ where: {}, order: { id: 'DESC' } });
     const lastSuccess = await this.runs.findOne({ where: { status: In(['published', 'unchanged']) }, order: { id: 'DESC' } });
     return {
@@ -67,23 +70,22 @@ export class SnapshotReader {
   }
 
   async listSnapshots(offset: number, limit: number): Promise<{ items: SnapshotRow[]; total: number; publishedId: number | null }> {
-    const page = await this.store.listSnapshots(offset, limit);
-    const state = await this.store.publishedState();
+    const page = await this.chain.listSnapshots(offset, limit);
+    const state = await this.view.state();
     return { ...page, publishedId: state.snapshotId };
   }
 
   async snapshot(id: number): Promise<{ snapshot: SnapshotRow; published: boolean }> {
-    const snapshot = await this.store.snapshot(id);
+    const snapshot = await this.chain.snapshot(id);
     if (!snapshot) throw new AppError(ErrorCode.NotFound, `No snapshot ${id} (it may have been removed by retention).`);
-    const state = await this.store.publishedState();
+    const state = await this.view.state();
     return { snapshot, published: state.snapshotId === id };
   }
 
   /** The snapshot as `/sync` would answer it. */
   async contentJson(id: number): Promise<string> {
     await this.snapshot(id);
-    const content = await this.store.content(id);
-    return renderSyncJson(content, content.personIds, content.departmentIds);
+    return [...syncAnswerOf(await this.chain.content(id))].join('');
   }
 
   /** Everything that differs from `against` (default: the snapshot's parent) to `id`. */
@@ -91,8 +93,8 @@ export class SnapshotReader {
     const { snapshot } = await this.snapshot(id);
     const base = against ?? snapshot.parentId;
     if (base !== null && base !== undefined) await this.snapshot(base);
-    const before = base === null || base === undefined ? { users: new Map(), groups: new Map() } : await this.store.content(base);
-    const after = await this.store.content(id);
+    const before = base === null || base === undefined ? emptyContent() : recordsOf(await this.chain.content(base));
+    const after = recordsOf(await this.chain.content(id));
     const diff = diffContents(before, after);
     return { from: base ?? null, to: id, summary: summarise(diff), diff };
   }

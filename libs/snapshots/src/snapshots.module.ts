@@ -3,17 +3,36 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HrSourceModule } from '#app/hr-source';
 import { PublishedPayload } from './published-payload.service.js';
 import { SnapshotReader } from './snapshot-reader.service.js';
-import { SnapshotStore } from './snapshot-store.js';
+import { ListQueries } from './list-queries.repository.js';
+import { PublishedPeople } from './published-people.repository.js';
+import { PublishedView } from './published-view.repository.js';
+import { SnapshotEvents } from './snapshot-events.js';
+import { SnapshotPublisher } from './snapshot-publisher.service.js';
 import { SnapshotsController, SyncRunsController } from './sync-admin.controller.js';
 import { SyncLease } from './sync-lease.js';
 import { SyncLock } from './sync-lock.js';
 import { SyncRun } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
+import { UsernameOverrides } from './username-override.repository.js';
+import { VersionChain } from './version-chain.repository.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SyncRun]), HrSourceModule],
   controllers: [SyncRunsController, SnapshotsController],
-  providers: [SnapshotStore, SnapshotReader, SyncLock, SyncLease, SyncService, PublishedPayload],
-  exports: [SyncService, PublishedPayload, SnapshotReader],
+  providers: [
+    VersionChain,
+    PublishedView,
+    PublishedPeople,
+    ListQueries,
+    UsernameOverrides,
+    SnapshotEvents,
+    SnapshotPublisher,
+    SnapshotReader,
+    SyncLock,
+    SyncLease,
+    SyncService,
+    PublishedPayload,
+  ],
+  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries],
 })
 export class SnapshotsModule {}

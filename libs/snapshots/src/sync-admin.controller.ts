@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { BearerAuth, CurrentPrincipal, ErrorBodyDto, OffsetPageQueryDto, Scope, type Principal } from '#app/common';
+import { OmflowSyncSuccessDto } from '#app/omflow-contract';
 import { SnapshotReader } from './snapshot-reader.service.js';
 import {
   ApproveRunDto,
@@ -19,7 +20,7 @@ import {
   toRunSummary,
 } from './sync-admin.dto.js';
 import { SyncService } from './sync.service.js';
-import type { SnapshotRow } from './snapshot-store.js';
+import type { SnapshotRow } from './version-chain.repository.js';
 
 @ApiTags('Sync: runs')
 @BearerAuth(Scope.SyncAdmin)
@@ -106,6 +107,7 @@ function toSnapshotDto(snapshot: SnapshotRow, publishedId: number | null): Snaps
 }
 
 @ApiTags('Sync: snapshots')
+@ApiExtraModels(OmflowSyncSuccessDto)
 @BearerAuth(Scope.SyncAdmin)
 @Controller('api/v1/snapshots')
 export class SnapshotsController {
@@ -139,8 +141,7 @@ export class SnapshotsController {
   @ApiOperation({ summary: 'The snapshot whole, exactly as /sync answers it' })
   @ApiOkResponse({
     description: '`{status, user_info_list, group_info_list}` as in the OMFLOW Custom HR contract.',
-    // By name: the OMFLOW contract's DTOs live in libs/omflow, which reads this library, not the other way round.
-    schema: { $ref: getSchemaPath('OmflowSyncSuccessDto') },
+    schema: { $ref: getSchemaPath(OmflowSyncSuccessDto) },
   })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   async content(@Param('id', ParseIntPipe) id: number): Promise<string> {

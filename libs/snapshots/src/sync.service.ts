@@ -1,37 +1,33 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Not, type EntityManager, type Repository } from 'typeorm';
+import { Not, type Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '#app/audit';
 import { AppError, ErrorCode, requestContext } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { InstanceIdentity, TransactionRunner, toSqlDateTime } from '#app/database';
+import { InstanceIdentity, TransactionRunner } from '#app/database';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
-import { emptyContent, type Content } from './content.js';
+import { emptyContent, hashesOf, recordsOf, versionedContent, type Content, type ContentHashes } from './content.js';
+import { crashPoint } from './crash-point.js';
 import { diffContents, summarise, type Diff } from './diff.js';
 import { evaluateGuard, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
-import { PublishedPayload } from './published-payload.service.js';
-import { hashesOf, headOf, SnapshotStore, type ChainHead, type LoadedContent, type WrittenSnapshot } from './snapshot-store.js';
+import { SnapshotPublisher, type Publishable, type Published } from './snapshot-publisher.service.js';
 import { SyncCancelled, SyncLease } from './sync-lease.js';
-import { preparePayload, renderSyncPieces } from './sync-payload.js';
 import { SyncRun, type RunDiff, type RunFailureReason, type RunTrigger } from './sync-run.entity.js';
+import { UsernameOverrides } from './username-override.repository.js';
+import { headOf, VersionChain, type ChainHead, type WrittenSnapshot } from './version-chain.repository.js';
 
 /** Findings kept per run (counts are always complete). */
 const MAX_FINDINGS = 5000;
 /** Changes listed per category in a run's diff sample. */
 const MAX_SAMPLE = 200;
 
-/** People who kept their directory id under a new username, in a snapshot just published. */
-export type RenameListener = (renames: { key: string; from: string; to: string }[], snapshotId: number) => Promise<void>;
-
 export interface RunRequest {
   trigger: RunTrigger;
   dryRun?: boolean;
   requestedBy?: string | null;
 }
-
-type Loaded = LoadedContent;
 
 /**
  * The flow of DESIGN.md: read → map → check → diff → guard → write → publish → record.
@@ -48,7 +44,6 @@ type Loaded = LoadedContent;
 export class SyncService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
   private inFlight: Promise<SyncRun> | null = null;
-  private readonly renameListeners: RenameListener[] = [];
   /** Work under the lock in progress on this instance (runs, approvals, republishes). */
   private readonly tasks = new Set<Promise<unknown>>();
   /** This instance's runs in progress, and whether each has begun its publish transaction. */
@@ -56,13 +51,14 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
   private stopping: Promise<void> | null = null;
 
   constructor(
-    private readonly store: SnapshotStore,
+    private readonly chain: VersionChain,
+    private readonly publisher: SnapshotPublisher,
+    private readonly overrides: UsernameOverrides,
     private readonly lease: SyncLease,
     private readonly instance: InstanceIdentity,
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly source: HrSource,
-    private readonly payload: PublishedPayload,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @Inject(MAPPING_CONFIG) private readonly mapping: MappingConfig,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
@@ -155,14 +151,6 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /**
-   * Called after each publish that renames people (so that, e.g., stored passwords follow the
-   * new username). Registered by modules downstream of sync; their failures are logged.
-   */
-  onRenamesPublished(listener: RenameListener): void {
-    this.renameListeners.push(listener);
-  }
-
   /** Whether a run is in progress on this instance. */
   get busy(): boolean {
     return this.inFlight !== null;
@@ -172,45 +160,34 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
   async approve(runId: number, decision: { renames?: Record<string, 'keep' | 'accept'>; note?: string }, actor: string | null): Promise<SyncRun> {
     return this.exclusive(async () => {
       const run = await this.heldRun(runId);
-      const head = await this.store.head();
+      const head = await this.chain.head();
       if (run.snapshotId !== head.snapshotId) {
         throw new AppError(ErrorCode.Conflict, `Run ${runId} was overtaken by a newer snapshot (${head.snapshotId}); run a new sync instead.`);
       }
-      const candidate = await this.store.content(run.snapshotId!);
-      const state = await this.store.publishedState();
-      const published = state.snapshotId === null ? null : await this.store.content(state.snapshotId);
+      const candidate = await this.chain.content(run.snapshotId!);
+      const { content: published } = await this.publisher.published();
       const renames = decision.renames ?? {};
       const known = new Set((run.diff?.sample.renames ?? []).map((r) => r.key));
       const unknown = Object.keys(renames).filter((key) => !known.has(key));
       if (unknown.length) throw new AppError(ErrorCode.ValidationFailed, `Run ${runId} has no rename for ${unknown.join(', ')}.`);
 
-      let snapshotId = run.snapshotId!;
-      let content: Loaded = candidate;
-      let written: WrittenSnapshot | null = null;
+      let next: Publishable = { snapshotId: run.snapshotId!, content: candidate };
       const kept = Object.entries(renames).filter(([, choice]) => choice === 'keep');
       if (kept.length && published) {
-        const overrides = kept.map(([key]) => ({ key, username: published.users.get(key)!.username }));
+        // Kept usernames make a new snapshot: the candidate with the published usernames of those people.
+        const overrides = kept.map(([key]) => ({ key, username: published.users.get(key)!.record.username }));
+        const content = recordsOf(candidate);
         for (const { key, username } of overrides) {
           const user = content.users.get(key);
           if (user) content.users.set(key, { ...user, username });
         }
-        const hashes = hashesOf(content);
-        written = await this.tx.transaction(async (m) => {
-          for (const o of overrides) {
-            await m.query('DELETE FROM username_override WHERE user_key = ?', [o.key]);
-            await m.query('INSERT INTO username_override (user_key, username, decided_by, decided_at) VALUES (?, ?, ?, ?)', [
-              o.key,
-              o.username,
-              actor,
-              toSqlDateTime(),
-            ]);
-          }
-          return this.store.writeSnapshot(m, head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`, hashes);
+        next = await this.tx.transaction(async (m) => {
+          await this.overrides.keep(m, overrides, actor);
+          return this.chain.write(m, head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`);
         });
-        snapshotId = written.snapshotId;
-        content = { ...content, personIds: written.personIds, departmentIds: written.departmentIds, userHashes: hashes.users, groupHashes: hashes.groups };
       }
-      await this.publishContent(snapshotId, content, published, written, async (m) => {
+      const snapshotId = next.snapshotId;
+      await this.publisher.publish(next, published, async (m) => {
         run.status = 'published';
         run.decidedBy = actor;
         run.decidedAt = new Date();
@@ -254,13 +231,12 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
   /** Publishes a kept snapshot again (rollback, or forward again). */
   async republish(snapshotId: number, actor: string | null): Promise<{ snapshotId: number; previous: number | null }> {
     return this.exclusive(async () => {
-      if (!(await this.store.snapshot(snapshotId)))
+      if (!(await this.chain.snapshot(snapshotId)))
         throw new AppError(ErrorCode.NotFound, `No snapshot ${snapshotId} (it may have been removed by retention).`);
-      const state = await this.store.publishedState();
-      const published = state.snapshotId === null ? null : await this.store.content(state.snapshotId);
-      const content = await this.store.content(snapshotId);
+      const { state, content: published } = await this.publisher.published();
+      const content = await this.chain.content(snapshotId);
       if (!content.users.size) throw new AppError(ErrorCode.Conflict, `Snapshot ${snapshotId} has no users; an empty organisation is never published.`);
-      await this.publishContent(snapshotId, content, published, null, (m) =>
+      await this.publisher.publish({ snapshotId, content }, published, (m) =>
         this.audit.recordWithin(m, [
           {
             action: 'sync.snapshot.republished',
@@ -445,14 +421,14 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     signal.throwIfAborted();
     phase('read');
 
-    const overrides = await this.store.db.query<{ user_key: string; username: string }[]>('SELECT user_key, username FROM username_override');
-    const override = new Map(overrides.map((o) => [o.user_key, o.username]));
+    const override = await this.overrides.all();
     for (const user of organisation.users) {
       const kept = override.get(user.key);
       if (kept) user.username = kept;
     }
 
-    const { state, published, head } = await loading;
+    const { state, content: published, head } = await loading;
+    const publishedRecords = published ? recordsOf(published) : emptyContent();
     run.baseSnapshotId = state.snapshotId;
     signal.throwIfAborted();
     phase('load');
@@ -462,8 +438,8 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
         users: organisation.users,
         groups: organisation.groups,
         failedKeys: organisation.failedKeys,
-        publishedUsers: published?.users ?? new Map(),
-        publishedGroups: published?.groups ?? new Map(),
+        publishedUsers: publishedRecords.users,
+        publishedGroups: publishedRecords.groups,
       },
       this.quality,
     );
@@ -487,7 +463,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     if (!content.users.size) throw new SourceReadError('No user passed the checks; an empty organisation is never published');
     phase('check');
 
-    const diff = diffContents(published ?? emptyContent(), content);
+    const diff = diffContents(publishedRecords, content);
     run.diff = sampleDiff(diff);
     const hold = evaluateGuard(run.diff.summary, published ? { users: published.users.size, groups: published.groups.size } : null, this.guard);
     phase('diff');
@@ -498,14 +474,18 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     }
 
     signal.throwIfAborted();
-    let snapshotId = head.snapshotId;
     let written: WrittenSnapshot | null = null;
-    if (head.snapshotId === null || !sameAsHead(content, hashes, head)) {
-      written = await this.tx.transaction((m) => this.store.writeSnapshot(m, head, content, run.id, null, hashes));
-      snapshotId = written.snapshotId;
+    if (head.snapshotId === null || !sameAsHead(hashes, head)) {
+      written = await this.tx.transaction((m) => this.chain.write(m, head, content, run.id, null, hashes));
       run.counts.writtenRows = written.changedRows;
-      this.crashPoint('after-write');
+      crashPoint(this.config, 'after-write');
     }
+    // Nothing new since the head: the head is the run's snapshot, with its people's numbers.
+    const next: Publishable = written ?? {
+      snapshotId: head.snapshotId!,
+      content: versionedContent(content, hashes, { user: (key) => head.users.get(key)!.id, group: (code) => head.groups.get(code)!.id }),
+    };
+    const snapshotId = next.snapshotId;
     run.snapshotId = snapshotId;
     phase('write');
 
@@ -519,19 +499,11 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       await this.runs.update({ status: 'held', id: Not(run.id) }, { status: 'superseded' });
       return;
     }
-    const ids = written ?? {
-      personIds: new Map([...head.users].map(([k, v]) => [k, v.personId])),
-      departmentIds: new Map([...head.groups].map(([k, v]) => [k, v.departmentId])),
-    };
     // Past this point the run is not cancelled: the publish commits or rolls back as one step.
     signal.throwIfAborted();
     progress.publishing = true;
-    await this.publishContent(
-      snapshotId!,
-      { ...content, personIds: ids.personIds, departmentIds: ids.departmentIds, userHashes: hashes.users, groupHashes: hashes.groups },
-      published,
-      written,
-      async (m) => {
+    await this.publisher
+      .publish(next, published, async (m) => {
         // The run's outcome and its audit events commit with the publish: no served snapshot without them.
         run.status = 'published';
         run.finishedAt = new Date();
@@ -541,90 +513,22 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
           this.runEvent(run),
           { action: 'sync.snapshot.published', outcome: 'success', target: { type: 'snapshot', id: String(snapshotId) }, details: { runId: run.id } },
         ]);
-      },
-    ).catch((error: unknown) => {
-      run.status = 'running'; // the transaction rolled back: the run fails below, not published
-      run.finishedAt = null;
-      throw error;
-    });
+      })
+      .catch((error: unknown) => {
+        run.status = 'running'; // the transaction rolled back: the run fails below, not published
+        run.finishedAt = null;
+        throw error;
+      });
     phase('publish');
-    if (!signal.aborted) await this.tx.transaction((m) => this.store.applyRetention(m, this.config.sync.retention));
+    if (!signal.aborted) await this.publisher.applyRetention();
   }
 
-  /** The published snapshot's content and the chain head (usually the same snapshot: read once). */
-  private async loadPublished(): Promise<{ state: Awaited<ReturnType<SnapshotStore['publishedState']>>; published: Loaded | null; head: ChainHead }> {
-    const state = await this.store.publishedState();
-    const published = state.snapshotId === null ? null : await this.store.content(state.snapshotId);
-    const last = await this.store.lastSnapshotId();
-    const head = published && last !== null && last === state.snapshotId ? headOf(last, published) : await this.store.head();
-    return { state, published, head };
-  }
-
-  /** The SYNC_TEST_CRASH_AT test hook: dies at once, as `kill -9` would, at the named point. Off by default. */
-  private crashPoint(point: 'after-write' | 'after-publish'): void {
-    if (this.config.sync.testCrashAt === point) process.kill(process.pid, 'SIGKILL');
-  }
-
-  /**
-   * Publishes `content` as snapshot `snapshotId`, updating the published view by the difference
-   * from `published`. `written` (when the snapshot was just written) tells which rows are fresh.
-   * `within` records what must commit with the publish (the run's outcome, its audit events).
-   */
-  private async publishContent(
-    snapshotId: number,
-    content: Loaded,
-    published: Loaded | null,
-    written: WrittenSnapshot | null,
-    within: (m: EntityManager) => Promise<void>,
-  ): Promise<void> {
-    const payload = await preparePayload(renderSyncPieces(content, content.personIds, content.departmentIds));
-    const personIds: number[] = [];
-    const memberships = new Map<number, string[]>();
-    for (const [key, user] of content.users) {
-      const id = content.personIds.get(key)!;
-      if (published?.userHashes.get(key) === content.userHashes.get(key) && published?.personIds.get(key) === id) continue;
-      personIds.push(id);
-      memberships.set(id, user.groups);
-    }
-    const removedPersonIds = published ? [...published.users.keys()].filter((k) => !content.users.has(k)).map((k) => published.personIds.get(k)!) : [];
-    const departmentIds: number[] = [];
-    for (const code of content.groups.keys()) {
-      if (published?.groupHashes.get(code) !== content.groupHashes.get(code)) departmentIds.push(content.departmentIds.get(code)!);
-    }
-    const removedDepartmentIds = published
-      ? [...published.groups.keys()].filter((c) => !content.groups.has(c)).map((c) => published.departmentIds.get(c)!)
-      : [];
-    await this.tx.transaction(async (m) => {
-      await this.store.publish(
-        m,
-        snapshotId,
-        {
-          personIds,
-          removedPersonIds,
-          departmentIds,
-          removedDepartmentIds,
-          memberships,
-          freshPersonIds: written?.snapshotId === snapshotId ? written.freshPersonIds : undefined,
-          freshDepartmentIds: written?.snapshotId === snapshotId ? written.freshDepartmentIds : undefined,
-        },
-        payload,
-      );
-      // Last: on MySQL the audit chain head stays locked until the commit.
-      await within(m);
-    });
-    this.crashPoint('after-publish');
-    this.payload.invalidate();
-    const renames: { key: string; from: string; to: string }[] = [];
-    for (const [key, user] of content.users) {
-      const before = published?.users.get(key);
-      if (before && before.username !== user.username) renames.push({ key, from: before.username, to: user.username });
-    }
-    if (renames.length) {
-      for (const listener of this.renameListeners) {
-        await listener(renames, snapshotId).catch((error: unknown) => this.logger.error({ err: error }, `A rename listener failed for snapshot ${snapshotId}`));
-      }
-    }
-    this.logger.log(`Published snapshot ${snapshotId}: ${content.users.size} users, ${content.groups.size} departments, ${payload.bytes} bytes`);
+  /** What is published and the chain head (usually the same snapshot: read once). */
+  private async loadPublished(): Promise<Published & { head: ChainHead }> {
+    const published = await this.publisher.published();
+    const last = await this.chain.lastSnapshotId();
+    const head = published.content && last !== null && last === published.state.snapshotId ? headOf(last, published.content) : await this.chain.head();
+    return { ...published, head };
   }
 }
 
@@ -632,8 +536,8 @@ function shuttingDown(): AppError {
   return new AppError(ErrorCode.Unavailable, 'The bridge is shutting down: no sync work starts now; retry after it restarts (or on another instance).');
 }
 
-function sameAsHead(content: Content, hashes: { users: ReadonlyMap<string, string>; groups: ReadonlyMap<string, string> }, head: ChainHead): boolean {
-  if (content.users.size !== head.users.size || content.groups.size !== head.groups.size) return false;
+function sameAsHead(hashes: ContentHashes, head: ChainHead): boolean {
+  if (hashes.users.size !== head.users.size || hashes.groups.size !== head.groups.size) return false;
   for (const [key, hash] of hashes.users) if (head.users.get(key)?.hash !== hash) return false;
   for (const [code, hash] of hashes.groups) if (head.groups.get(code)?.hash !== hash) return false;
   return true;

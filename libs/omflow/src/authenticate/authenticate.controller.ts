@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { BasicAuth, Scope } from '#app/common';
-import { OmflowFailDto } from '../sync.dto.js';
+import { OmflowFailDto } from '#app/omflow-contract';
 import { AuthenticateRequestDto, AuthenticateSuccessDto } from './authenticate.dto.js';
 import { AuthenticateService, type LoginAnswer } from './authenticate.service.js';
 

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { AuditService } from '#app/audit';
 import { Clock, requestContext } from '#app/common';
-import { toSqlDateTime } from '#app/database';
+import { PublishedPeople, type PublishedPerson } from '#app/snapshots';
 import { parseAuthenticateRequest } from './authenticate.dto.js';
 import { LockoutService } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
@@ -24,8 +22,6 @@ export type LoginAnswer = { status: 'success' } | { status: 'fail'; message: str
 export type LoginFailureReason =
   'malformed_request' | 'rate_limited' | 'unknown_user' | 'inactive_user' | 'no_password' | 'must_change' | Exclude<VerifyFailure, 'no_credential'>;
 
-type PersonRow = { id: unknown; state: string };
-
 /**
  * OMFLOW's login check. Every attempt does the same work up to the answer, whoever the user:
  * the person and password lookups, the reservation of its place under the lockout thresholds,
@@ -37,7 +33,7 @@ type PersonRow = { id: unknown; state: string };
 @Injectable()
 export class AuthenticateService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly people: PublishedPeople,
     private readonly verifier: PasswordVerifier,
     private readonly lockout: LockoutService,
     private readonly passwords: PasswordStore,
@@ -102,7 +98,7 @@ export class AuthenticateService {
       // The login's own writes and its audit event overlap: the hash is the only cost a login should have.
       await Promise.all([
         this.lockout.settle(reserved.reservation, 'succeeded'),
-        this.db.query('UPDATE person SET last_login = ? WHERE id = ?', [toSqlDateTime(this.clock.date()), person.id]),
+        this.people.recordLogin(person.id, this.clock.date()),
         this.audit.record({
           action: 'auth.login.succeeded',
           outcome: 'success',
@@ -145,13 +141,8 @@ export class AuthenticateService {
    * Whether anyone holds `username` (a person ever published, or a stored password), and the
    * person holding it (an active one first). Both lookups run for every attempt, known or not.
    */
-  private async lookUp(username: string): Promise<{ subject: AuditSubject; person: { id: number; active: boolean } | null }> {
-    const [people, hasPassword] = await Promise.all([
-      this.db.query<PersonRow[]>("SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1", [username]),
-      this.passwords.has(username),
-    ]);
-    const row = people[0];
-    const person = row ? { id: Number(row.id), active: row.state === 'active' } : null;
+  private async lookUp(username: string): Promise<{ subject: AuditSubject; person: PublishedPerson | null }> {
+    const [person, hasPassword] = await Promise.all([this.people.byUsername(username), this.passwords.has(username)]);
     return { subject: { username, known: Boolean(person) || hasPassword }, person };
   }
 }

@@ -1,61 +1,61 @@
 import { describe, expect, it } from 'vitest';
-import { columnMap, USER_COLUMNS } from './query-columns.js';
+import { columnMap, USER_QUERY_COLUMNS, type QueryFilter } from '#app/omflow-contract';
 import { MAX_VALUE_LENGTH, parseDate, parseListQuery } from './query-parser.js';
 
-const USERS = columnMap(USER_COLUMNS);
-const parse = (body: Record<string, unknown>) => parseListQuery(body, USERS, 'id', { collate: '', dialect: 'mysql' });
+const USERS = columnMap(USER_QUERY_COLUMNS);
+const parse = (body: Record<string, unknown>) => parseListQuery(body, USERS, 'id');
+const col = (name: string) => USERS.get(name)!;
+/** The filter with columns by name, to compare. */
+const named = (f: QueryFilter): unknown =>
+  'all' in f ? { all: f.all.map(named) } : 'exclude' in f ? { exclude: named(f.exclude) } : { column: f.column.name, op: f.op, values: f.values };
 
 describe('parseListQuery', () => {
   it('defaults to every column, ordered by id, rows 0..99', () => {
     const q = parse({});
     expect(q.columns.map((c) => c.name)).toHaveLength(23);
-    expect(q).toMatchObject({ where: '1 = 1', params: [], orderBy: 'u.id ASC', start: 0, limit: 100, snapshot: null });
+    expect(q).toMatchObject({ filter: { all: [] }, order: [{ column: col('id'), descending: false }], start: 0, limit: 100, snapshot: null });
   });
 
-  it('ANDs search conditions and wraps the exclude conjunction so NULLs are kept', () => {
+  it('ANDs search conditions and wraps the exclude conjunction, with typed values and no SQL', () => {
     const q = parse({
       search_conditions: [
         { column: 'username', condition: '=', value: 'a' },
         { column: 'id', condition: 'in', value: [1, 2] },
+        { column: 'ad_no', condition: '=', value: null },
+        { column: 'updatetime', condition: '>', value: '2026-01-31' },
       ],
       exclude_conditions: [
         { column: 'email', condition: 'contains', value: '50%_off!' },
-        { column: 'delete', condition: '=', value: true },
+        { column: 'delete', condition: '=', value: 1 },
       ],
     });
-    expect(q.where).toBe(
-      "(u.username = ?) AND (u.id IN (?, ?)) AND NOT COALESCE(((u.email LIKE ? ESCAPE '!') AND ((CASE WHEN u.state = 'deleted' THEN 1 ELSE 0 END) = ?)), 0)",
-    );
-    expect(q.params).toEqual(['a', 1, 2, '%50!%!_off!!%', 1]);
-  });
-
-  it('orders by whitelisted expressions only, with id as the tie-break, skipping constants', () => {
-    expect(parse({ order_columns: ['-nick_name', 'password', 'id'] }).orderBy).toBe('u.nick_name DESC, u.id ASC');
-    expect(parse({ order_columns: ['gender'] }).orderBy).toBe('u.gender ASC, u.id ASC');
-  });
-
-  it('adds the collation for past snapshots to text columns only', () => {
-    const q = parseListQuery(
-      {
-        search_conditions: [
-          { column: 'username', condition: '=', value: 'A' },
-          { column: 'id', condition: '>', value: 1 },
-        ],
-      },
-      USERS,
-      'id',
-      { collate: 'NOCASE', dialect: 'sqlite' },
-    );
-    expect(q.where).toBe('(u.username COLLATE NOCASE = ?) AND (u.id > ?)');
-  });
-
-  it('matches contains with instr on SQLite, whose LIKE stops at NUL', () => {
-    const q = parseListQuery({ search_conditions: [{ column: 'nick_name', condition: 'contains', value: '50%\u0000' }] }, USERS, 'id', {
-      collate: '',
-      dialect: 'sqlite',
+    expect(named(q.filter)).toEqual({
+      all: [
+        { column: 'username', op: '=', values: ['a'] },
+        { column: 'id', op: 'in', values: [1, 2] },
+        { column: 'ad_no', op: 'is-null', values: [] },
+        { column: 'updatetime', op: '>', values: [new Date('2026-01-31T00:00:00Z')] },
+        {
+          exclude: {
+            all: [
+              { column: 'email', op: 'contains', values: ['50%_off!'] },
+              { column: 'delete', op: '=', values: [true] },
+            ],
+          },
+        },
+      ],
     });
-    expect(q.where).toBe('(instr(lower(u.nick_name), lower(?)) > 0)');
-    expect(q.params).toEqual(['50%\u0000']);
+  });
+
+  it('orders by known columns only, with id as the tie-break, skipping constants and repeats', () => {
+    const order = (body: Record<string, unknown>) => parse(body).order.map((o) => `${o.descending ? '-' : ''}${o.column.name}`);
+    expect(order({ order_columns: ['-nick_name', 'password', 'id', 'nick_name'] })).toEqual(['-nick_name', 'id']);
+    expect(order({ order_columns: ['gender'] })).toEqual(['gender', 'id']);
+    expect(order({ order_columns: ['-id'] })).toEqual(['-id']);
+  });
+
+  it('selects the asked columns once each, in the asked order', () => {
+    expect(parse({ search_columns: ['email', 'id', 'email'] }).columns.map((c) => c.name)).toEqual(['email', 'id']);
   });
 
   it(`bounds every text value to ${MAX_VALUE_LENGTH} characters`, () => {
@@ -63,7 +63,9 @@ describe('parseListQuery', () => {
     expect(() => parse({ search_conditions: [{ column: 'nick_name', condition: 'contains', value: long }] })).toThrow(/search_conditions\[0\]: .*at most 1000/);
     expect(() => parse({ exclude_conditions: [{ column: 'username', condition: 'in', value: ['a', long] }] })).toThrow(/exclude_conditions\[0\]\.value\[1\]/);
     expect(() => parse({ search_conditions: [{ column: 'updatetime', condition: '>', value: long }] })).toThrow(/at most/);
-    expect(parse({ search_conditions: [{ column: 'username', condition: '=', value: long.slice(1) }] }).params).toEqual([long.slice(1)]);
+    expect(named(parse({ search_conditions: [{ column: 'username', condition: '=', value: long.slice(1) }] }).filter)).toEqual({
+      all: [{ column: 'username', op: '=', values: [long.slice(1)] }],
+    });
   });
 
   it('names what is wrong', () => {
@@ -71,14 +73,15 @@ describe('parseListQuery', () => {
     expect(() => parse({ search_conditions: [{ column: 'id', condition: 'like', value: 1 }] })).toThrow(/unknown condition "like"/);
     expect(() => parse({ start: -1 })).toThrow(/negative/);
     expect(() => parse({ search_conditions: [{ column: 'last_login', condition: '<', value: 5 }] })).toThrow(/takes a date/);
+    expect(() => parse({ search_conditions: [{ column: 'is_active', condition: '>', value: 1 }] })).toThrow(/does not apply to the true\/false column/);
   });
 });
 
 describe('parseDate', () => {
   it('reads dates and date-times as UTC unless a zone is given', () => {
-    expect(parseDate('2026-01-31')).toBe('2026-01-31 00:00:00.000');
-    expect(parseDate('2026-01-31T08:30:00Z')).toBe('2026-01-31 08:30:00.000');
-    expect(parseDate('2026-01-31 08:30:00.123456+08:00')).toBe('2026-01-31 00:30:00.123');
+    expect(parseDate('2026-01-31')?.toISOString()).toBe('2026-01-31T00:00:00.000Z');
+    expect(parseDate('2026-01-31T08:30:00Z')?.toISOString()).toBe('2026-01-31T08:30:00.000Z');
+    expect(parseDate('2026-01-31 08:30:00.123456+08:00')?.toISOString()).toBe('2026-01-31T00:30:00.123Z');
     expect(parseDate('2026-02-30')).toBeNull();
     expect(parseDate('31/01/2026')).toBeNull();
   });

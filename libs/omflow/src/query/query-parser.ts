@@ -1,19 +1,5 @@
 import { AppError, ErrorCode } from '#app/common';
-import type { ColumnSpec } from './query-columns.js';
-
-/** A request's list query, reduced to SQL made only of whitelisted pieces and bound values. */
-export interface ParsedQuery {
-  columns: ColumnSpec[];
-  /** Boolean SQL expression (never empty) and its bound values, in order. */
-  where: string;
-  params: unknown[];
-  /** ORDER BY clause body. */
-  orderBy: string;
-  start: number;
-  /** Django's `[start:limit]`: rows start … limit-1. */
-  limit: number;
-  snapshot: number | null;
-}
+import type { ListQuery, QueryColumn, QueryCondition, QueryFilter, QueryOrder, QueryValue } from '#app/omflow-contract';
 
 export const DEFAULT_LIMIT = 100;
 /** Longest `in` list: keeps statements well inside both databases' bound-parameter limits. */
@@ -53,8 +39,8 @@ function quoteName(name: unknown): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }
 
-/** `yyyy-mm-dd[Thh:mm[:ss[.ffffff]]][Z|±hh:mm]` as the drivers store it (UTC, ms). */
-export function parseDate(value: string): string | null {
+/** `yyyy-mm-dd[Thh:mm[:ss[.ffffff]]][Z|±hh:mm]` as an instant (UTC unless a zone is given; ms). */
+export function parseDate(value: string): Date | null {
   const m = DATE.exec(value);
   if (!m) return null;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '0', zone = 'Z'] = m;
@@ -63,7 +49,7 @@ export function parseDate(value: string): string | null {
   if (Number.isNaN(date.getTime())) return null;
   // Reject 2026-02-31 and the like, which Date would roll over.
   if (zone === 'Z' && date.toISOString().slice(0, 10) !== `${y}-${mo}-${d}`) return null;
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+  return date;
 }
 
 /** A text value within MAX_VALUE_LENGTH, or an error naming where it is. */
@@ -73,7 +59,7 @@ export function boundedText(value: string, where: string): string {
 }
 
 /** One value for a column of `spec`'s type, or an error naming the column and the value. */
-function typedValue(spec: ColumnSpec, value: unknown, where: string): unknown {
+function typedValue(spec: QueryColumn, value: unknown, where: string): QueryValue {
   if (typeof value === 'string') boundedText(value, where);
   switch (spec.type) {
     case 'number':
@@ -83,8 +69,8 @@ function typedValue(spec: ColumnSpec, value: unknown, where: string): unknown {
       if (typeof value === 'string') return value;
       throw queryFailed(`${where}: column "${spec.name}" takes a string, not ${describe(value)}`);
     case 'bool':
-      if (typeof value === 'boolean') return value ? 1 : 0;
-      if (value === 0 || value === 1) return value;
+      if (typeof value === 'boolean') return value;
+      if (value === 0 || value === 1) return value === 1;
       throw queryFailed(`${where}: column "${spec.name}" takes true or false, not ${describe(value)}`);
     case 'date': {
       const parsed = typeof value === 'string' ? parseDate(value) : null;
@@ -94,22 +80,7 @@ function typedValue(spec: ColumnSpec, value: unknown, where: string): unknown {
   }
 }
 
-function likePattern(value: string): string {
-  return `%${value.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-}
-
-/** How text compares and matches on the database at hand. */
-export interface TextSql {
-  /** Collation named on text columns: '' for the published tables (theirs are case-insensitive); past versions need one. */
-  collate: string;
-  dialect: 'mysql' | 'sqlite';
-}
-
-function expr(spec: ColumnSpec, text: TextSql): string {
-  return spec.type === 'text' && !spec.constant && text.collate ? `${spec.sql} COLLATE ${text.collate}` : spec.sql;
-}
-
-function condition(raw: unknown, where: string, columns: ReadonlyMap<string, ColumnSpec>, params: unknown[], text: TextSql): string {
+function condition(raw: unknown, where: string, columns: ReadonlyMap<string, QueryColumn>): QueryCondition {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw queryFailed(`${where} must be an object {"column", "condition", "value"}, not ${describe(raw)}`);
   const record = raw as Record<string, unknown>;
@@ -120,45 +91,30 @@ function condition(raw: unknown, where: string, columns: ReadonlyMap<string, Col
   if (!('column' in record)) throw queryFailed(`${where} has no "column"`);
   if (!('condition' in record)) throw queryFailed(`${where} has no "condition"`);
   if (!('value' in record)) throw queryFailed(`${where} has no "value"`);
-  const spec = typeof record.column === 'string' ? columns.get(record.column) : undefined;
-  if (!spec) throw queryFailed(`${where}: unknown column ${quoteName(record.column)}; known columns: ${[...columns.keys()].join(', ')}`);
+  const column = typeof record.column === 'string' ? columns.get(record.column) : undefined;
+  if (!column) throw queryFailed(`${where}: unknown column ${quoteName(record.column)}; known columns: ${[...columns.keys()].join(', ')}`);
   const op = record.condition;
   if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
     throw queryFailed(`${where}: unknown condition ${quoteName(op)}; use one of ${OPERATORS.map((o) => `"${o}"`).join(', ')}`);
   }
   const value = record.value;
-  const sql = expr(spec, text);
   switch (op as Operator) {
     case '=':
-      if (value === null) return `${sql} IS NULL`;
-      params.push(typedValue(spec, value, where));
-      return `${sql} = ?`;
+      if (value === null) return { column, op: 'is-null', values: [] };
+      return { column, op: '=', values: [typedValue(column, value, where)] };
     case '>':
     case '<':
-      if (spec.type === 'bool') throw queryFailed(`${where}: condition "${op}" does not apply to the true/false column "${spec.name}"`);
-      params.push(typedValue(spec, value, where));
-      return `${sql} ${op} ?`;
+      if (column.type === 'bool') throw queryFailed(`${where}: condition "${op}" does not apply to the true/false column "${column.name}"`);
+      return { column, op: op as '>' | '<', values: [typedValue(column, value, where)] };
     case 'in': {
       if (!Array.isArray(value)) throw queryFailed(`${where}: condition "in" takes an array of values, not ${describe(value)}`);
       if (value.length > MAX_IN_VALUES) throw queryFailed(`${where}: "in" takes at most ${MAX_IN_VALUES} values (got ${value.length})`);
-      // Django: `in []` matches nothing.
-      if (!value.length) return '1 = 0';
-      value.forEach((item, i) => params.push(typedValue(spec, item, `${where}.value[${i}]`)));
-      return `${sql} IN (${value.map(() => '?').join(', ')})`;
+      return { column, op: 'in', values: value.map((item, i) => typedValue(column, item, `${where}.value[${i}]`)) };
     }
     case 'contains':
-      if (spec.type !== 'text') throw queryFailed(`${where}: condition "contains" applies to text columns only, not to "${spec.name}"`);
+      if (column.type !== 'text') throw queryFailed(`${where}: condition "contains" applies to text columns only, not to "${column.name}"`);
       if (typeof value !== 'string') throw queryFailed(`${where}: condition "contains" takes a string, not ${describe(value)}`);
-      boundedText(value, where);
-      // Case-insensitive (OMFLOW maps it to icontains): ci collations on MySQL. SQLite's LIKE
-      // stops at a NUL on either side (a NUL matched every row), so SQLite compares lower-cased
-      // bytes with instr, which folds case exactly as its LIKE does (ASCII letters).
-      if (text.dialect === 'sqlite') {
-        params.push(value);
-        return `instr(lower(${sql}), lower(?)) > 0`;
-      }
-      params.push(likePattern(value));
-      return `${sql} LIKE ? ESCAPE '!'`;
+      return { column, op: 'contains', values: [boundedText(value, where)] };
   }
 }
 
@@ -181,49 +137,43 @@ function integer(body: Record<string, unknown>, key: string, def: number | null)
 /**
  * Parses a list request over `columns` with OMFLOW's semantics: search conditions ANDed;
  * rows matching ALL exclude conditions removed (Django `exclude(c1 & c2)`, NULLs kept as Django
- * keeps them); `order_columns` default `["id"]`, `-col` descending, `id` as the final tie-break;
- * `start`/`limit` as Django's `[start:limit]`.
+ * keeps them); `order_columns` default `["id"]`, `-col` descending, `id` as the final tie-break
+ * (constants never sort); `start`/`limit` as Django's `[start:limit]`. Throws a coded error that
+ * names what is wrong.
  */
-export function parseListQuery(body: Record<string, unknown>, columns: ReadonlyMap<string, ColumnSpec>, idColumn: string, text: TextSql): ParsedQuery {
-  const params: unknown[] = [];
-  const search = list(body, 'search_conditions').map((c, i) => condition(c, `search_conditions[${i}]`, columns, params, text));
-  const exclude = list(body, 'exclude_conditions').map((c, i) => condition(c, `exclude_conditions[${i}]`, columns, params, text));
-  const parts = search.map((s) => `(${s})`);
-  if (exclude.length) parts.push(`NOT COALESCE((${exclude.map((s) => `(${s})`).join(' AND ')}), 0)`);
+export function parseListQuery(body: Record<string, unknown>, columns: ReadonlyMap<string, QueryColumn>, idColumn: string): ListQuery {
+  const search = list(body, 'search_conditions').map((c, i) => condition(c, `search_conditions[${i}]`, columns));
+  const exclude = list(body, 'exclude_conditions').map((c, i) => condition(c, `exclude_conditions[${i}]`, columns));
+  const filter: QueryFilter = { all: exclude.length ? [...search, { exclude: { all: exclude } }] : search };
 
-  const selected: ColumnSpec[] = [];
+  const selected: QueryColumn[] = [];
   for (const [i, name] of list(body, 'search_columns').entries()) {
-    const spec = typeof name === 'string' ? columns.get(name) : undefined;
-    if (!spec) throw queryFailed(`search_columns[${i}]: unknown column ${quoteName(name)}; known columns: ${[...columns.keys()].join(', ')}`);
-    if (!selected.includes(spec)) selected.push(spec);
+    const column = typeof name === 'string' ? columns.get(name) : undefined;
+    if (!column) throw queryFailed(`search_columns[${i}]: unknown column ${quoteName(name)}; known columns: ${[...columns.keys()].join(', ')}`);
+    if (!selected.includes(column)) selected.push(column);
   }
 
-  const order: string[] = [];
-  const ordered = new Set<string>();
+  const order: QueryOrder[] = [];
   const requested = list(body, 'order_columns');
   for (const [i, raw] of (requested.length ? requested : [idColumn]).entries()) {
-    const desc = typeof raw === 'string' && raw.startsWith('-');
-    const name = typeof raw === 'string' ? (desc ? raw.slice(1) : raw) : raw;
-    const spec = typeof name === 'string' ? columns.get(name) : undefined;
-    if (!spec)
+    const descending = typeof raw === 'string' && raw.startsWith('-');
+    const name = typeof raw === 'string' ? (descending ? raw.slice(1) : raw) : raw;
+    const column = typeof name === 'string' ? columns.get(name) : undefined;
+    if (!column)
       throw queryFailed(`order_columns[${i}]: unknown column ${quoteName(raw)}; known columns: ${[...columns.keys()].join(', ')} (prefix "-" for descending)`);
-    if (ordered.has(spec.name) || spec.constant) continue;
-    ordered.add(spec.name);
-    order.push(`${expr(spec, text)} ${desc ? 'DESC' : 'ASC'}`);
+    if (column.constant || order.some((o) => o.column === column)) continue;
+    order.push({ column, descending });
   }
-  if (!ordered.has(idColumn)) order.push(`${columns.get(idColumn)!.sql} ASC`);
+  const id = columns.get(idColumn)!;
+  if (!order.some((o) => o.column === id)) order.push({ column: id, descending: false });
 
-  const start = integer(body, 'start', 0)!;
-  const limit = integer(body, 'limit', DEFAULT_LIMIT)!;
-  const snapshot = snapshotOf(body);
   return {
     columns: selected.length ? selected : [...columns.values()],
-    where: parts.length ? parts.join(' AND ') : '1 = 1',
-    params,
-    orderBy: order.join(', '),
-    start,
-    limit,
-    snapshot,
+    filter,
+    order,
+    start: integer(body, 'start', 0)!,
+    limit: integer(body, 'limit', DEFAULT_LIMIT)!,
+    snapshot: snapshotOf(body),
   };
 }
 

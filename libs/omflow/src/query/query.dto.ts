@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath, type SchemaObject } from '@nestjs/swagger';
 import { MAX_GROUPS, MAX_IN_VALUES, MAX_VALUE_LENGTH, OPERATORS } from './query-parser.js';
-import { GROUP_COLUMNS, USER_COLUMNS } from './query-columns.js';
+import { GROUP_QUERY_COLUMNS, USER_QUERY_COLUMNS } from '#app/omflow-contract';
 
-const USER_COLUMN_NAMES = USER_COLUMNS.map((c) => c.name);
-const GROUP_COLUMN_NAMES = GROUP_COLUMNS.map((c) => c.name);
+const USER_COLUMN_NAMES = USER_QUERY_COLUMNS.map((c) => c.name);
+const GROUP_COLUMN_NAMES = GROUP_QUERY_COLUMNS.map((c) => c.name);
 
 /**
  * One condition. `=` (`null` matches empty values), `>` and `<` compare typed values (numbers

@@ -1,19 +1,13 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { isMysql, fromSqlDateTime } from '#app/database';
-import { columnMap, GROUP_COLUMNS, USER_COLUMNS, type ColumnSpec } from './query-columns.js';
-import { boundedText, MAX_GROUPS, parseListQuery, queryFailed, snapshotOf, type ParsedQuery } from './query-parser.js';
+import { columnMap, GROUP_QUERY_COLUMNS, ID_COLUMN, USER_QUERY_COLUMNS, type ListQuery, type QueryColumn } from '#app/omflow-contract';
+import { ListQueries, PublishedPeople, type ListValue, type PreparedList } from '#app/snapshots';
+import { boundedText, MAX_GROUPS, parseListQuery, queryFailed, snapshotOf } from './query-parser.js';
 
-type Row = Record<string, unknown>;
-
-const USERS = columnMap(USER_COLUMNS);
-const GROUPS = columnMap(GROUP_COLUMNS);
-/** Rows fetched per query while streaming an answer. */
-const PAGE_ROWS = 2000;
+const USERS = columnMap(USER_QUERY_COLUMNS);
+const GROUPS = columnMap(GROUP_QUERY_COLUMNS);
 /** Bytes buffered before a write (then the socket's backpressure is awaited). */
 const WRITE_CHUNK = 64 * 1024;
 
@@ -22,109 +16,77 @@ export interface StreamedAnswer {
   snapshot: number | null;
 }
 
-/** The published users plus those removed since (`delete: true`); pending people never. */
-const PUBLISHED_USERS = "person u WHERE u.state <> 'pending'";
-const ACTIVE_GROUPS = "department d LEFT JOIN department p ON p.group_no = d.parent_group_no AND p.state = 'active' WHERE d.state = 'active'";
+/** One list-by-group member, as OMFLOW answers it. */
+export interface OmflowGroupMember {
+  user: number;
+  user__nick_name: string | null;
+  user__username: string;
+  user__ad_no: string | null;
+}
 
-/** Serialises one column's SQL value as JSON text. */
-function serialiser(spec: ColumnSpec): (value: unknown) => string {
-  switch (spec.type) {
+/** Writes one value of a column as JSON text. */
+function serialiser(column: QueryColumn): (value: ListValue) => string {
+  switch (column.type) {
     case 'number':
-      return (v) => (v === null || v === undefined ? 'null' : String(Number(v)));
+      return (v) => (v === null ? 'null' : String(v));
     case 'text':
-      return (v) =>
-        v === null || v === undefined
-          ? 'null'
-          : JSON.stringify(typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v));
+      return (v) => (v === null ? 'null' : JSON.stringify(v));
     case 'bool':
-      return (v) => (v === null || v === undefined ? 'null' : Number(v) ? 'true' : 'false');
+      return (v) => (v === null ? 'null' : v ? 'true' : 'false');
     case 'date':
-      return (v) => {
-        if (v === null || v === undefined) return 'null';
-        const date = fromSqlDateTime(v);
-        return date === null || Number.isNaN(date.getTime()) ? 'null' : `"${date.toISOString()}"`;
-      };
+      return (v) => (v instanceof Date ? `"${v.toISOString()}"` : 'null');
   }
 }
 
-function rowWriter(columns: ColumnSpec[]): (row: Row) => string {
-  const parts = columns.map((c, i) => ({ key: `${i ? ',' : '{'}${JSON.stringify(c.name)}:`, alias: `c${i}`, write: serialiser(c) }));
+function rowWriter(columns: readonly QueryColumn[]): (row: ListValue[]) => string {
+  const parts = columns.map((c, i) => ({ key: `${i ? ',' : '{'}${JSON.stringify(c.name)}:`, write: serialiser(c) }));
   return (row) => {
     let out = '';
-    for (const p of parts) out += p.key + p.write(row[p.alias]);
+    for (let i = 0; i < parts.length; i++) out += parts[i].key + parts[i].write(row[i]);
     return `${out}}`;
   };
 }
 
 /**
- * The OMFLOW user and group queries. SQL is assembled only from the fixed column lists and
- * clauses of this lib; every value is a bound parameter. Answers are streamed page by page, with
- * the socket's backpressure, so a large answer never sits whole in memory.
+ * The OMFLOW user and group queries: a request is parsed into a SQL-free ListQuery (checked
+ * against the contract's columns, every value typed), which libs/snapshots compiles against its
+ * tables with every value bound. Answers are streamed page by page, with the socket's
+ * backpressure, so a large answer never sits whole in memory.
  */
 @Injectable()
 export class UserQueryService {
   private readonly maxRows: number;
-  private readonly mysql: boolean;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lists: ListQueries,
+    private readonly people: PublishedPeople,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.maxRows = config.query.maxRows;
-    this.mysql = isMysql(dataSource.options);
   }
 
-  /** Parses a user list request (throws a coded error for a bad one) and resolves its source. */
-  async prepareUsers(body: Record<string, unknown>): Promise<{ query: ParsedQuery; source: string; sourceParams: unknown[] }> {
-    const snapshot = snapshotOf(body);
-    const query = parseListQuery(body, USERS, 'id', {
-      collate: snapshot === null ? '' : this.mysql ? 'utf8mb4_unicode_ci' : 'NOCASE',
-      dialect: this.mysql ? 'mysql' : 'sqlite',
-    });
-    this.checkSize(query);
-    if (snapshot === null) return { query, source: PUBLISHED_USERS, sourceParams: [] };
-    const kept = await this.dataSource.query<Row[]>('SELECT id FROM snapshot WHERE id = ?', [snapshot]);
-    if (!kept.length) throw queryFailed(`snapshot ${snapshot} is not kept (see /api/v1/snapshots)`);
-    // The latest version of each person at or before the snapshot: valid in it → active, closed by then → deleted.
-    const source = `(SELECT pe.id AS id, v.username AS username, v.email AS email, v.nick_name AS nick_name, v.ad_no AS ad_no, v.company AS company,
-        v.phone1 AS phone1, v.phone2 AS phone2, v.extension_no AS extension_no, v.gender AS gender, v.default_group AS default_group,
-        pe.last_login AS last_login, s.created_at AS updated_at,
-        CASE WHEN v.to_snapshot IS NULL OR v.to_snapshot > ? THEN 'active' ELSE 'deleted' END AS state
-      FROM person pe
-      JOIN user_version v ON v.person_id = pe.id AND v.from_snapshot <= ?
-        AND NOT EXISTS (SELECT 1 FROM user_version w WHERE w.person_id = v.person_id AND w.from_snapshot <= ? AND w.from_snapshot > v.from_snapshot)
-      JOIN snapshot s ON s.id = v.from_snapshot
-      WHERE pe.state <> 'pending') u WHERE 1 = 1`;
-    return { query, source, sourceParams: [snapshot, snapshot, snapshot] };
+  /** Parses a user list request (throws a coded error for a bad one) over the published or the asked snapshot. */
+  async prepareUsers(body: Record<string, unknown>): Promise<PreparedList> {
+    snapshotOf(body);
+    const query = this.checkSize(parseListQuery(body, USERS, ID_COLUMN));
+    const prepared = await this.lists.users(query);
+    if (!prepared) throw queryFailed(`snapshot ${query.snapshot} is not kept (see /api/v1/snapshots)`);
+    return prepared;
   }
 
-  prepareGroups(body: Record<string, unknown>): { query: ParsedQuery; source: string; sourceParams: unknown[] } {
+  prepareGroups(body: Record<string, unknown>): PreparedList {
     if (snapshotOf(body) !== null) throw queryFailed('"snapshot" applies to the user list only');
-    const query = parseListQuery(body, GROUPS, 'id', { collate: '', dialect: this.mysql ? 'mysql' : 'sqlite' });
-    this.checkSize(query);
-    return { query, source: ACTIVE_GROUPS, sourceParams: [] };
+    return this.lists.groups(this.checkSize(parseListQuery(body, GROUPS, ID_COLUMN)));
   }
 
-  private checkSize(query: ParsedQuery): void {
+  private checkSize(query: ListQuery): ListQuery {
     const asked = Math.max(0, query.limit - query.start);
     if (asked > this.maxRows) {
       throw queryFailed(
         `start=${query.start}, limit=${query.limit} asks for ${asked} rows; at most ${this.maxRows} rows per request (QUERY_MAX_ROWS): page with start/limit`,
       );
     }
-  }
-
-  /** The statement of a prepared query and its parameters for one page (also run by the benchmark's floor). */
-  static sqlOf(prepared: { query: ParsedQuery; source: string; sourceParams: unknown[] }): {
-    sql: string;
-    params: (offset: number, size: number) => unknown[];
-  } {
-    const { query, source, sourceParams } = prepared;
-    const select = query.columns.map((c, i) => `${c.sql} AS c${i}`).join(', ');
-    return {
-      sql: `SELECT ${select} FROM ${source} AND (${query.where}) ORDER BY ${query.orderBy} LIMIT ? OFFSET ?`,
-      params: (offset, size) => [...sourceParams, ...query.params, size, offset],
-    };
+    return query;
   }
 
   /**
@@ -132,34 +94,32 @@ export class UserQueryService {
    * is read, so a failing query still gets a proper error envelope.
    */
   async stream(
-    prepared: { query: ParsedQuery; source: string; sourceParams: unknown[] },
+    prepared: PreparedList,
     message: string,
     out: Writable & { headersSent?: boolean; setHeader?(name: string, value: string): unknown },
   ): Promise<StreamedAnswer> {
-    const { query } = prepared;
-    const { sql, params } = UserQueryService.sqlOf(prepared);
-    const total = Math.max(0, query.limit - query.start);
-    const write = rowWriter(query.columns);
-    const page = (offset: number, size: number) => this.dataSource.query<Row[]>(sql, params(offset, size));
-
-    let rows = total ? await page(query.start, Math.min(PAGE_ROWS, total)) : [];
-    out.setHeader?.('Content-Type', 'application/json; charset=utf-8');
-    let buffer = `{"status":200,"message":${JSON.stringify(message)},"result":[`;
-    let sent = 0;
-    for (;;) {
-      for (const row of rows) {
-        buffer += (sent++ ? ',' : '') + write(row);
-        if (buffer.length >= WRITE_CHUNK) {
-          await writeWithBackpressure(out, buffer);
-          buffer = '';
+    const write = rowWriter(prepared.query.columns);
+    const pages = this.lists.pages(prepared);
+    try {
+      let page = await pages.next();
+      out.setHeader?.('Content-Type', 'application/json; charset=utf-8');
+      let buffer = `{"status":200,"message":${JSON.stringify(message)},"result":[`;
+      let sent = 0;
+      for (; !page.done; page = await pages.next()) {
+        for (const row of page.value) {
+          buffer += (sent++ ? ',' : '') + write(row);
+          if (buffer.length >= WRITE_CHUNK) {
+            await writeWithBackpressure(out, buffer);
+            buffer = '';
+          }
         }
       }
-      if (rows.length < PAGE_ROWS || sent >= total) break;
-      rows = await page(query.start + sent, Math.min(PAGE_ROWS, total - sent));
+      buffer += ']}';
+      await new Promise<void>((resolve, reject) => out.end(buffer, () => resolve()).once('error', reject));
+      return { rows: sent, snapshot: prepared.query.snapshot };
+    } finally {
+      await pages.return(undefined);
     }
-    buffer += ']}';
-    await new Promise<void>((resolve, reject) => out.end(buffer, () => resolve()).once('error', reject));
-    return { rows: sent, snapshot: query.snapshot };
   }
 
   /**
@@ -167,34 +127,17 @@ export class UserQueryService {
    * `{code: [{user, user__nick_name, user__username, user__ad_no}]}`. Unknown codes or names
    * are left out of the answer.
    */
-  async usersByGroup(body: Record<string, unknown>): Promise<Record<string, Row[]>> {
+  async usersByGroup(body: Record<string, unknown>): Promise<Record<string, OmflowGroupMember[]>> {
     const byNo = stringList(body, 'org_no');
     const byName = stringList(body, 'org_name');
     if (byNo.length && byName.length) throw queryFailed('give "org_no" or "org_name", not both');
     const keys = byNo.length ? byNo : byName;
     if (!keys.length) throw queryFailed('"org_no" or "org_name" is required: an array of department codes or names');
     if (keys.length > MAX_GROUPS) throw queryFailed(`at most ${MAX_GROUPS} departments per request (got ${keys.length})`);
-    const column = byNo.length ? 'group_no' : 'display_name';
-    const departments = await this.dataSource.query<Row[]>(
-      `SELECT group_no FROM department WHERE state = 'active' AND ${column} IN (${keys.map(() => '?').join(', ')}) ORDER BY id`,
-      keys,
-    );
-    const result: Record<string, Row[]> = {};
-    const codes = departments.map((d) => String(d.group_no));
-    if (!codes.length) return result;
-    if (codes.length > 0) {
-      const members = await this.dataSource.query<Row[]>(
-        `SELECT g.group_no AS g, u.id AS id, u.nick_name AS nick_name, u.username AS username, u.ad_no AS ad_no
-           FROM person_group g JOIN person u ON u.id = g.person_id AND u.state = 'active'
-          WHERE g.group_no IN (${codes.map(() => '?').join(', ')}) ORDER BY u.id`,
-        codes,
-      );
-      const canonical = new Map(codes.map((c) => [c.toLowerCase(), c]));
-      for (const code of codes) result[code] = [];
-      for (const m of members) {
-        const code = canonical.get(String(m.g).toLowerCase()) ?? String(m.g);
-        (result[code] ??= []).push({ user: Number(m.id), user__nick_name: m.nick_name ?? null, user__username: m.username, user__ad_no: m.ad_no ?? null });
-      }
+    const members = await this.people.membersOf(byNo.length ? 'code' : 'name', keys);
+    const result: Record<string, OmflowGroupMember[]> = {};
+    for (const [code, list] of members) {
+      result[code] = list.map((m) => ({ user: m.id, user__nick_name: m.nickName, user__username: m.username, user__ad_no: m.adNo }));
     }
     return result;
   }

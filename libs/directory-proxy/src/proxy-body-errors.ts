@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { type AppError, RendersBodyErrors, type BodyErrorSurface } from '#app/common';
+import { toProxyAnswer } from './proxy-envelope.filter.js';
+
+/** Where the proxy answers, every error included, in the WorkPlus envelope. */
+export const PROXY_PATHS = ['/v1/admin/organizations'];
+
+/** Malformed or oversized bodies answer in the WorkPlus envelope too. */
+@RendersBodyErrors()
+@Injectable()
+export class ProxyBodyErrors implements BodyErrorSurface {
+  readonly paths = PROXY_PATHS;
+
+  render(error: AppError, _req: Request, res: Response): void {
+    const { httpStatus, envelope } = toProxyAnswer(error);
+    res.status(httpStatus).json(envelope);
+  }
+}

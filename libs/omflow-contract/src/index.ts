@@ -1,0 +1,5 @@
+export * from './user-fields.js';
+export * from './limits.js';
+export * from './sync.dto.js';
+export * from './query-columns.js';
+export * from './list-query.js';

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { GROUP_QUERY_COLUMNS, USER_QUERY_COLUMNS, type ListQuery, type QueryCondition, type QueryFilter } from '#app/omflow-contract';
+import { compileList, groupColumnSql, userColumnSql, type TextRules } from './list-query-sql.js';
+
+const user = (name: string) => USER_QUERY_COLUMNS.find((c) => c.name === name)!;
+const cond = (name: string, op: QueryCondition['op'], ...values: QueryCondition['values']): QueryCondition => ({ column: user(name), op, values });
+const query = (filter: QueryFilter, more: Partial<ListQuery> = {}): ListQuery => ({
+  columns: [user('id')],
+  filter,
+  order: [{ column: user('id'), descending: false }],
+  start: 0,
+  limit: 100,
+  snapshot: null,
+  ...more,
+});
+const PUBLISHED = { from: 'person u WHERE 1 = 1', params: [], sql: userColumnSql };
+const MYSQL: TextRules = { collate: '', dialect: 'mysql' };
+const where = (q: ListQuery, text = MYSQL) => {
+  const { sql, params } = compileList(q, PUBLISHED, text);
+  return { where: /AND \((.*)\) ORDER BY/.exec(sql)![1], params: params(0, 100).slice(0, -2) };
+};
+
+describe('compileList', () => {
+  it('builds the statement from the source, the column SQL and bound values only', () => {
+    const q = query(
+      {
+        all: [cond('username', '=', 'a'), cond('id', 'in', 1, 2), { exclude: { all: [cond('email', 'contains', '50%_off!'), cond('delete', '=', true)] } }],
+      },
+      {
+        columns: [user('id'), user('password'), user('is_active')],
+        order: [
+          { column: user('nick_name'), descending: true },
+          { column: user('id'), descending: false },
+        ],
+      },
+    );
+    const { sql, params } = compileList(q, { ...PUBLISHED, params: ['source'] }, MYSQL);
+    expect(sql).toBe(
+      "SELECT u.id AS c0, NULL AS c1, (CASE WHEN u.state = 'active' THEN 1 ELSE 0 END) AS c2 FROM person u WHERE 1 = 1 AND " +
+        "((u.username = ?) AND (u.id IN (?, ?)) AND (NOT COALESCE(((u.email LIKE ? ESCAPE '!') AND ((CASE WHEN u.state = 'deleted' THEN 1 ELSE 0 END) = ?)), 0))) " +
+        'ORDER BY u.nick_name DESC, u.id ASC LIMIT ? OFFSET ?',
+    );
+    expect(params(20, 10)).toEqual(['source', 'a', 1, 2, '%50!%!_off!!%', 1, 10, 20]);
+  });
+
+  it('matches everything without conditions, nothing with an empty in, NULL with is-null', () => {
+    expect(where(query({ all: [] })).where).toBe('1 = 1');
+    expect(where(query({ all: [cond('username', 'in')] })).where).toBe('(1 = 0)');
+    expect(where(query({ all: [cond('ad_no', 'is-null')] }))).toEqual({ where: '(u.ad_no IS NULL)', params: [] });
+  });
+
+  it('compares constants as literals and binds instants as stored', () => {
+    expect(where(query({ all: [cond('frequency', '>', 5), cond('first_name', '=', ''), cond('is_superuser', '=', false)] }))).toEqual({
+      where: "(10 > ?) AND ('' = ?) AND (0 = ?)",
+      params: [5, '', 0],
+    });
+    expect(where(query({ all: [cond('updatetime', '<', new Date('2026-01-31T08:00:00Z'))] }))).toEqual({
+      where: '(u.updated_at < ?)',
+      params: ['2026-01-31 08:00:00.000'],
+    });
+  });
+
+  it('adds the collation (past snapshots) to text columns only', () => {
+    expect(
+      where(query({ all: [cond('username', '=', 'A'), cond('id', '>', 1), cond('first_name', '=', '')] }), { collate: 'NOCASE', dialect: 'sqlite' }).where,
+    ).toBe("(u.username COLLATE NOCASE = ?) AND (u.id > ?) AND ('' = ?)");
+  });
+
+  it('matches contains with instr on SQLite, whose LIKE stops at NUL', () => {
+    expect(where(query({ all: [cond('nick_name', 'contains', '50%\u0000')] }), { collate: '', dialect: 'sqlite' })).toEqual({
+      where: '(instr(lower(u.nick_name), lower(?)) > 0)',
+      params: ['50%\u0000'],
+    });
+  });
+
+  it('maps every contract column to SQL', () => {
+    for (const column of USER_QUERY_COLUMNS) if (!('constant' in column)) expect(userColumnSql(column), column.name).toMatch(/^(u\.|\()/);
+    for (const column of GROUP_QUERY_COLUMNS) if (!('constant' in column)) expect(groupColumnSql(column), column.name).toMatch(/^[dp]\./);
+  });
+});

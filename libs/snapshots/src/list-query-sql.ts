@@ -1,0 +1,140 @@
+import { toSqlDateTime } from '#app/database';
+import {
+  USER_FIELDS,
+  type GroupConstantColumn,
+  type GroupQueryColumn,
+  type ListQuery,
+  type QueryColumn,
+  type QueryCondition,
+  type QueryConstant,
+  type QueryFilter,
+  type QueryValue,
+  type UserConstantColumn,
+  type UserField,
+  type UserQueryColumn,
+} from '#app/omflow-contract';
+
+/** How text compares and matches on the database at hand. */
+export interface TextRules {
+  /** Collation named on text columns: '' where the columns' own is case-insensitive (the published view); past versions need one. */
+  collate: string;
+  dialect: 'mysql' | 'sqlite';
+}
+
+/** Where a list's rows come from: a FROM clause ending in a WHERE condition, and its bound values. */
+export interface ListSource {
+  from: string;
+  params: readonly unknown[];
+  /** The SQL of each non-constant column over that source. */
+  sql: (column: QueryColumn) => string;
+}
+
+/** A list query as one statement: its SQL, and its bound values for a page. */
+export interface CompiledList {
+  sql: string;
+  params: (offset: number, size: number) => unknown[];
+}
+
+/**
+ * The SQL of the user columns over the row alias `u` (the published `person` view, or a past
+ * snapshot's rows under the same names). A column named after a user field reads that field's
+ * column; the others are written here, and a column the contract adds must be given one.
+ */
+export const USER_COLUMN_SQL: Record<Exclude<UserQueryColumn, UserConstantColumn | UserField>, string> = {
+  id: 'u.id',
+  last_login: 'u.last_login',
+  is_active: "(CASE WHEN u.state = 'active' THEN 1 ELSE 0 END)",
+  updatetime: 'u.updated_at',
+  delete: "(CASE WHEN u.state = 'deleted' THEN 1 ELSE 0 END)",
+  default_group: 'u.default_group',
+};
+
+/** The SQL of the department columns over `d` (`department`) and `p` (its parent, LEFT JOIN). */
+export const GROUP_COLUMN_SQL: Record<Exclude<GroupQueryColumn, GroupConstantColumn>, string> = {
+  id: 'd.id',
+  group_no: 'd.group_no',
+  display_name: 'd.display_name',
+  parent_group_id: 'p.id',
+};
+
+export function userColumnSql(column: QueryColumn): string {
+  if ((USER_FIELDS as readonly string[]).includes(column.name)) return `u.${column.name}`;
+  return (USER_COLUMN_SQL as Record<string, string>)[column.name];
+}
+
+export function groupColumnSql(column: QueryColumn): string {
+  return (GROUP_COLUMN_SQL as Record<string, string>)[column.name];
+}
+
+/** A constant as an SQL literal (constants come from the contract, never from a request). */
+function literal(value: QueryConstant): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (typeof value === 'number') return String(value);
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A value as the drivers bind it: true/false as 1/0, instants as stored (UTC text). */
+function bound(value: QueryValue): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date) return toSqlDateTime(value);
+  return value;
+}
+
+function likePattern(value: string): string {
+  return `%${value.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/**
+ * Compiles `query` over `source` into one statement. Its SQL is made only of the source, the
+ * column SQL and fixed clauses; every value of the request is a bound parameter.
+ */
+export function compileList(query: ListQuery, source: ListSource, text: TextRules): CompiledList {
+  const expr = (column: QueryColumn): string => {
+    if (column.constant) return literal(column.constant.value);
+    const sql = source.sql(column);
+    return column.type === 'text' && text.collate ? `${sql} COLLATE ${text.collate}` : sql;
+  };
+  const params: unknown[] = [];
+  const condition = (c: QueryCondition): string => {
+    const sql = expr(c.column);
+    switch (c.op) {
+      case 'is-null':
+        return `${sql} IS NULL`;
+      case '=':
+      case '>':
+      case '<':
+        params.push(bound(c.values[0]));
+        return `${sql} ${c.op} ?`;
+      case 'in':
+        // Django: `in []` matches nothing.
+        if (!c.values.length) return '1 = 0';
+        for (const value of c.values) params.push(bound(value));
+        return `${sql} IN (${c.values.map(() => '?').join(', ')})`;
+      case 'contains':
+        // Case-insensitive (OMFLOW maps it to icontains): ci collations on MySQL. SQLite's LIKE
+        // stops at a NUL on either side (a NUL matched every row), so SQLite compares lower-cased
+        // bytes with instr, which folds case exactly as its LIKE does (ASCII letters).
+        if (text.dialect === 'sqlite') {
+          params.push(c.values[0]);
+          return `instr(lower(${sql}), lower(?)) > 0`;
+        }
+        params.push(likePattern(String(c.values[0])));
+        return `${sql} LIKE ? ESCAPE '!'`;
+    }
+  };
+  const filter = (f: QueryFilter): string => {
+    if ('all' in f) return f.all.length ? f.all.map((part) => `(${filter(part)})`).join(' AND ') : '1 = 1';
+    // NULL (unknown) counts as "not matched": the row stays, as with Django's exclude().
+    if ('exclude' in f) return `NOT COALESCE((${filter(f.exclude)}), 0)`;
+    return condition(f);
+  };
+  const where = filter(query.filter);
+  const select = query.columns.map((c, i) => `${expr(c)} AS c${i}`).join(', ');
+  const order = query.order.map((o) => `${expr(o.column)} ${o.descending ? 'DESC' : 'ASC'}`).join(', ');
+  const sourceParams = [...source.params];
+  return {
+    sql: `SELECT ${select} FROM ${source.from} AND (${where}) ORDER BY ${order} LIMIT ? OFFSET ?`,
+    params: (offset, size) => [...sourceParams, ...params, size, offset],
+  };
+}

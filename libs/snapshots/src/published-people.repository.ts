@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { toSqlDateTime } from '#app/database';
+
+/** Someone holding a username in the published view: their stable number, and whether they are active now. */
+export interface PublishedPerson {
+  id: number;
+  active: boolean;
+}
+
+/** A member of a department, as the query API's list-by-group answers it. */
+export interface DepartmentMember {
+  id: number;
+  nickName: string | null;
+  username: string;
+  adNo: string | null;
+}
+
+type Id = number | string;
+interface PersonRow {
+  id: Id;
+  state: string;
+}
+interface MemberRow {
+  g: string;
+  id: Id;
+  nick_name: string | null;
+  username: string;
+  ad_no: string | null;
+}
+
+/**
+ * The people and departments OMFLOW is served (the published view), read and touched by the
+ * libraries that serve OMFLOW: who holds a username at a login, when they last logged in, who
+ * belongs to which departments.
+ */
+@Injectable()
+export class PublishedPeople {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The person who holds `username` (compared as OMFLOW does, case-insensitively): an active one first; null when nobody was ever published with it. */
+  async byUsername(username: string): Promise<PublishedPerson | null> {
+    const rows = await this.dataSource.query<PersonRow[]>(
+      "SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1",
+      [username],
+    );
+    const row = rows[0];
+    return row ? { id: Number(row.id), active: row.state === 'active' } : null;
+  }
+
+  /** Records a successful login (the query API's `last_login`). */
+  async recordLogin(personId: number, at: Date): Promise<void> {
+    await this.dataSource.query('UPDATE person SET last_login = ? WHERE id = ?', [toSqlDateTime(at), personId]);
+  }
+
+  /**
+   * The active members of the published departments given by code or by name (compared
+   * case-insensitively), by department code in department order, each list by person number.
+   * Departments not found are left out.
+   */
+  async membersOf(by: 'code' | 'name', keys: readonly string[]): Promise<Map<string, DepartmentMember[]>> {
+    const column = by === 'code' ? 'group_no' : 'display_name';
+    const departments = await this.dataSource.query<{ group_no: string }[]>(
+      `SELECT group_no FROM department WHERE state = 'active' AND ${column} IN (${keys.map(() => '?').join(', ')}) ORDER BY id`,
+      [...keys],
+    );
+    const result = new Map<string, DepartmentMember[]>();
+    const codes = departments.map((d) => String(d.group_no));
+    if (!codes.length) return result;
+    const members = await this.dataSource.query<MemberRow[]>(
+      `SELECT g.group_no AS g, u.id AS id, u.nick_name AS nick_name, u.username AS username, u.ad_no AS ad_no
+         FROM person_group g JOIN person u ON u.id = g.person_id AND u.state = 'active'
+        WHERE g.group_no IN (${codes.map(() => '?').join(', ')}) ORDER BY u.id`,
+      codes,
+    );
+    // Memberships name departments as the directory spelt them: answer under the department's own code.
+    const canonical = new Map(codes.map((c) => [c.toLowerCase(), c]));
+    for (const code of codes) result.set(code, []);
+    for (const m of members) {
+      const code = canonical.get(String(m.g).toLowerCase()) ?? String(m.g);
+      let list = result.get(code);
+      if (!list) result.set(code, (list = []));
+      list.push({ id: Number(m.id), nickName: m.nick_name ?? null, username: String(m.username), adNo: m.ad_no ?? null });
+    }
+    return result;
+  }
+}

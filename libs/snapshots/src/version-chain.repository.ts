@@ -1,0 +1,310 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { fromSqlDateTime, toSqlDateTime } from '#app/database';
+import type { GroupRecord, UserRecord } from '#app/hr-source';
+import { hashesOf, versionedContent, type Content, type ContentHashes, type Identity, type LoadedContent, type Versioned } from './content.js';
+import { inChunks, insertRows } from './sql.js';
+import { STORED_USER_COLUMNS, storedValues, userOfRow, type StoredUser } from './stored-user.js';
+import { validIn } from './valid-in.js';
+
+/** Where the chain of snapshots ends: the newest snapshot and its valid rows' identities. */
+export interface ChainHead {
+  snapshotId: number | null;
+  users: ReadonlyMap<string, Identity>;
+  groups: ReadonlyMap<string, Identity>;
+}
+
+/** The chain head is the content of its newest snapshot: derived instead of read twice. */
+export function headOf(snapshotId: number, content: LoadedContent): ChainHead {
+  return { snapshotId, users: content.users, groups: content.groups };
+}
+
+export interface WrittenSnapshot {
+  snapshotId: number;
+  changedRows: number;
+  /** The content written, with the stable numbers of its people and departments. */
+  content: LoadedContent;
+  /** People and departments first created by this snapshot: their rows already hold its values. */
+  fresh: { personIds: ReadonlySet<number>; departmentIds: ReadonlySet<number> };
+}
+
+export interface SnapshotRow {
+  id: number;
+  runId: number | null;
+  parentId: number | null;
+  createdAt: Date;
+  userCount: number;
+  groupCount: number;
+  changedRows: number;
+  publishedAt: Date | null;
+  note: string | null;
+}
+
+type Id = number | string;
+interface MaxIdRow {
+  id: Id | null;
+}
+interface IdentityRow {
+  k: string;
+  id: Id;
+  h: string;
+}
+type UserVersionRow = StoredUser & { user_key: string; person_id: Id; hash: string };
+interface GroupVersionRow {
+  department_id: Id;
+  hash: string;
+  group_no: string;
+  display_name: string;
+  parent_group_no: string | null;
+}
+interface SnapshotDbRow {
+  id: Id;
+  run_id: Id | null;
+  parent_id: Id | null;
+  created_at: unknown;
+  user_count: Id;
+  group_count: Id;
+  changed_rows: Id;
+  published_at: unknown;
+  note: string | null;
+}
+
+const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows[0]?.id === undefined ? null : Number(rows[0].id));
+
+/**
+ * The version chain: snapshots, the versions of users and departments valid from one snapshot
+ * until another, and the stable numbers of people and departments. Snapshots are immutable once
+ * written; only retention removes them. Every method that writes takes the EntityManager of the
+ * caller's transaction, and must run under the sync lock.
+ */
+@Injectable()
+export class VersionChain {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get db(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** The newest snapshot and the identities of the rows still open. */
+  async head(): Promise<ChainHead> {
+    const snapshotId = await this.lastSnapshotId();
+    const users = new Map<string, Identity>();
+    const groups = new Map<string, Identity>();
+    if (snapshotId === null) return { snapshotId, users, groups };
+    const userRows = await this.db.query<IdentityRow[]>(
+      'SELECT p.user_key AS k, v.person_id AS id, v.hash AS h FROM user_version v JOIN person p ON p.id = v.person_id WHERE v.to_snapshot IS NULL',
+    );
+    for (const r of userRows) users.set(String(r.k), { id: Number(r.id), hash: String(r.h) });
+    const groupRows = await this.db.query<IdentityRow[]>('SELECT group_no AS k, department_id AS id, hash AS h FROM group_version WHERE to_snapshot IS NULL');
+    for (const r of groupRows) groups.set(String(r.k), { id: Number(r.id), hash: String(r.h) });
+    return { snapshotId, users, groups };
+  }
+
+  /** A snapshot's whole content, with the stable numbers of its people and departments. */
+  async content(snapshotId: number): Promise<LoadedContent> {
+    const users = new Map<string, Versioned<UserRecord>>();
+    const valid = validIn(snapshotId, 'v');
+    const rows = await this.db.query<UserVersionRow[]>(
+      `SELECT p.user_key AS user_key, v.* FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${valid.sql} ORDER BY v.person_id`,
+      valid.params,
+    );
+    for (const row of rows) {
+      const key = String(row.user_key);
+      users.set(key, { record: userOfRow(row, key), id: Number(row.person_id), hash: String(row.hash) });
+    }
+    const groups = new Map<string, Versioned<GroupRecord>>();
+    const groupValid = validIn(snapshotId);
+    const groupRows = await this.db.query<GroupVersionRow[]>(`SELECT * FROM group_version WHERE ${groupValid.sql} ORDER BY department_id`, groupValid.params);
+    for (const row of groupRows) {
+      const code = String(row.group_no);
+      const record = { group_no: code, display_name: String(row.display_name), parent_group_no: row.parent_group_no ?? null };
+      groups.set(code, { record, id: Number(row.department_id), hash: String(row.hash) });
+    }
+    return { users, groups };
+  }
+
+  /** The newest snapshot's number, or null. */
+  async lastSnapshotId(): Promise<number | null> {
+    return maxId(await this.db.query<MaxIdRow[]>('SELECT MAX(id) AS id FROM snapshot'));
+  }
+
+  async snapshot(id: number): Promise<SnapshotRow | null> {
+    const rows = await this.db.query<SnapshotDbRow[]>('SELECT * FROM snapshot WHERE id = ?', [id]);
+    return rows[0] ? toSnapshotRow(rows[0]) : null;
+  }
+
+  async listSnapshots(offset: number, limit: number): Promise<{ items: SnapshotRow[]; total: number }> {
+    const rows = await this.db.query<SnapshotDbRow[]>(`SELECT * FROM snapshot ORDER BY id DESC LIMIT ${Number(limit)} OFFSET ${Number(offset)}`);
+    const total = await this.db.query<{ n: Id }[]>('SELECT COUNT(*) AS n FROM snapshot');
+    return { items: rows.map(toSnapshotRow), total: Number(total[0]?.n ?? 0) };
+  }
+
+  /**
+   * Writes `content` as a new snapshot after the chain head: new versions for what is new or
+   * changed, closed versions for what changed or went; unchanged rows are not touched. People
+   * and departments seen for the first time get their stable numbers here.
+   */
+  async write(
+    m: EntityManager,
+    head: ChainHead,
+    content: Content,
+    runId: number | null,
+    note: string | null,
+    hashes: ContentHashes = hashesOf(content),
+  ): Promise<WrittenSnapshot> {
+    const snapshotId = (maxId(await m.query<MaxIdRow[]>('SELECT MAX(id) AS id FROM snapshot')) ?? 0) + 1;
+    const now = toSqlDateTime();
+
+    // Stable numbers for people and departments seen for the first time (or again, after they went).
+    const people = await this.allocate(
+      m,
+      { table: 'person', key: 'user_key', columns: STORED_USER_COLUMNS },
+      [...content.users.values()].filter((u) => !head.users.has(u.key)).map((user) => ({ key: user.key, values: storedValues(user) })),
+      now,
+    );
+    const departments = await this.allocate(
+      m,
+      { table: 'department', key: 'group_no', columns: ['display_name', 'parent_group_no'] },
+      [...content.groups.values()]
+        .filter((g) => !head.groups.has(g.group_no))
+        .map((group) => ({ key: group.group_no, values: [group.display_name, group.parent_group_no] })),
+      now,
+    );
+
+    // Versions: close what changed or went, open what is new or changed.
+    const users = versionChanges(
+      snapshotId,
+      head.users,
+      people.ids,
+      [...content.users.values()].map((user) => ({ key: user.key, hash: hashes.users.get(user.key)!, values: () => storedValues(user) })),
+    );
+    const groups = versionChanges(
+      snapshotId,
+      head.groups,
+      departments.ids,
+      [...content.groups.values()].map((group) => ({
+        key: group.group_no,
+        hash: hashes.groups.get(group.group_no)!,
+        values: () => [group.group_no, group.display_name, group.parent_group_no],
+      })),
+    );
+
+    const changedRows = users.close.length + users.open.length + groups.close.length + groups.open.length;
+    await m.query(
+      'INSERT INTO snapshot (id, run_id, parent_id, created_at, user_count, group_count, changed_rows, published_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)',
+      [snapshotId, runId, head.snapshotId, now, content.users.size, content.groups.size, changedRows, note],
+    );
+    await inChunks(users.close, 1000, (chunk, ph) =>
+      m.query<unknown[]>(`UPDATE user_version SET to_snapshot = ? WHERE to_snapshot IS NULL AND person_id IN (${ph})`, [snapshotId, ...chunk]),
+    );
+    await insertRows(m, 'user_version', ['person_id', 'from_snapshot', 'to_snapshot', 'hash', ...STORED_USER_COLUMNS], users.open);
+    await inChunks(groups.close, 1000, (chunk, ph) =>
+      m.query<unknown[]>(`UPDATE group_version SET to_snapshot = ? WHERE to_snapshot IS NULL AND department_id IN (${ph})`, [snapshotId, ...chunk]),
+    );
+    await insertRows(m, 'group_version', ['department_id', 'from_snapshot', 'to_snapshot', 'hash', 'group_no', 'display_name', 'parent_group_no'], groups.open);
+    return {
+      snapshotId,
+      changedRows,
+      content: versionedContent(content, hashes, {
+        user: (key) => head.users.get(key)?.id ?? people.ids.get(key)!,
+        group: (code) => head.groups.get(code)?.id ?? departments.ids.get(code)!,
+      }),
+      fresh: { personIds: people.created, departmentIds: departments.created },
+    };
+  }
+
+  /** Marks a snapshot as published (its first publish only). */
+  async markPublished(m: EntityManager, snapshotId: number, at: string): Promise<void> {
+    await m.query('UPDATE snapshot SET published_at = ? WHERE id = ? AND published_at IS NULL', [at, snapshotId]);
+  }
+
+  /**
+   * Drops the snapshots beyond the newest `keep` (and `published`, always kept) and the closed
+   * versions no kept snapshot needs. Answers how many snapshots went.
+   */
+  async applyRetention(m: EntityManager, keep: number, published: number | null): Promise<number> {
+    const newest = await m.query<{ id: Id }[]>(`SELECT id FROM snapshot ORDER BY id DESC LIMIT ${Number(keep)}`);
+    const kept = new Set<number>(newest.map((r) => Number(r.id)));
+    if (published !== null) kept.add(published);
+    const doomed = (await m.query<{ id: Id }[]>('SELECT id FROM snapshot')).map((r) => Number(r.id)).filter((id) => !kept.has(id));
+    if (!doomed.length) return 0;
+    // A closed version is needed while some kept snapshot holds it.
+    const needed = [...kept].map((k) => validIn(k));
+    const condition = needed.map((v) => `(${v.sql})`).join(' OR ');
+    const params = needed.flatMap((v) => v.params);
+    await m.query(`DELETE FROM user_version WHERE to_snapshot IS NOT NULL AND NOT (${condition})`, params);
+    await m.query(`DELETE FROM group_version WHERE to_snapshot IS NOT NULL AND NOT (${condition})`, params);
+    await inChunks(doomed, 500, (chunk, ph) => m.query<unknown[]>(`DELETE FROM snapshot WHERE id IN (${ph})`, chunk));
+    return doomed.length;
+  }
+
+  /**
+   * The stable numbers of `items` (by their key): the number given before to a key seen before,
+   * else a new row, `pending` until a publish, holding the item's values.
+   */
+  private async allocate(
+    m: EntityManager,
+    into: { table: 'person' | 'department'; key: 'user_key' | 'group_no'; columns: readonly string[] },
+    items: { key: string; values: unknown[] }[],
+    now: string,
+  ): Promise<{ ids: Map<string, number>; created: Set<number> }> {
+    const ids = new Map<string, number>();
+    const created = new Set<number>();
+    if (!items.length) return { ids, created };
+    const known = await inChunks(
+      items.map((item) => item.key),
+      500,
+      (chunk, ph) => m.query<{ id: Id; k: string }[]>(`SELECT id, ${into.key} AS k FROM ${into.table} WHERE ${into.key} IN (${ph})`, chunk),
+    );
+    for (const row of known) ids.set(String(row.k), Number(row.id));
+    let next = (maxId(await m.query<MaxIdRow[]>(`SELECT MAX(id) AS id FROM ${into.table}`)) ?? 0) + 1;
+    const rows: unknown[][] = [];
+    for (const item of items) {
+      if (ids.has(item.key)) continue;
+      ids.set(item.key, next);
+      created.add(next);
+      rows.push([next++, item.key, 'pending', ...item.values, now, now]);
+    }
+    await insertRows(m, into.table, ['id', into.key, 'state', ...into.columns, 'first_seen_at', 'updated_at'], rows);
+    return { ids, created };
+  }
+}
+
+/**
+ * From the head's open versions to `items`: the versions to close (by stable number: changed or
+ * gone) and the rows to open (new or changed: number, from, to, hash, values).
+ */
+function versionChanges(
+  snapshotId: number,
+  head: ReadonlyMap<string, Identity>,
+  newIds: ReadonlyMap<string, number>,
+  items: { key: string; hash: string; values: () => unknown[] }[],
+): { close: number[]; open: unknown[][] } {
+  const close: number[] = [];
+  const open: unknown[][] = [];
+  const present = new Set<string>();
+  for (const item of items) {
+    present.add(item.key);
+    const prev = head.get(item.key);
+    if (prev && prev.hash === item.hash) continue;
+    if (prev) close.push(prev.id);
+    open.push([prev?.id ?? newIds.get(item.key), snapshotId, null, item.hash, ...item.values()]);
+  }
+  for (const [key, prev] of head) if (!present.has(key)) close.push(prev.id);
+  return { close, open };
+}
+
+function toSnapshotRow(r: SnapshotDbRow): SnapshotRow {
+  return {
+    id: Number(r.id),
+    runId: r.run_id === null ? null : Number(r.run_id),
+    parentId: r.parent_id === null ? null : Number(r.parent_id),
+    createdAt: fromSqlDateTime(r.created_at)!,
+    userCount: Number(r.user_count),
+    groupCount: Number(r.group_count),
+    changedRows: Number(r.changed_rows),
+    publishedAt: fromSqlDateTime(r.published_at),
+    note: r.note ?? null,
+  };
+}
