@@ -15,7 +15,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { NextFunction, Request, Response } from 'express';
 import { createConnection } from 'mysql2/promise';
 import { AuditService } from '#app/audit';
 import { loadBridgeConfig } from '#app/config';
@@ -54,21 +53,19 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { even
   const audit = app.get(AuditService);
   let auditRequests = false;
   // One awaited audit event per request, as a route that records what it did; toggled between the two HTTP runs.
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    if (!auditRequests) return next();
-    audit
-      .record({
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (req) => {
+      if (!auditRequests) return;
+      await audit.record({
         action: 'bench.request',
         outcome: 'success',
         actor: { kind: 'client', id: 'bench' },
-        target: { type: 'route', id: req.path },
+        target: { type: 'route', id: req.url.split('?')[0] },
         details: { method: req.method },
-      })
-      .then(
-        () => next(),
-        (error: unknown) => next(error),
-      );
-  });
+      });
+    });
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   console.log(`\n== ${label} ==`);

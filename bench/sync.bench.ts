@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { Agent, request } from 'undici';
@@ -277,7 +277,7 @@ async function benchDatabase(kind: 'sqlite' | 'mysql', sampler: MemorySampler): 
   const emulator = await startEmulatorProcess({ employees, departments, seed });
   say(`emulator (child process) listening on ${emulator.url} after ${msf(emulator.startupMs)} (generation included)`);
   const database = await createDatabase(kind);
-  let app: NestExpressApplication | null = null;
+  let app: NestFastifyApplication | null = null;
   try {
     // The floor: twice (the first also warms the emulator's caches, which the bridge then enjoys too); the faster counts.
     const floors: FloorRead[] = [];

@@ -109,11 +109,12 @@ export interface LoadResult {
 /** Drives `url` with autocannon in a child process (so that the load generator does not share the server's event loop). */
 export async function autocannon(
   url: string,
-  options: { connections: number; seconds: number; method: string; headers: IncomingHttpHeaders },
+  options: { connections: number; seconds: number; method: string; headers: IncomingHttpHeaders; body?: string },
 ): Promise<LoadResult> {
   const cli = createRequire(import.meta.url).resolve('autocannon');
   const args = [cli, '--json', '-c', String(options.connections), '-d', String(options.seconds), '-m', options.method];
   for (const [name, value] of Object.entries(options.headers)) if (value !== undefined) args.push('-H', `${name}=${String(value)}`);
+  if (options.body !== undefined) args.push('-b', options.body);
   args.push(url);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import type { BridgeConfig } from '#app/config';
 import { buildDataSourceOptions, fromSqlDateTime, toSqlDateTime } from '#app/database';
@@ -9,7 +9,7 @@ import { TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 export const admin = () => ({ Authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
 
 /** Like startBridge, with a hook between creating the application and starting it (providers exist, no lifecycle hook has run). */
-export async function startWith(config: BridgeConfig, beforeListen: (app: NestExpressApplication) => void | Promise<void>): Promise<RunningBridge> {
+export async function startWith(config: BridgeConfig, beforeListen: (app: NestFastifyApplication) => void | Promise<void>): Promise<RunningBridge> {
   const printed: string[] = [];
   const app = await createBridgeApp(config, { adminTokenSink: (banner) => printed.push(banner) });
   await beforeListen(app);

@@ -65,4 +65,24 @@ describe.each(testDatabases())('malformed and oversized bodies on every surface 
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'REQUEST.INVALID' });
   });
+
+  it('a URL the router cannot decode: each surface answers a malformed request in its contract, never echoing the URL', async () => {
+    const secret = `access_token=${TEST_ADMIN_TOKEN}`;
+    const api = await request(bridge.url).get(`/api/v1/sync/runs/%FF?${secret}`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+    expect(api.status).toBe(400);
+    expect(api.body.error).toMatchObject({
+      code: 'REQUEST.INVALID',
+      message: expect.stringMatching(/percent-encoding/),
+      requestId: api.headers['x-request-id'],
+    });
+    const proxy = await request(bridge.url).get(`/v1/admin/organizations/acme/employees/%?${secret}`);
+    expect(proxy.status).toBe(400);
+    expect(proxy.body).toEqual({ status: 400, message: expect.stringMatching(/percent-encoding/), result: null });
+    const query = await post('/rest/accounts/api/user/list/%E0%A4%A', '{}');
+    expect(query.status).toBe(200);
+    expect(query.body).toMatchObject({ status: 404, result: null });
+    const login = await post('/authenticate/%', '{}').auth(OMFLOW.id, OMFLOW.secret);
+    expect(login.body).toEqual({ status: 'fail', message: expect.stringMatching(/percent-encoding/) });
+    for (const res of [api, proxy, query, login]) expect(res.text).not.toContain(TEST_ADMIN_TOKEN);
+  });
 });

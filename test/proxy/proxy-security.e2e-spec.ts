@@ -14,11 +14,7 @@ import { auditEvents, caller, exported, faults, newClient, type ProxyCaller } fr
  * The outside review's attacks on the proxy (issue 11): path segments that climb out of
  * `/employees`, upstream answers echoing the bridge's directory token, loose bearer headers.
  */
-/**
- * Every line the bridges of this file log (LOG_LEVEL=debug). nestjs-pino builds one pino-http
- * logger per process, with the parameters of the first application: each bridge gets the same
- * sink, and the lines of all of them land here.
- */
+/** Every line the bridges of this file log (LOG_LEVEL=debug): each bridge gets this sink as its log destination. */
 const logged: string[] = [];
 const sink = new Writable({
   write(chunk: Buffer, _encoding, done) {

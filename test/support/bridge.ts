@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { BridgeConfig } from '#app/config';
 import type { DatabaseConfig } from '#app/database';
 import type { BridgeModuleOptions } from '../../apps/bridge/src/app.module.js';
@@ -10,7 +10,7 @@ export { admin, bridgeEnv, OMFLOW, OMFLOW_BASIC, TEST_ADMIN_TOKEN } from './cred
 
 /** A running bridge on a random port of 127.0.0.1, over real HTTP. */
 export interface RunningBridge {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: BridgeConfig;
   url: string;
   adminToken: string;

@@ -1,8 +1,7 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ScheduleModule } from '@nestjs/schedule';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccessModule, type AdminTokenSink } from '#app/access';
 import { AuditModule } from '#app/audit';
@@ -15,8 +14,6 @@ import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { StatusController } from './health/status.controller.js';
-import { pinoParams } from './logging.js';
-import { RequestContextMiddleware } from './request-context.middleware.js';
 import { SyncScheduler } from './sync-scheduler.js';
 
 export interface BridgeModuleOptions {
@@ -27,20 +24,19 @@ export interface BridgeModuleOptions {
 
 /** The composition root: every feature module, the global pipe, filter and guard. */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(config: BridgeConfig, options: BridgeModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
-        LoggerModule.forRoot(pinoParams(config, options.logDestination)),
         DatabaseModule,
         TerminusModule,
         AccessModule.forRoot({ adminTokenSink: options.adminTokenSink }),
         AuditModule,
         ScheduleModule.forRoot(),
-        // Finds the surfaces' body-error renderers (BodyErrorRenderers installs them once).
+        // Finds the surfaces' body-error renderers (BodyErrorRenderers; HttpErrorFilter hands body errors to them).
         DiscoveryModule,
         SnapshotsModule,
         OmflowModule,
@@ -55,9 +51,5 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes('*path');
   }
 }

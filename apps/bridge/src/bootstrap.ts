@@ -1,43 +1,70 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { ArgumentsHost } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request } from 'express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import formbody from '@fastify/formbody';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
-import { verifyJsonDepth } from '#app/common';
+import { AppError, asBodyError, BodyErrorRenderers, charsetOf, ErrorCode, HttpErrorFilter, parseJsonBody, requestContext } from '#app/common';
 import type { BridgeConfig } from '#app/config';
 import { AppModule, type BridgeModuleOptions } from './app.module.js';
-import { assignRequestId } from './logging.js';
+import { createPino, installRequestLog, PinoNestLogger, requestIdOf } from './logging.js';
 import { buildOpenApi } from './openapi.js';
 
 /**
- * Creates the bridge application, fully configured but not listening. `main.ts` and the
- * end-to-end tests both use it, so tests exercise the same pipeline as production.
+ * Creates the bridge application on Fastify, fully configured but not listening. `main.ts`,
+ * the end-to-end tests and the benchmarks all use it, so they exercise the production pipeline.
  */
-export async function createBridgeApp(config: BridgeConfig, options: BridgeModuleOptions = {}): Promise<NestExpressApplication> {
-  const httpsOptions =
-    config.http.tlsCertFile && config.http.tlsKeyFile ? { cert: readFileSync(config.http.tlsCertFile), key: readFileSync(config.http.tlsKeyFile) } : undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
-    bufferLogs: true,
-    bodyParser: false,
-    httpsOptions,
+export async function createBridgeApp(config: BridgeConfig, options: BridgeModuleOptions = {}): Promise<NestFastifyApplication> {
+  const https =
+    config.http.tlsCertFile && config.http.tlsKeyFile ? { cert: readFileSync(config.http.tlsCertFile), key: readFileSync(config.http.tlsKeyFile) } : null;
+  const log = createPino(config, options.logDestination);
+  // A URL Fastify's router cannot decode (`%FF`, a lone `%`) is answered before any hook or
+  // route; Fastify's own answer would echo the URL, query string (and a WorkPlus access_token)
+  // included. It gets the answer of a malformed request in the surface's contract instead, by
+  // the global filter, once the application exists.
+  let badUrl: (request: FastifyRequest, reply: FastifyReply) => void = (_request, reply) => void reply.code(400).send();
+  const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
+    // Well-formed `x-request-id` values are kept, anything else replaced (requestIdOf).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // As Express routed: `/accounts/api/security/get/` (OMFLOW's form) is `/accounts/api/security/get`, and paths match in any case.
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    // No Nest middleware: the request id, context and log are Fastify hooks (cheaper per request).
+    skipMiddie: true,
+    frameworkErrors: (_error: Error, request: FastifyRequest, reply: FastifyReply) => badUrl(request, reply),
   });
-  app.useLogger(app.get(Logger));
-  app.set('trust proxy', config.http.trustProxy);
-  app.disable('x-powered-by');
-  app.use(assignRequestId);
-  // The nesting depth is checked on the raw bytes, before JSON.parse (see MAX_JSON_DEPTH), by
-  // body-parser's `verify` hook. Nest leaves `verify` out of its option types (its `rawBody`
-  // option uses the hook; this app does not enable `rawBody`), hence the options in a variable.
-  // GET and HEAD bodies mean nothing (no route reads one) and are not parsed, as Fastify does:
-  // a probe or a list call never fails on a stray body.
-  const jsonOptions = {
-    limit: config.http.bodyLimit,
-    verify: verifyJsonDepth(),
-    type: (req: IncomingMessage) => req.method !== 'GET' && req.method !== 'HEAD' && Boolean((req as Request).is('application/json')),
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    logger: new PinoNestLogger(log),
+    bodyParser: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  const errors = new HttpErrorFilter(app.get(BodyErrorRenderers));
+  badUrl = (request, reply) => {
+    reply.raw.setHeader('x-request-id', request.id);
+    const error = asBodyError(new AppError(ErrorCode.BadRequest, 'The request URL is not valid: it has a malformed percent-encoding.'));
+    errors.catch(error, { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost);
   };
-  app.useBodyParser('json', jsonOptions);
+  installRequestLog(fastify, log);
+  // The request's context (id, source IP, later the actor) for audit and logs, around the route
+  // (guards, pipes, handler, filters), once the body has been read.
+  fastify.addHook('preHandler', (request, _reply, done) => requestContext.run({ requestId: request.id, sourceIp: request.ip ?? null }, done));
+  // JSON bodies: nesting depth checked before parsing, strict top level (parseJsonBody). Form
+  // bodies (the security-code call may send one) are parsed; any other body is read within
+  // BODY_LIMIT and ignored, as before. GET and HEAD bodies are never parsed.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer, charsetOf(request.headers['content-type'])));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  await fastify.register(formbody);
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
   app.enableShutdownHooks();
   if (config.http.docsEnabled) {
     SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OMFLOW HR Bridge API' });

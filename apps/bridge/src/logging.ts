@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
-import type { Options } from 'pino-http';
+import type { IncomingMessage } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { pino, type DestinationStream, type Logger as Pino, type LevelWithSilent } from 'pino';
+import { pathOf, requestContext } from '#app/common';
 import type { BridgeConfig } from '#app/config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -21,46 +22,92 @@ export const REDACTED_PATHS = [
   '*.security',
 ];
 
-/** The request id: the caller's `x-request-id` when well-formed, a new UUID otherwise. */
+/** The request id: the caller's `x-request-id` when well-formed, a new UUID otherwise (Fastify's `genReqId`). */
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/**
- * Express middleware giving each request its id before anything can fail, so that errors
- * raised by the body parser (413, malformed JSON) carry the id too.
- */
-export function assignRequestId(req: IncomingMessage & { id?: string }, res: ServerResponse, next: () => void): void {
-  req.id = requestIdOf(req);
-  res.setHeader('x-request-id', req.id);
-  next();
+/** The bridge's one pino logger (JSON lines); `destination` replaces standard output (tests read the log through it). */
+export function createPino(config: BridgeConfig, destination?: DestinationStream): Pino {
+  const options = { level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
-/** pino-http's parameters; `destination` replaces standard output (tests read the log through it). */
-export function pinoParams(config: BridgeConfig, destination?: DestinationStream): Params {
-  const options: Options = {
-    level: config.log.level,
-    // The id is usually assigned already by assignRequestId (before the body parser).
-    genReqId: (req, res) => {
-      const assigned = (req as IncomingMessage & { id?: unknown }).id;
-      if (typeof assigned === 'string') return assigned;
-      const id = requestIdOf(req);
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    // The query string may carry access_token (WorkPlus style): log the path only.
-    serializers: {
-      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-        id: req.id,
-        method: req.method,
-        path: req.url.split('?')[0],
-        remoteAddress: req.remoteAddress,
-      }),
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-  };
-  return { pinoHttp: destination ? [options, destination] : options };
+/**
+ * One line per answered request (as pino-http wrote them: `req` with the path only, never the
+ * query string, which may carry a WorkPlus `access_token`; `res.statusCode`; `responseTime` in
+ * ms), at `error` for 5xx, `warn` for 4xx, `info` otherwise; `/health` probes are not logged.
+ * The line is written when the Node response closes, so that streamed answers written after
+ * `reply.hijack()` (/sync, the query API, the audit export) are logged like the others.
+ */
+export function installRequestLog(fastify: FastifyInstance, log: Pino): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // On the Node response: Fastify merges it into its own headers, and hijacked answers keep it.
+    reply.raw.setHeader('x-request-id', request.id);
+    const path = pathOf(request);
+    if (path.startsWith('/health') || !log.isLevelEnabled('error')) {
+      done();
+      return;
+    }
+    reply.raw.once('close', () => {
+      const status = reply.raw.statusCode;
+      const level: LevelWithSilent = !reply.raw.writableFinished || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (!log.isLevelEnabled(level)) return;
+      log[level](
+        {
+          req: { id: request.id, method: request.method, path, remoteAddress: request.ip },
+          res: { statusCode: status },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        reply.raw.writableFinished ? 'request completed' : 'request aborted',
+      );
+    });
+    done();
+  });
+}
+
+/**
+ * Nest's logger on the bridge's pino: `context` and, within a request, its id on every line.
+ * Accepts Nest's forms (`message, stack?, context`) and pino's (`{ err, … }, message`).
+ */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Pino) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', message: unknown, rest: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    // Nest's Logger appends its context as the last argument.
+    const params = [...rest];
+    const context = params.length && typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    const requestId = requestContext.get()?.requestId;
+    const fields: Record<string, unknown> = { ...(context ? { context } : {}), ...(requestId ? { requestId } : {}) };
+    if (message instanceof Error) {
+      this.pino[level]({ ...fields, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.pino[level]({ ...fields, ...(message as Record<string, unknown>) }, typeof params[0] === 'string' ? params[0] : undefined);
+    } else {
+      // Nest's error(message, stack): the stack as the error's.
+      const stack = level === 'error' && typeof params[0] === 'string' && params[0].includes('\n    at ') ? params[0] : undefined;
+      this.pino[level]({ ...fields, ...(stack ? { err: { message: String(message), stack } } : {}) }, String(message));
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
 import { AuditService } from '#app/audit';
-import { actorKindOf, AppError, AUTH_REQUIREMENT, ErrorCode, hasScope, requestContext, Scope, type AuthRequirement, type Principal } from '#app/common';
+import { actorKindOf, AppError, AUTH_REQUIREMENT, ErrorCode, hasScope, pathOf, requestContext, Scope, type AuthRequirement, type Principal } from '#app/common';
 import { BASIC_REALM } from './strategies.js';
 
 const CHALLENGES = {
@@ -35,7 +35,7 @@ export class AccessGuard implements CanActivate {
       this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_REQUIREMENT, [context.getHandler(), context.getClass()]) ?? DEFAULT_REQUIREMENT;
     if (requirement.scheme === 'public' || requirement.scheme === 'external') return true;
 
-    const request = context.switchToHttp().getRequest<{ user?: Principal; headers: Record<string, string | undefined>; method: string; path: string }>();
+    const request = context.switchToHttp().getRequest<{ user?: Principal; headers: Record<string, string | undefined>; method: string; url: string }>();
     const scheme = requirement.scheme === 'basic-or-bearer' ? (/^basic /i.test(request.headers.authorization ?? '') ? 'basic' : 'bearer') : requirement.scheme;
     const challenge = CHALLENGES[scheme];
     try {
@@ -48,7 +48,7 @@ export class AccessGuard implements CanActivate {
           action: 'access.auth.failed',
           outcome: 'failure',
           target: { type: 'api_client', id: presentedClientId(request.headers.authorization) },
-          details: { scheme, route: `${request.method} ${request.path}` },
+          details: { scheme, route: `${request.method} ${pathOf(request)}` },
         });
       }
       throw new AppError(
@@ -66,7 +66,7 @@ export class AccessGuard implements CanActivate {
       await this.audit.record({
         action: 'access.denied',
         outcome: 'denied',
-        target: { type: 'route', id: `${request.method} ${request.path}` },
+        target: { type: 'route', id: `${request.method} ${pathOf(request)}` },
         details: { requiredScopes: requirement.scopes, scopes: principal.scopes },
       });
       throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope ${requirement.scopes.map((s) => `"${s}"`).join(' or ')}.`);

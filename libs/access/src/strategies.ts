@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { BasicStrategy as PassportBasic } from 'passport-http';
 import { Strategy as PassportBearer, type VerifyFunction } from 'passport-http-bearer';
 import type { Principal } from '#app/common';
@@ -28,9 +28,12 @@ export class BasicStrategy extends PassportStrategy(PassportBasic, 'basic') {
  * WorkPlus proxy, whose contract puts `access_token` in the URL, has its own guard.)
  */
 class HeaderBearer extends PassportBearer<VerifyFunction> {
-  override authenticate(req: Request, options?: object): void {
+  override authenticate(req: { headers: IncomingHttpHeaders }, options?: object): void {
     const token = bearerTokenOf(req.headers.authorization);
-    super.authenticate({ headers: token === null ? {} : { authorization: `Bearer ${token}` } } as Request, options);
+    super.authenticate(
+      { headers: token === null ? {} : { authorization: `Bearer ${token}` } } as unknown as Parameters<PassportBearer<VerifyFunction>['authenticate']>[0],
+      options,
+    );
   }
 }
 

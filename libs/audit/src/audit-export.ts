@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Response } from 'express';
+import type { Writable } from 'node:stream';
 import { AUDIT_EVENT_FIELDS, type AuditEvent } from './audit-event.entity.js';
 import type { StoredAuditEvent } from './audit.types.js';
 
@@ -68,7 +68,7 @@ export async function* exportChunks(pages: AsyncIterable<AuditEvent[]>, format: 
  * page) is produced only when the socket has taken the previous ones. A client that goes away
  * stops the walk.
  */
-export async function streamToResponse(res: Response, chunks: AsyncIterable<string>): Promise<void> {
+export async function streamToResponse(res: Writable, chunks: AsyncIterable<string>): Promise<void> {
   try {
     await pipeline(Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 }), res);
   } catch (error) {

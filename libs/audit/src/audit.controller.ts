@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { BearerAuth, ErrorBodyDto, Scope } from '#app/common';
 import { exportChunks, streamToResponse } from './audit-export.js';
 import { AuditReader } from './audit-reader.service.js';
@@ -57,7 +57,7 @@ export class AuditController {
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOkResponse({ description: 'One event per line: the JSON of an event (NDJSON), or a CSV row under a header.', schema: { type: 'string' } })
   @ApiServiceUnavailableResponse({ description: 'The export could not be audited.', type: ErrorBodyDto })
-  async export(@Query() query: ExportAuditQueryDto, @Res() res: Response): Promise<void> {
+  async export(@Query() query: ExportAuditQueryDto, @Res() reply: FastifyReply): Promise<void> {
     const format = query.format ?? 'ndjson';
     const filter = toAuditFilter(query);
     await this.audit.record({
@@ -66,7 +66,9 @@ export class AuditController {
       target: { type: 'audit_trail', id: null },
       details: { format, filter: { ...query } },
     });
-    res.status(200);
+    reply.hijack();
+    const res = reply.raw;
+    res.statusCode = 200;
     res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     res.setHeader(
       'Content-Disposition',

@@ -7,6 +7,6 @@ export * from './clock.js';
 export * from './scopes.js';
 export * from './auth.decorators.js';
 export * from './pagination.dto.js';
-export * from './body-error-handler.js';
 export * from './json-depth.js';
 export * from './body-error-renderers.js';
+export * from './http.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from './app-error.js';
-import { assertJsonDepth, jsonDepthExceeds, verifyJsonDepth } from './json-depth.js';
+import { isBodyError } from './body-error-renderers.js';
+import { assertJsonDepth, jsonDepthExceeds, parseJsonBody } from './json-depth.js';
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
@@ -39,26 +40,35 @@ describe('jsonDepthExceeds', () => {
   });
 });
 
-describe('assertJsonDepth and verifyJsonDepth', () => {
-  it('throw a bad request that names the limit', () => {
+describe('assertJsonDepth and parseJsonBody', () => {
+  it('throw a bad request that names the limit, marked as a body error', () => {
     expect(() => assertJsonDepth(nested(3), 2)).toThrow(AppError);
     expect(() => assertJsonDepth(nested(3), 2)).toThrow(/more than 2 levels deep/);
     expect(() => assertJsonDepth(nested(2), 2)).not.toThrow();
     let thrown: unknown;
     try {
-      verifyJsonDepth(2)(null, null, Buffer.from(nested(3)), 'utf-8');
+      parseJsonBody(Buffer.from(nested(3)), 'utf-8', 2);
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(AppError);
-    expect(thrown).toMatchObject({ code: 'REQUEST.INVALID', status: 400 });
+    expect(thrown).toMatchObject({ code: 'REQUEST.INVALID' });
+    expect(isBodyError(thrown)).toBe(true);
+    expect(parseJsonBody(Buffer.from(nested(2)), undefined, 2)).toEqual(JSON.parse(nested(2)));
   });
 
   it('decode other charsets before counting', () => {
-    const verify = verifyJsonDepth(2);
     // U+225B and U+5B5B hold the bytes of '"' and '[' in UTF-16: only the decoded text tells.
     const body = Buffer.from(JSON.stringify({ a: '\u225b\u5b5b\u5b5b' }), 'utf16le');
-    expect(() => verify(null, null, body, 'utf-16le')).not.toThrow();
-    expect(() => verify(null, null, Buffer.from(nested(3), 'utf16le'), 'utf-16le')).toThrow(/2 levels/);
+    expect(parseJsonBody(body, 'utf-16le', 2)).toEqual({ a: '\u225b\u5b5b\u5b5b' });
+    expect(() => parseJsonBody(Buffer.from(nested(3), 'utf16le'), 'utf-16le', 2)).toThrow(/2 levels/);
+  });
+
+  it('accept an object or an array at the top only, and read an empty body as {}', () => {
+    expect(parseJsonBody(Buffer.from('  '), undefined)).toEqual({});
+    expect(parseJsonBody(Buffer.from(' [1]'), undefined)).toEqual([1]);
+    expect(() => parseJsonBody(Buffer.from('"text"'), undefined)).toThrow(/not valid JSON: Unexpected token/);
+    expect(() => parseJsonBody(Buffer.from('{"a":'), undefined)).toThrow(/not valid JSON/);
+    expect(() => parseJsonBody(Buffer.from('{}'), 'latin1')).toThrow(/charset "latin1"/);
   });
 });

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from './app-error.js';
+import { asBodyError } from './body-error-renderers.js';
 
 /**
  * Deepest nesting of arrays and objects a request body may have. No body of any contract
@@ -51,25 +52,34 @@ export function assertJsonDepth(text: string | Uint8Array, maxDepth: number = MA
   if (jsonDepthExceeds(text, maxDepth)) throw jsonTooDeep(maxDepth);
 }
 
+/** Charsets the JSON parser decodes; JSON is UTF-8 (RFC 8259), a few clients still label UTF-16 or UTF-32. */
+const JSON_CHARSETS = /^utf-?(8|16(le|be)?|32(le|be)?)$/i;
+
 /**
- * The check as a body-parser `verify` hook (Express's JSON parser), which runs on the raw bytes
- * before JSON.parse. Bodies in a charset other than UTF-8 are decoded first. The thrown error
- * carries `status: 400`, which body-parser keeps (it would say 403 otherwise) and Nest maps to
- * a 400; the per-surface body error handlers read it as the AppError it is.
+ * The bridge's JSON body parser (for Fastify's `application/json` content type): the nesting
+ * depth is checked on the raw bytes before JSON.parse, bodies in UTF-16 or UTF-32 are decoded
+ * first, and only an object or an array is accepted at the top (as Express's strict parser
+ * did). An empty body reads as `{}`. Errors are marked as body errors (asBodyError): each
+ * surface answers them in its own contract.
  */
-export function verifyJsonDepth(maxDepth: number = MAX_JSON_DEPTH): (req: unknown, res: unknown, body: Buffer, encoding: string | null) => void {
-  return (_req, _res, body, encoding) => {
-    if (!jsonDepthExceeds(decoded(body, encoding), maxDepth)) return;
-    throw Object.assign(jsonTooDeep(maxDepth), { status: 400, type: 'entity.too.deep' });
-  };
+export function parseJsonBody(body: Buffer, charset: string | undefined, maxDepth: number = MAX_JSON_DEPTH): unknown {
+  if (charset && !JSON_CHARSETS.test(charset)) {
+    throw asBodyError(new AppError(ErrorCode.BadRequest, `The request body is in the charset "${charset}"; JSON must be UTF-8.`));
+  }
+  const text = !charset || /^utf-?8$/i.test(charset) ? body : new TextDecoder(charset).decode(body);
+  if (jsonDepthExceeds(text, maxDepth)) throw asBodyError(jsonTooDeep(maxDepth));
+  const source = typeof text === 'string' ? text : text.toString('utf8');
+  const first = /\S/.exec(source);
+  if (!first) return {};
+  try {
+    if (first[0] !== '{' && first[0] !== '[') throw new SyntaxError(`Unexpected token ${JSON.stringify(first[0])} in JSON at position ${first.index}`);
+    return JSON.parse(source);
+  } catch (error) {
+    throw asBodyError(new AppError(ErrorCode.BadRequest, `The request body is not valid JSON: ${(error as Error).message}`));
+  }
 }
 
-function decoded(body: Buffer, encoding: string | null): string | Uint8Array {
-  if (!encoding || /^utf-?8$/i.test(encoding)) return body;
-  try {
-    return new TextDecoder(encoding).decode(body);
-  } catch {
-    // A charset TextDecoder does not know: body-parser refuses most; scan the bytes as they are.
-    return body;
-  }
+/** The charset parameter of a Content-Type header, if any. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  return /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1];
 }

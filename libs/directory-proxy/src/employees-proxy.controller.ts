@@ -180,7 +180,7 @@ export class EmployeesProxyController {
   }
 
   /** Anything else under the organisation: a WorkPlus 404 envelope rather than the bridge's JSON error. */
-  @All('*path')
+  @All('*')
   @ApiExcludeEndpoint()
   unknown(): never {
     throw new AppError(ErrorCode.RouteNotFound, 'not found.');

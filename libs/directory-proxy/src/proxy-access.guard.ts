@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AccessService, bearerTokenOf } from '#app/access';
 import { AuditService } from '#app/audit';
-import { actorKindOf, AppError, ErrorCode, hasScope, requestContext, Scope, type Principal } from '#app/common';
+import { actorKindOf, AppError, ErrorCode, hasScope, pathOf, requestContext, Scope, type Principal } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { WorkPlusCode, WorkPlusError } from '#app/workplus';
 
@@ -10,8 +10,8 @@ import { WorkPlusCode, WorkPlusError } from '#app/workplus';
  * The bridge client secret a caller presents: `?access_token=` (as WorkPlus; the only surface
  * taking it there) or `Authorization: Bearer <token>` in its exact form (RFC 6750).
  */
-export function presentedToken(request: Pick<Request, 'query' | 'headers'>): string | null {
-  const query = request.query.access_token;
+export function presentedToken(request: Pick<FastifyRequest, 'query' | 'headers'>): string | null {
+  const query = (request.query as Record<string, unknown> | undefined)?.access_token;
   if (typeof query === 'string' && query.length) return query;
   return bearerTokenOf(request.headers.authorization);
 }
@@ -32,9 +32,9 @@ export class ProxyAccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request & { user?: Principal }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     if (!this.config.proxy.enabled) throw new AppError(ErrorCode.RouteNotFound, 'the directory proxy is disabled (PROXY_ENABLED=false).');
-    const route = `${request.method} ${request.path}`;
+    const route = `${request.method} ${pathOf(request)}`;
 
     const token = presentedToken(request);
     if (!token) throw new AppError(ErrorCode.AuthRequired, 'token not found: pass a bridge client secret as ?access_token=.');
@@ -56,7 +56,7 @@ export class ProxyAccessGuard implements CanActivate {
       await this.deny(route, { requiredScopes: [needed], scopes: principal.scopes });
       throw new AppError(ErrorCode.AuthForbidden, `client "${principal.clientId}" lacks the scope "${needed}".`);
     }
-    const code = request.params.code;
+    const code = (request.params as Record<string, string | undefined>).code;
     if (typeof code !== 'string' || (principal.organisations !== null && !principal.organisations.includes(code))) {
       await this.deny(route, { organisation: code ?? null, organisations: principal.organisations });
       throw new AppError(ErrorCode.AuthForbidden, `client "${principal.clientId}" may not reach organisation "${String(code)}".`);

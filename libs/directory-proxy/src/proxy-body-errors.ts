@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AppError, RendersBodyErrors, type BodyErrorSurface } from '#app/common';
 import { toProxyAnswer } from './proxy-envelope.filter.js';
 
@@ -12,8 +12,8 @@ export const PROXY_PATHS = ['/v1/admin/organizations'];
 export class ProxyBodyErrors implements BodyErrorSurface {
   readonly paths = PROXY_PATHS;
 
-  render(error: AppError, _req: Request, res: Response): void {
+  async render(error: AppError, _req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { httpStatus, envelope } = toProxyAnswer(error);
-    res.status(httpStatus).json(envelope);
+    await reply.status(httpStatus).send(envelope);
   }
 }

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { type AppError, ErrorCode, toAppError } from '#app/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AppError, ErrorCode, pathOf, sendJson, toAppError } from '#app/common';
 import { DirectoryError } from '#app/hr-source';
 import { isKnownCode, WorkPlusCode, WorkPlusError, workPlusHttpStatus, type WorkPlusEnvelope } from '#app/workplus';
 
@@ -127,14 +127,12 @@ export class ProxyEnvelopeFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const request = ctx.getRequest<Request & { id?: string }>();
-    const response = ctx.getResponse<Response>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
     const { httpStatus, envelope } = toProxyAnswer(exception);
-    if (httpStatus === 500) this.logger.error({ err: exception, requestId: request.id }, `Unhandled error on ${request.method} ${request.path}`);
+    if (httpStatus === 500) this.logger.error({ err: exception, requestId: request.id }, `Unhandled error on ${request.method} ${pathOf(request)}`);
     else if (exception instanceof DirectoryError)
-      this.logger.warn({ requestId: request.id }, `Directory call failed for ${request.method} ${request.path}: ${exception.kind}: ${exception.message}`);
-    if (response.headersSent) return;
-    if (httpStatus === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="directory-proxy"');
-    response.status(httpStatus).json(envelope);
+      this.logger.warn({ requestId: request.id }, `Directory call failed for ${request.method} ${pathOf(request)}: ${exception.kind}: ${exception.message}`);
+    sendJson(reply, httpStatus, envelope, httpStatus === 401 ? { 'WWW-Authenticate': 'Bearer realm="directory-proxy"' } : {});
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '#app/audit';
-import { type AppError, RendersBodyErrors, type BodyErrorSurface } from '#app/common';
+import { type AppError, pathOf, RendersBodyErrors, type BodyErrorSurface } from '#app/common';
 
 /** The Custom HR calls OMFLOW makes, whose every failure is `{"status":"fail"}` with HTTP 200. */
 export const CUSTOM_HR_PATHS = ['/authenticate', '/sync'];
@@ -19,8 +19,8 @@ export class CustomHrBodyErrors implements BodyErrorSurface {
 
   constructor(private readonly audit: AuditService) {}
 
-  async render(error: AppError, req: Request, res: Response): Promise<void> {
-    const login = req.path.startsWith('/authenticate');
+  async render(error: AppError, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const login = pathOf(req).startsWith('/authenticate');
     await this.audit
       .record({
         action: login ? 'auth.login.failed' : 'omflow.sync.served',
@@ -28,6 +28,6 @@ export class CustomHrBodyErrors implements BodyErrorSurface {
         details: { reason: 'malformed_request', message: error.message },
       })
       .catch((auditError: unknown) => this.logger.error({ err: auditError }, 'Could not audit a malformed OMFLOW request'));
-    res.status(200).json({ status: 'fail', message: error.message });
+    await reply.status(200).send({ status: 'fail', message: error.message });
   }
 }

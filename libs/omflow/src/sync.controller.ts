@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '#app/audit';
 import { BasicAuth, CurrentPrincipal, Scope, type Principal } from '#app/common';
 import { PublishedPayload } from '#app/snapshots';
@@ -35,7 +35,7 @@ export class OmflowSyncController {
     schema: { oneOf: [{ $ref: getSchemaPath(OmflowSyncSuccessDto) }, { $ref: getSchemaPath(OmflowFailDto) }] },
   })
   @ApiResponse({ status: 304, description: '`If-None-Match` named the `ETag` of the published snapshot: OMFLOW already has it (no body).' })
-  async sync(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
+  async sync(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @CurrentPrincipal() principal: Principal): Promise<void> {
     const current = await this.payload.current();
     if (!current) {
       await this.audit.record({
@@ -44,9 +44,12 @@ export class OmflowSyncController {
         target: { type: 'snapshot', id: null },
         details: { reason: 'nothing published' },
       });
-      res.status(200).json({ status: 'fail', message: NOTHING_PUBLISHED });
+      await reply.status(200).send({ status: 'fail', message: NOTHING_PUBLISHED });
       return;
     }
+    // The stored bytes go to the Node response as they are; Fastify leaves this reply alone.
+    reply.hijack();
+    const res = reply.raw;
     this.payload.recordPull(principal.clientId, current.snapshotId).catch((error: unknown) => this.logger.warn(`Could not record the pull: ${String(error)}`));
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('ETag', current.etag);
@@ -54,7 +57,7 @@ export class OmflowSyncController {
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('Cache-Control', 'no-store');
     let body: Buffer | null = null;
-    if (req.headers['if-none-match'] === current.etag) res.status(304);
+    if (req.headers['if-none-match'] === current.etag) res.statusCode = 304;
     else if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
       res.setHeader('Content-Encoding', 'gzip');
       body = current.gzip;

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { BasicAuth, Scope } from '#app/common';
 import { OmflowFailDto } from '#app/omflow-contract';
 import { AuthenticateRequestDto, AuthenticateSuccessDto } from './authenticate.dto.js';
@@ -27,10 +27,10 @@ export class AuthenticateController {
       'Always HTTP 200 (OMFLOW reads the body): `{"status":"success"}`, or `{"status":"fail","message":...}` for a wrong password, an unknown or inactive user, a locked account, a malformed body or too many requests (then with `Retry-After`).',
     schema: { oneOf: [{ $ref: getSchemaPath(AuthenticateSuccessDto) }, { $ref: getSchemaPath(OmflowFailDto) }] },
   })
-  async authenticate(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<LoginAnswer> {
+  async authenticate(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginAnswer> {
     const { answer, retryAfter } = await this.service.login(body);
-    if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
-    res.setHeader('Cache-Control', 'no-store');
+    if (retryAfter) reply.header('Retry-After', String(retryAfter));
+    reply.header('Cache-Control', 'no-store');
     return answer;
   }
 }

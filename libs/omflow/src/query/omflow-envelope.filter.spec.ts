@@ -4,23 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import type { QueryAudit } from './query-audit.js';
 
-/** The filter's answer and audit record for one exception, through a stub request and response. */
+/** The filter's answer and audit record for one exception, through a stub request and Fastify reply. */
 async function answerTo(exception: unknown): Promise<{ status: number; body: unknown; audited: unknown[] }> {
   const audited: unknown[] = [];
   const audit = { record: (...args: unknown[]) => (audited.push(args), Promise.resolve()) } as unknown as QueryAudit;
   let status = 0;
   let sent: (body: unknown) => void = () => undefined;
   const body = new Promise<unknown>((resolve) => (sent = resolve));
-  const response = {
-    headersSent: false,
+  const reply = {
+    sent: false,
+    raw: { headersSent: false },
+    headers() {
+      return this;
+    },
     status(code: number) {
       status = code;
       return this;
     },
-    json: (value: unknown) => sent(value),
+    send: (value: unknown) => sent(value),
   };
-  const request = { id: 'req-1', method: 'GET', path: '/rest/accounts/api/nothing' };
-  const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }) } as unknown as ArgumentsHost;
+  const request = { id: 'req-1', method: 'GET', url: '/rest/accounts/api/nothing?access_token=s3cret' };
+  const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
   new OmflowEnvelopeFilter(audit).catch(exception, host);
   const answered = await body;
   return { status, body: answered, audited };

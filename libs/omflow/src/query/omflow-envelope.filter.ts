@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { type AppError, ErrorCode, toAppError } from '#app/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AppError, ErrorCode, pathOf, sendJson, toAppError } from '#app/common';
 import { QueryAudit, queryActionOf } from './query-audit.js';
 
 /** OMFLOW's `{status, message, result}` statuses for every error code of the bridge. */
@@ -47,24 +47,18 @@ export class OmflowEnvelopeFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const request = ctx.getRequest<Request & { id?: string }>();
-    const response = ctx.getResponse<Response>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
     const error = toAppError(exception);
     const status = omflowStatusOf(error.code);
-    if (status === 500) this.logger.error({ err: exception, requestId: request.id }, `Unhandled error on ${request.method} ${request.path}`);
+    if (status === 500) this.logger.error({ err: exception, requestId: request.id }, `Unhandled error on ${request.method} ${pathOf(request)}`);
     const message = envelopeMessage(error, status);
-    const send = () => {
-      if (response.headersSent) {
-        // A streamed answer failed half-way: cut it off rather than end it as if complete.
-        response.destroy();
-        return;
-      }
-      response.status(200).json({ status, message, result: null });
-    };
+    // A streamed answer that failed half-way is cut off rather than ended as if complete.
+    const send = () => sendJson(reply, 200, { status, message, result: null });
     const clientId = typeof error.details?.clientId === 'string' ? error.details.clientId : null;
     this.audit
       .record(
-        queryActionOf(request.path),
+        queryActionOf(pathOf(request)),
         status === 403 ? 'denied' : 'failure',
         { status, message },
         clientId ? { type: 'api_client', id: clientId } : undefined,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { type AppError, RendersBodyErrors, type BodyErrorSurface } from '#app/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AppError, pathOf, RendersBodyErrors, type BodyErrorSurface } from '#app/common';
 import { envelopeMessage, omflowStatusOf } from './omflow-envelope.filter.js';
 import { QueryAudit, queryActionOf } from './query-audit.js';
 
@@ -16,12 +16,12 @@ export class QueryBodyErrors implements BodyErrorSurface {
 
   constructor(private readonly audit: QueryAudit) {}
 
-  async render(appError: AppError, req: Request, res: Response): Promise<void> {
+  async render(appError: AppError, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const status = omflowStatusOf(appError.code);
     const message = envelopeMessage(appError, status);
     await this.audit
-      .record(queryActionOf(req.originalUrl), 'failure', { status, message })
+      .record(queryActionOf(pathOf(req)), 'failure', { status, message })
       .catch((auditError: unknown) => this.logger.error({ err: auditError }, 'Could not audit a query API failure'));
-    res.status(200).json({ status, message, result: null });
+    await reply.status(200).send({ status, message, result: null });
   }
 }

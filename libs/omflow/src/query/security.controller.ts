@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import { ApiBasicAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { BASIC_SECURITY, ExternalAuth } from '#app/common';
 import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import { OmflowErrorEnvelopeDto, omflowAnswer, SecurityCodeAnswerDto, SecurityCodeResultDto } from './query.dto.js';
@@ -34,7 +34,7 @@ export class SecurityCodeController {
       'HTTP 200 always: `{"status":200,"message":"Successful.","result":{"security":"<uuid>"}}`, or `{"status":403,"message":"User does not exist or is not enabled.","result":null}` for missing, wrong or revoked credentials or a client without `users:query`.',
     schema: omflowAnswer(SecurityCodeAnswerDto),
   })
-  get(@Req() req: Request): Promise<SecurityAnswer> {
+  get(@Req() req: FastifyRequest): Promise<SecurityAnswer> {
     return this.issue(req);
   }
 
@@ -47,11 +47,11 @@ export class SecurityCodeController {
     description: 'As GET.',
     schema: omflowAnswer(SecurityCodeAnswerDto),
   })
-  post(@Req() req: Request): Promise<SecurityAnswer> {
+  post(@Req() req: FastifyRequest): Promise<SecurityAnswer> {
     return this.issue(req);
   }
 
-  private async issue(req: Request): Promise<SecurityAnswer> {
+  private async issue(req: FastifyRequest): Promise<SecurityAnswer> {
     const { code, principal } = await this.codes.issue(req.headers.authorization);
     await this.audit.record('omflow.query.security_code', 'success', { status: 200 }, { type: 'api_client', id: principal.clientId });
     return { status: 200, message: 'Successful.', result: { security: code } };

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ExternalAuth } from '#app/common';
 import { OmflowEnvelopeFilter } from './omflow-envelope.filter.js';
 import {
@@ -89,10 +89,12 @@ export class UserQueryController {
     },
   })
   @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: omflowAnswer(UserListAnswerDto) })
-  async listUsers(@Body() body: QueryBody, @Res() res: Response): Promise<void> {
+  async listUsers(@Body() body: QueryBody, @Res() reply: FastifyReply): Promise<void> {
     const prepared = await this.queries.prepareUsers(body);
     // A query is a read: its audit record is written while the rows go out, not before them.
-    await this.audit.during('omflow.query.users', { status: 200, query: summary(body) }, () => this.queries.stream(prepared, 'Query successful.', res));
+    await this.audit.during('omflow.query.users', { status: 200, query: summary(body) }, () =>
+      this.queries.stream(prepared, 'Query successful.', rawAnswer(reply)),
+    );
   }
 
   /** Members of departments given by code or by name, keyed by department code. */
@@ -136,10 +138,24 @@ export class UserQueryController {
     },
   })
   @ApiOkResponse({ description: `\`{"status":200,"message":"Query successful.","result":[...]}\`. ${ENVELOPE_NOTE}`, schema: omflowAnswer(GroupListAnswerDto) })
-  async listGroups(@Body() body: QueryBody, @Res() res: Response): Promise<void> {
+  async listGroups(@Body() body: QueryBody, @Res() reply: FastifyReply): Promise<void> {
     const prepared = this.queries.prepareGroups(body);
-    await this.audit.during('omflow.query.groups', { status: 200, query: summary(body) }, () => this.queries.stream(prepared, 'Query successful.', res));
+    await this.audit.during('omflow.query.groups', { status: 200, query: summary(body) }, () =>
+      this.queries.stream(prepared, 'Query successful.', rawAnswer(reply)),
+    );
   }
+}
+
+/**
+ * The Node response, once the first page is read: the streamed answer is written there with
+ * backpressure, and Fastify is told to leave the reply alone (`hijack`). Until then nothing is
+ * written, so that a failing query still answers its envelope through the filter.
+ */
+function rawAnswer(reply: FastifyReply): () => FastifyReply['raw'] {
+  return () => {
+    reply.hijack();
+    return reply.raw;
+  };
 }
 
 /** What the audit keeps of a query: its shape, without the security code. */

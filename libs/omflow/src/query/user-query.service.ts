@@ -93,15 +93,12 @@ export class UserQueryService {
    * Streams `{"status":200,"message":…,"result":[…]}`. Nothing is written before the first page
    * is read, so a failing query still gets a proper error envelope.
    */
-  async stream(
-    prepared: PreparedList,
-    message: string,
-    out: Writable & { headersSent?: boolean; setHeader?(name: string, value: string): unknown },
-  ): Promise<StreamedAnswer> {
+  async stream(prepared: PreparedList, message: string, open: () => Writable & { setHeader?(name: string, value: string): unknown }): Promise<StreamedAnswer> {
     const write = rowWriter(prepared.query.columns);
     const pages = this.lists.pages(prepared);
     try {
       let page = await pages.next();
+      const out = open();
       out.setHeader?.('Content-Type', 'application/json; charset=utf-8');
       let buffer = `{"status":200,"message":${JSON.stringify(message)},"result":[`;
       let sent = 0;

@@ -1,0 +1,399 @@
+/**
+ * The bridge's HTTP stack against what the machine can serve: `npm run bench:http -- [--users 100000]
+ * [--duration 5] [--rounds 2] [--only health,lookup,auth,sync] [--mysql mysql://root@127.0.0.1:3306/test]`
+ * (TEST_MYSQL_URL works as --mysql). Every server runs in a process of its own (the bridge as production
+ * runs it, `node dist/apps/bridge/src/main.js`, default LOG_LEVEL=info and QUERY_AUDIT=all), and autocannon in
+ * another, so that no load generator shares a server's event loop. Bridge and floor runs alternate
+ * (`--rounds`), and the best round of each is kept, so that drift on a shared machine hits both alike.
+ *  - health: GET /health/live at 32 connections, beside a bare `node:http` server answering the same bytes
+ *    (goal: ≥ 40 % of the floor's requests/s);
+ *  - lookup: the OMFLOW user lookup by username (POST /rest/accounts/api/user/list/, N people) at 32
+ *    connections, beside a bare `node:http` server running the same SQL (the statement libs/snapshots compiles for
+ *    that request) through the same driver (better-sqlite3; a mysql2 pool of 32) and answering the rows in the
+ *    envelope (goal: ≥ 50 %), on SQLite and on MariaDB;
+ *  - auth: POST /authenticate one at a time, interleaved with one bare argon2id verify with the bridge's
+ *    parameters in this process (goal: median login ≤ 1.1x the median verify);
+ *  - sync: POST /sync at 8 connections (gzip, as OMFLOW's client asks) of a published N-person snapshot, beside a
+ *    bare server answering the same bytes (goal: p99 ≤ 1.5x the floor's); then, during a full N-person sync
+ *    (the directory emulator, a second organisation replacing the first), /sync and /authenticate called one at a
+ *    time each, their p99 (goal: < 250 ms).
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { hash, verify } from '@node-rs/argon2';
+import { createConnection } from 'mysql2/promise';
+import { DataSource } from 'typeorm';
+import { request } from 'undici';
+import { loadBridgeConfig } from '#app/config';
+import { UserQueryService } from '#app/omflow';
+import { createBridgeApp } from '../apps/bridge/src/bootstrap.js';
+import { startBareProcess, startBridgeProcess, type ServerProcess } from './support/bridge-process.js';
+import { populate } from './support/people.js';
+import { autocannon, startEmulatorProcess, type EmulatorProcess, type LoadResult } from './support/processes.js';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '100000' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+    only: { type: 'string', default: 'health,lookup,auth,sync' },
+    mysql: { type: 'string', default: process.env.TEST_MYSQL_URL },
+  },
+});
+const users = Number(values.users);
+const seconds = Number(values.duration);
+const rounds = Number(values.rounds);
+const only = new Set(values.only.split(','));
+const mysqlUrl = values.mysql;
+
+const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
+const OMFLOW = { id: 'omflow-bench', secret: `omflow-${randomBytes(12).toString('hex')}` };
+const BASIC = `Basic ${Buffer.from(`${OMFLOW.id}:${OMFLOW.secret}`).toString('base64')}`;
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+const baseEnv = { BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret };
+
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; json: unknown; ms: number }> {
+  const t = performance.now();
+  const res = await request(`${url}${path}`, { method: method as 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (res.headers['content-type'] ?? '').includes('json') ? await res.body.json() : (await res.body.arrayBuffer(), null);
+  return { status: res.statusCode, json, ms: performance.now() - t };
+}
+
+/** The best of `rounds` alternated runs of the bridge and of its floor. */
+async function sideBySide(bridge: () => Promise<LoadResult>, floor: () => Promise<LoadResult>): Promise<{ bridge: LoadResult; floor: LoadResult }> {
+  const b: LoadResult[] = [];
+  const f: LoadResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    f.push(await floor());
+    b.push(await bridge());
+  }
+  const best = (xs: LoadResult[]) => xs.reduce((a, c) => (c.rps > a.rps ? c : a));
+  return { bridge: best(b), floor: best(f) };
+}
+
+function line(label: string, r: LoadResult): string {
+  const bad = r.non2xx + r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '';
+  return `  ${label.padEnd(10)} ${fmt(r.rps).padStart(9)} req/s   p50 ${fmt(r.p50, 1).padStart(7)} ms   p99 ${fmt(r.p99, 1).padStart(7)} ms${bad}`;
+}
+
+async function benchHealth(dir: string): Promise<void> {
+  console.log('\n== /health/live at 32 connections (SQLite, sample organisation) ==');
+  const bridge = await startBridgeProcess({ ...baseEnv, SQLITE_PATH: join(dir, 'health.sqlite') });
+  try {
+    const res = await request(`${bridge.url}/health/live`);
+    const body = Buffer.from(await res.body.arrayBuffer());
+    const file = join(dir, 'health.json');
+    writeFileSync(file, body);
+    const bare = await startBareProcess('bytes', { BARE_BODY_FILE: file, BARE_HEADERS: JSON.stringify({ 'content-type': res.headers['content-type'] }) });
+    try {
+      const load = (url: string) => () => autocannon(`${url}/health/live`, { connections: 32, seconds, method: 'GET', headers: {} });
+      const r = await sideBySide(load(bridge.url), load(bare.url));
+      const ratio = r.bridge.rps / r.floor.rps;
+      console.log(line('floor', r.floor));
+      console.log(line('bridge', r.bridge));
+      console.log(`  bridge/floor ${fmt(100 * ratio)} % of requests/s (goal ≥ 40 %): ${verdict(ratio >= 0.4)}   [${body.length} bytes: ${body.toString()}]`);
+    } finally {
+      await bare.close();
+    }
+  } finally {
+    await bridge.close();
+  }
+}
+
+/** A migrated database of `users` people, the lookup's SQL, and the bridge process on it. */
+async function benchLookup(label: string, env: NodeJS.ProcessEnv, floor: (sql: string, params: unknown[]) => Promise<ServerProcess>): Promise<void> {
+  console.log(`\n== OMFLOW user lookup by username at 32 connections (${label}, ${fmt(users)} people) ==`);
+  const config = loadBridgeConfig({ LOG_LEVEL: 'silent', DOCS_ENABLED: 'false', SYNC_CRON: 'off', SYNC_ON_START: 'false', ...baseEnv, ...env });
+  const query = { search_conditions: [{ column: 'username', condition: '=', value: `user${Math.floor(users / 2)}` }] };
+  const setup = await createBridgeApp(config, { adminTokenSink: () => undefined });
+  await setup.init();
+  const t = performance.now();
+  await populate(setup.get(DataSource), users);
+  const prepared = await setup.get(UserQueryService).prepareUsers(query);
+  const { sql, params } = prepared.statement;
+  const sqlParams = params(prepared.query.start, Math.max(0, prepared.query.limit - prepared.query.start));
+  await setup.close();
+  console.log(`  ${fmt(users)} people inserted in ${fmt((performance.now() - t) / 1000, 1)} s; SQL: ${sql.replace(/\s+/g, ' ').slice(0, 160)}…`);
+  const bridge = await startBridgeProcess({ ...baseEnv, ...env });
+  try {
+    const created = await call(bridge.url, 'POST', '/api/v1/clients', admin, { id: 'bench-query', name: 'bench', scopes: ['users:query'] });
+    const { secret } = created.json as { secret: string };
+    const code = await call(bridge.url, 'GET', '/accounts/api/security/get/', {
+      authorization: `Basic ${Buffer.from(`bench-query:${secret}`).toString('base64')}`,
+    });
+    const security = (code.json as { result: { security: string } }).result.security;
+    const body = JSON.stringify({ security, omflow_restapi: 1, ...query });
+    const check = await call(bridge.url, 'POST', '/rest/accounts/api/user/list/', { 'content-type': 'application/json' }, JSON.parse(body));
+    if ((check.json as { result?: unknown[] }).result?.length !== 1) throw new Error(`The lookup found ${JSON.stringify(check.json)}`);
+    const bare = await floor(sql, sqlParams);
+    try {
+      const load = (url: string) => () =>
+        autocannon(`${url}/rest/accounts/api/user/list/`, { connections: 32, seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const r = await sideBySide(load(bridge.url), load(bare.url));
+      const ratio = r.bridge.rps / r.floor.rps;
+      console.log(line('floor', r.floor));
+      console.log(line('bridge', r.bridge));
+      console.log(`  bridge/floor ${fmt(100 * ratio)} % of requests/s (goal ≥ 50 %): ${verdict(ratio >= 0.5)}`);
+    } finally {
+      await bare.close();
+    }
+  } finally {
+    await bridge.close();
+  }
+}
+
+/** A file organisation of 50 people for the login benchmark. */
+function writeOrganisation(path: string, people: number): void {
+  const dept = { id: 'bench', name: 'Bench', type: 'CORP', path: '/bench/', display: true };
+  const result = Array.from({ length: people }, (_, i) => ({
+    id: `emp-${i}`,
+    type: 'EMPLOYEE',
+    domain_id: 'bench',
+    org_code: 'bench',
+    display_name: `User ${i}`,
+    name: `User ${i}`,
+    gender: 'MALE',
+    email: `user${i}@bench.test`,
+    status: 'ACTIVATED',
+    sn: `SN${i}`,
+    user_id: `u${i}`,
+    username: `user${i}`,
+    mobile: '13800000000',
+    locked: false,
+    positions: [{ id: `pos-${i}`, org_id: 'bench', path: '/bench/', job_title: 'Engineer', primary: true, display_nodes: [dept] }],
+    root_org_info: { id: 'bench', name: 'Bench', type: 'O', path: '/bench/', display: true },
+  }));
+  writeFileSync(path, JSON.stringify({ status: 0, message: 'ok', result, tree: [{ id: 'bench', name: 'Bench', path: '/bench/' }] }));
+}
+
+async function benchAuth(dir: string): Promise<void> {
+  console.log('\n== /authenticate at 1 client beside one argon2id verify (SQLite) ==');
+  const orgFile = join(dir, 'org.json');
+  writeOrganisation(orgFile, 50);
+  const config = loadBridgeConfig({});
+  const bridge = await startBridgeProcess({
+    ...baseEnv,
+    SQLITE_PATH: join(dir, 'auth.sqlite'),
+    HR_SOURCE: 'file',
+    HR_FILE: orgFile,
+    AUTH_LOCKOUT_THRESHOLD: '1000',
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+  });
+  try {
+    const run = await call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
+    if ((run.json as { status?: string }).status !== 'published') throw new Error(`The sync did not publish: ${JSON.stringify(run.json)}`);
+    const items = Array.from({ length: 50 }, (_, i) => ({ username: `user${i}`, password: `password-of-user${i}` }));
+    await call(bridge.url, 'POST', '/api/v1/auth/passwords/import', admin, { items });
+    const params = { memoryCost: config.auth.argon2MemoryKib, timeCost: config.auth.argon2TimeCost, parallelism: config.auth.argon2Parallelism };
+    const stored = await hash('password-of-user1', params);
+    const login = () =>
+      call(
+        bridge.url,
+        'POST',
+        '/authenticate',
+        { authorization: BASIC, 'content-type': 'application/json' },
+        { username: 'user1', password: 'password-of-user1' },
+      );
+    const first = await login();
+    if ((first.json as { status?: string }).status !== 'success') throw new Error(`The login check failed: ${JSON.stringify(first.json)}`);
+    const logins: number[] = [];
+    const verifies: number[] = [];
+    const samples = Math.max(50, seconds * 20);
+    for (let i = 0; i < samples; i++) {
+      logins.push((await login()).ms);
+      const t = performance.now();
+      await verify(stored, 'password-of-user1');
+      verifies.push(performance.now() - t);
+    }
+    const ratio = pct(logins, 50) / pct(verifies, 50);
+    console.log(`  argon2id m=${params.memoryCost} KiB, t=${params.timeCost}, p=${params.parallelism}; ${samples} pairs, one at a time`);
+    console.log(`  verify     p50 ${fmt(pct(verifies, 50), 1).padStart(7)} ms   p99 ${fmt(pct(verifies, 99), 1).padStart(7)} ms`);
+    console.log(`  login      p50 ${fmt(pct(logins, 50), 1).padStart(7)} ms   p99 ${fmt(pct(logins, 99), 1).padStart(7)} ms`);
+    console.log(`  login/verify ${fmt(ratio, 2)}x at the median (goal ≤ 1.1x): ${verdict(ratio <= 1.1)}`);
+  } finally {
+    await bridge.close();
+  }
+}
+
+const guardsOff = {
+  GUARD_HOLD_RENAMES: 'false',
+  GUARD_MAX_USER_REMOVALS: '1000000',
+  GUARD_MAX_USER_REMOVAL_PERCENT: '100',
+  GUARD_MAX_GROUP_REMOVALS: '1000000',
+  GUARD_MAX_GROUP_REMOVAL_PERCENT: '100',
+  GUARD_MAX_MOVES: '1000000',
+  GUARD_MAX_MOVE_PERCENT: '100',
+};
+
+function directoryEnv(emulator: EmulatorProcess): NodeJS.ProcessEnv {
+  return {
+    HR_SOURCE: 'directory',
+    DIRECTORY_URL: emulator.url,
+    DIRECTORY_ORG_CODE: emulator.orgCode,
+    DIRECTORY_DOMAIN_ID: emulator.domainId,
+    DIRECTORY_CLIENT_ID: emulator.clientId,
+    DIRECTORY_CLIENT_SECRET: emulator.clientSecret,
+    DIRECTORY_TIMEOUT_MS: '60000',
+    SYNC_DEADLINE_SECONDS: '3600',
+    AUTH_LOCKOUT_THRESHOLD: '1000000',
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    ...guardsOff,
+  };
+}
+
+/** Calls `once` one at a time until `stop` resolves; the latencies. */
+async function loop(once: () => Promise<unknown>, stop: Promise<unknown>): Promise<number[]> {
+  let done = false;
+  void stop.finally(() => (done = true));
+  const ms: number[] = [];
+  while (!done) {
+    const t = performance.now();
+    await once();
+    ms.push(performance.now() - t);
+  }
+  return ms;
+}
+
+async function benchSync(label: string, env: NodeJS.ProcessEnv, dir: string): Promise<void> {
+  console.log(`\n== /sync of ${fmt(users)} people, and /sync and /authenticate during a full sync (${label}) ==`);
+  const departments = String(Math.max(10, Math.round(users / 20)));
+  const [first, second] = await Promise.all([
+    startEmulatorProcess({ employees: users, departments: Number(departments), seed: 1 }),
+    startEmulatorProcess({ employees: users, departments: Number(departments), seed: 2 }),
+  ]);
+  try {
+    let bridge = await startBridgeProcess({ ...baseEnv, ...env, ...directoryEnv(first) });
+    try {
+      const t = performance.now();
+      const run = await call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
+      if ((run.json as { status?: string }).status !== 'published')
+        throw new Error(`The first sync did not publish: ${JSON.stringify(run.json).slice(0, 300)}`);
+      console.log(`  first sync published in ${fmt((performance.now() - t) / 1000, 1)} s`);
+      const res = await request(`${bridge.url}/sync`, { method: 'POST', headers: { authorization: BASIC, 'accept-encoding': 'gzip' } });
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      const file = join(dir, 'sync.gz');
+      writeFileSync(file, bytes);
+      const bare = await startBareProcess('bytes', {
+        BARE_BODY_FILE: file,
+        BARE_HEADERS: JSON.stringify({ 'content-type': res.headers['content-type'], 'content-encoding': 'gzip', etag: res.headers.etag }),
+      });
+      try {
+        const load = (url: string, headers: Record<string, string>) => () =>
+          autocannon(`${url}/sync`, { connections: 8, seconds, method: 'POST', headers: { 'accept-encoding': 'gzip', ...headers } });
+        const r = await sideBySide(load(bridge.url, { authorization: BASIC }), load(bare.url, {}));
+        const ratio = r.bridge.p99 / r.floor.p99;
+        console.log(`  /sync at 8 connections, ${fmt(bytes.length / 1e6, 1)} MB gzip:`);
+        console.log(line('floor', r.floor));
+        console.log(line('bridge', r.bridge));
+        console.log(`  bridge/floor p99 ${fmt(ratio, 2)}x (goal ≤ 1.5x): ${verdict(ratio <= 1.5)}; median ${fmt(r.bridge.p50 / r.floor.p50, 2)}x`);
+      } finally {
+        await bare.close();
+      }
+      // A login that succeeds throughout: a password for one published person.
+      const list = (await call(bridge.url, 'POST', '/sync', { authorization: BASIC })).json as { users: { username: string }[] };
+      const username = list.users[0].username;
+      await call(bridge.url, 'POST', '/api/v1/auth/passwords/import', admin, { items: [{ username, password: 'bench-password' }] });
+      await bridge.close();
+      // The same database, now read from a second organisation: every person changes.
+      bridge = await startBridgeProcess({ ...baseEnv, ...env, ...directoryEnv(second) });
+      const started = performance.now();
+      const syncing = call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
+      const [syncMs, authMs, run2] = await Promise.all([
+        loop(async () => {
+          const answer = await request(`${bridge.url}/sync`, { method: 'POST', headers: { authorization: BASIC, 'accept-encoding': 'gzip' } });
+          await answer.body.arrayBuffer();
+        }, syncing),
+        loop(async () => {
+          const answer = await call(
+            bridge.url,
+            'POST',
+            '/authenticate',
+            { authorization: BASIC, 'content-type': 'application/json' },
+            { username, password: 'bench-password' },
+          );
+          if ((answer.json as { status?: string }).status !== 'success') throw new Error(`The login failed during the sync: ${JSON.stringify(answer.json)}`);
+        }, syncing),
+        syncing,
+      ]);
+      const status = (run2.json as { status?: string }).status;
+      console.log(`  second, full sync (${status}) in ${fmt((performance.now() - started) / 1000, 1)} s; meanwhile, one call at a time:`);
+      for (const [name, ms] of [
+        ['/sync', syncMs],
+        ['/authenticate', authMs],
+      ] as const) {
+        const p99 = pct(ms, 99);
+        console.log(
+          `  ${name.padEnd(14)} ${String(ms.length).padStart(5)} calls   p50 ${fmt(pct(ms, 50), 1).padStart(7)} ms   p99 ${fmt(p99, 1).padStart(7)} ms   max ${fmt(Math.max(...ms), 1).padStart(7)} ms (goal p99 < 250 ms): ${verdict(p99 < 250)}`,
+        );
+      }
+    } finally {
+      await bridge.close();
+    }
+  } finally {
+    await Promise.all([first.close(), second.close()]);
+  }
+}
+
+async function withMysqlDatabase(prefix: string, work: (url: string) => Promise<void>): Promise<void> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const server = await createConnection({ uri: mysqlUrl! });
+  await server.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  try {
+    const url = new URL(mysqlUrl!);
+    url.pathname = `/${name}`;
+    await work(url.toString());
+  } finally {
+    await server.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await server.end();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `Reproduce: npm run bench:http -- --users ${users} --duration ${seconds} --rounds ${rounds} --only ${[...only].join(',')}${mysqlUrl ? ` --mysql ${mysqlUrl}` : ''}`,
+  );
+  console.log(`Node ${process.version}; best of ${rounds} alternated rounds of ${seconds} s per figure.`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
+  try {
+    if (only.has('health')) await benchHealth(dir);
+    if (only.has('lookup')) {
+      const path = join(dir, 'lookup.sqlite');
+      await benchLookup('SQLite', { SQLITE_PATH: path }, (sql, params) =>
+        startBareProcess('sqlite', { BARE_SQLITE_PATH: path, BARE_SQL: sql, BARE_PARAMS: JSON.stringify(params) }),
+      );
+      if (mysqlUrl) {
+        await withMysqlDatabase('bench_http', (url) =>
+          benchLookup(`MariaDB ${new URL(url).host}`, { DATABASE_URL: url, DATABASE_POOL_SIZE: '32' }, (sql, params) =>
+            startBareProcess('mysql', { BARE_MYSQL_URL: url, BARE_POOL: '32', BARE_SQL: sql, BARE_PARAMS: JSON.stringify(params) }),
+          ),
+        );
+      }
+    }
+    if (only.has('auth')) await benchAuth(dir);
+    if (only.has('sync')) {
+      await benchSync('SQLite', { SQLITE_PATH: join(dir, 'sync.sqlite') }, dir);
+      if (mysqlUrl) await withMysqlDatabase('bench_http_sync', (url) => benchSync(`MariaDB ${new URL(url).host}`, { DATABASE_URL: url }, dir));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

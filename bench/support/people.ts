@@ -1,0 +1,74 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Inserts `users` people (user1…userN, 100 departments, one membership each) straight into
+ * person/department/person_group of a migrated bridge database: the query benchmarks' data,
+ * without the minutes a sync of that size takes. `user<N>` has nick name `Wei <N>` every 100th.
+ */
+export async function populate(dataSource: DataSource, users: number): Promise<void> {
+  const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const insert = async (m: EntityManager, table: string, columns: string[], rows: unknown[][]) => {
+    const per = Math.floor(30_000 / columns.length);
+    for (let i = 0; i < rows.length; i += per) {
+      const chunk = rows.slice(i, i + per);
+      await m.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')}`,
+        chunk.flat(),
+      );
+    }
+  };
+  await dataSource.transaction(async (m) => {
+    const departments = Array.from({ length: 100 }, (_, i) => [i + 1, `dept-${i + 1}`, 'active', `Department ${i + 1}`, i ? 'dept-1' : null, now, now]);
+    await insert(m, 'department', ['id', 'group_no', 'state', 'display_name', 'parent_group_no', 'first_seen_at', 'updated_at'], departments);
+    const people: unknown[][] = [];
+    const memberships: unknown[][] = [];
+    for (let i = 1; i <= users; i++) {
+      const dept = `dept-${(i % 100) + 1}`;
+      people.push([
+        i,
+        `k${i}`,
+        'active',
+        `user${i}`,
+        `user${i}@bench.test`,
+        i % 100 === 0 ? `Wei ${i}` : `Person ${i}`,
+        `SN${i}`,
+        'ACME',
+        null,
+        '13800000000',
+        null,
+        i % 2 ? 'male' : 'female',
+        JSON.stringify([dept]),
+        dept,
+        `emp-${i}`,
+        now,
+        now,
+      ]);
+      memberships.push([i, dept, 1]);
+    }
+    await insert(
+      m,
+      'person',
+      [
+        'id',
+        'user_key',
+        'state',
+        'username',
+        'email',
+        'nick_name',
+        'ad_no',
+        'company',
+        'phone1',
+        'phone2',
+        'extension_no',
+        'gender',
+        'groups_json',
+        'default_group',
+        'source_id',
+        'first_seen_at',
+        'updated_at',
+      ],
+      people,
+    );
+    await insert(m, 'person_group', ['person_id', 'group_no', 'is_default'], memberships);
+  });
+}

@@ -1,0 +1,26 @@
+import type { FastifyReply } from 'fastify';
+
+/** The path of a request's URL, without its query string (Fastify keeps the whole URL in `req.url`). */
+export function pathOf(req: { url: string }): string {
+  const query = req.url.indexOf('?');
+  return query < 0 ? req.url : req.url.slice(0, query);
+}
+
+/**
+ * Answers `body` as JSON with `status`, for the exception filters. A streamed answer (written to
+ * the Node response after `reply.hijack()`) that fails is handled too: before its first byte
+ * the error is answered on the Node response; after it, the answer is cut off (the connection
+ * destroyed) rather than ended as if it were complete.
+ */
+export function sendJson(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const res = reply.raw;
+  if (res.headersSent) {
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
+  if (reply.sent) {
+    res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    return;
+  }
+  void reply.headers(headers).status(status).send(body);
+}
