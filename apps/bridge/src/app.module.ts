@@ -10,11 +10,13 @@ import { BodyErrorRenderers, ClockModule, createValidationPipe, HttpErrorFilter 
 import { type BridgeConfig, ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
 import { DirectoryProxyModule } from '#app/directory-proxy';
+import { MetricsModule } from '#app/metrics';
 import { OmflowModule } from '#app/omflow';
 import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { StatusController } from './health/status.controller.js';
+import { StatusMetrics } from './health/status-metrics.js';
 import { pinoParams } from './logging.js';
 import { RequestContextMiddleware } from './request-context.middleware.js';
 import { SyncScheduler } from './sync-scheduler.js';
@@ -34,6 +36,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
+        MetricsModule,
         LoggerModule.forRoot(pinoParams(config, options.logDestination)),
         DatabaseModule,
         TerminusModule,
@@ -49,6 +52,7 @@ export class AppModule implements NestModule {
       controllers: [HealthController, StatusController],
       providers: [
         GracefulShutdown,
+        StatusMetrics,
         SyncScheduler,
         BodyErrorRenderers,
         { provide: APP_PIPE, useFactory: createValidationPipe },
