@@ -70,7 +70,8 @@ describe('installHttpMetrics (bare Fastify)', () => {
     const sum = values.find((v) => (v as { metricName?: string }).metricName === 'bridge_http_request_duration_seconds_sum')!.value;
     expect(sum).toBeGreaterThanOrEqual(0.055);
     expect(sum).toBeLessThan(5);
-    const le = (bound: string) => values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_bucket') && String((v.labels as Record<string, unknown>).le) === bound)!.value;
+    const le = (bound: string) =>
+      values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_bucket') && String((v.labels as Record<string, unknown>).le) === bound)!.value;
     expect(le('0.05')).toBe(0);
     expect(le('0.1')).toBe(1);
   });
