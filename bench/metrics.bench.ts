@@ -14,8 +14,8 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import fastify from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { BridgeMetrics, installHttpMetrics } from '#app/metrics';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { BridgeMetrics, createMetricsRegistry, installHttpMetrics } from '#app/metrics';
 
 interface CannonResult {
   requests: { average: number };
@@ -100,8 +100,7 @@ function observations(): void {
 }
 
 async function scrape(): Promise<void> {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createMetricsRegistry();
   const bridge = new BridgeMetrics(registry);
   for (const s of SAMPLES) bridge.httpRequest(s.method, s.route, s.status, s.seconds);
   for (const phase of ['read', 'load', 'check', 'diff', 'write', 'publish', 'total']) bridge.syncPhase(phase, 1);
