@@ -193,6 +193,12 @@ describe('library boundaries', () => {
     expect(describeCycles(libraryGraph(ROOT))).toEqual([]);
   });
 
+  it('keeps libs/metrics a leaf that every library may import: it imports no other library', () => {
+    const graph = libraryGraph(ROOT);
+    expect(graph.libs).toContain('metrics');
+    expect([...graph.edges.get('metrics')!.keys()]).toEqual([]);
+  });
+
   it('imports every library through its #app/<lib> entry, never by a deep path', () => {
     expect(deepImports()).toEqual([]);
   });

@@ -9,11 +9,13 @@ import { BodyErrorRenderers, ClockModule, createValidationPipe, HttpErrorFilter 
 import { type BridgeConfig, ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
 import { DirectoryProxyModule } from '#app/directory-proxy';
+import { MetricsModule } from '#app/metrics';
 import { OmflowModule } from '#app/omflow';
 import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { StatusController } from './health/status.controller.js';
+import { StatusMetrics } from './health/status-metrics.js';
 import { SyncScheduler } from './sync-scheduler.js';
 
 export interface BridgeModuleOptions {
@@ -31,6 +33,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
+        MetricsModule,
         DatabaseModule,
         TerminusModule,
         AccessModule.forRoot({ adminTokenSink: options.adminTokenSink }),
@@ -45,6 +48,7 @@ export class AppModule {
       controllers: [HealthController, StatusController],
       providers: [
         GracefulShutdown,
+        StatusMetrics,
         SyncScheduler,
         BodyErrorRenderers,
         { provide: APP_PIPE, useFactory: createValidationPipe },

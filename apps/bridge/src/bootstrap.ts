@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppError, asBodyError, BodyErrorRenderers, charsetOf, ErrorCode, HttpErrorFilter, parseJsonBody, requestContext } from '#app/common';
 import type { BridgeConfig } from '#app/config';
+import { BridgeMetrics, installHttpMetrics } from '#app/metrics';
 import { AppModule, type BridgeModuleOptions } from './app.module.js';
 import { createPino, installRequestLog, PinoNestLogger, requestIdOf } from './logging.js';
 import { buildOpenApi } from './openapi.js';
@@ -49,6 +50,7 @@ export async function createBridgeApp(config: BridgeConfig, options: BridgeModul
     errors.catch(error, { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost);
   };
   installRequestLog(fastify, log);
+  installHttpMetrics(fastify, app.get(BridgeMetrics));
   // The request's context (id, source IP, later the actor) for audit and logs, around the route
   // (guards, pipes, handler, filters), once the body has been read.
   fastify.addHook('preHandler', (request, _reply, done) => requestContext.run({ requestId: request.id, sourceIp: request.ip ?? null }, done));

@@ -50,6 +50,7 @@ export function installRequestLog(fastify: FastifyInstance, log: Pino): void {
       done();
       return;
     }
+    const started = performance.now();
     reply.raw.once('close', () => {
       const status = reply.raw.statusCode;
       const level: LevelWithSilent = !reply.raw.writableFinished || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
@@ -58,7 +59,7 @@ export function installRequestLog(fastify: FastifyInstance, log: Pino): void {
         {
           req: { id: request.id, method: request.method, path, remoteAddress: request.ip },
           res: { statusCode: status },
-          responseTime: Math.round(reply.elapsedTime),
+          responseTime: Math.round(performance.now() - started),
         },
         reply.raw.writableFinished ? 'request completed' : 'request aborted',
       );

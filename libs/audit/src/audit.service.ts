@@ -2,6 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModu
 import type { EntityManager } from 'typeorm';
 import { AppError, Clock, ErrorCode, requestContext, type ActorKind } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { BridgeMetrics } from '#app/metrics';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditKeyring } from './audit-keys.js';
 import { AuditStore } from './audit-store.js';
@@ -44,6 +45,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly clock: Clock,
     private readonly keys: AuditKeyring,
     private readonly checkpoints: AuditCheckpoints,
+    private readonly metrics: BridgeMetrics,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.flushMs = config.audit.flushMs;
@@ -104,7 +106,9 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
     } catch (error) {
       throw error instanceof AppError ? error : new AppError(ErrorCode.Internal, `Invalid audit event: ${String(error)}`);
     }
+    const started = performance.now();
     await this.store.appendWithin(m, prepared);
+    this.metrics.auditAppended('transaction', (performance.now() - started) / 1000);
   }
 
   /** Writes everything queued so far; resolves when it is committed (or has failed). */
@@ -187,7 +191,9 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.batchSize);
       try {
+        const started = performance.now();
         const { head } = await this.store.append(batch.map((p) => p.event));
+        this.metrics.auditAppended('batch', (performance.now() - started) / 1000);
         for (const p of batch) p.resolve();
         this.checkpoints.noteHead(head);
       } catch (error) {

@@ -22,5 +22,9 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown, hea
     res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
     return;
   }
-  void reply.headers(headers).status(status).send(body);
+  // A route may have set another content type (`@Header`) before it failed.
+  void reply
+    .headers({ ...headers, 'content-type': 'application/json; charset=utf-8' })
+    .status(status)
+    .send(body);
 }

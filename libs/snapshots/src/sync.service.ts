@@ -6,6 +6,7 @@ import { AuditService, type AuditEventInput } from '#app/audit';
 import { AppError, ErrorCode, requestContext } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { InstanceIdentity, TransactionRunner } from '#app/database';
+import { BridgeMetrics } from '#app/metrics';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
 import { emptyContent, hashesOf, recordsOf, versionedContent, type Content, type ContentHashes } from './content.js';
 import { crashPoint } from './crash-point.js';
@@ -59,6 +60,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly source: HrSource,
+    private readonly metrics: BridgeMetrics,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @Inject(MAPPING_CONFIG) private readonly mapping: MappingConfig,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
@@ -371,6 +373,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     const phase = (name: string): void => {
       const now = performance.now();
       run.phases[name] = Math.round(now - mark);
+      this.metrics.syncPhase(name, (now - mark) / 1000);
       mark = now;
     };
     const deadline = AbortSignal.timeout(this.config.sync.deadlineSeconds * 1000);
@@ -387,13 +390,16 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     } finally {
       this.running.delete(run.id);
     }
-    run.phases.total = Math.round(performance.now() - started);
+    const total = performance.now() - started;
+    run.phases.total = Math.round(total);
     run.finishedAt ??= new Date();
     await this.tx.transaction(async (m) => {
       await m.getRepository(SyncRun).save(run);
       // A published run's outcome was recorded with its publish, in the same transaction.
       if (run.status !== 'published') await this.audit.recordWithin(m, [this.runEvent(run)]);
     });
+    this.metrics.syncPhase('total', total / 1000);
+    this.metrics.syncRunEnded(run.status);
     return run;
   }
 
@@ -460,6 +466,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       quarantinedGroups: checked.quarantinedGroups,
       writtenRows: 0,
     };
+    this.metrics.syncChecked({ users: checked.quarantinedUsers, groups: checked.quarantinedGroups }, findings);
     if (!content.users.size) throw new SourceReadError('No user passed the checks; an empty organisation is never published');
     phase('check');
 

@@ -2,7 +2,9 @@ import { Controller, Get, Header, Inject, NotFoundException } from '@nestjs/comm
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto, Public } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { SnapshotReader, type SyncStatus } from '#app/snapshots';
+import { METRICS_CONTENT_TYPE, MetricsRegistry } from '#app/metrics';
+import { SnapshotReader } from '#app/snapshots';
+import { pullStale } from './status-metrics.js';
 
 export class StatusDto {
   /** `ok`, or `degraded` when nothing is published, the last run failed, runs wait for a decision or OMFLOW stopped pulling. */
@@ -36,6 +38,7 @@ export class StatusController {
   constructor(
     private readonly reader: SnapshotReader,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+    private readonly registry: MetricsRegistry,
   ) {}
 
   @Get('health')
@@ -43,7 +46,7 @@ export class StatusController {
   @ApiOkResponse({ type: StatusDto })
   async health(): Promise<StatusDto> {
     const status = await this.reader.status();
-    const stale = this.stale(status);
+    const stale = pullStale(status, this.config.sync.pullStaleSeconds);
     const warnings: string[] = [];
     if (status.publishedSnapshotId === null) warnings.push('Nothing is published yet: /sync answers "fail" until the first sync succeeds.');
     if (status.lastRun?.status === 'failed') warnings.push(`The last sync run (${status.lastRun.id}) failed; see /api/v1/sync/runs/${status.lastRun.id}.`);
@@ -64,31 +67,15 @@ export class StatusController {
   }
 
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @Header('Content-Type', METRICS_CONTENT_TYPE)
   @ApiProduces('text/plain')
-  @ApiOperation({ summary: 'Prometheus metrics: published snapshot, last pull, last success, held runs' })
+  @ApiOperation({
+    summary: 'Prometheus metrics: HTTP, sync runs and phases, data quality, logins, query rows, audit latency, the published state, process and Node',
+  })
   @ApiOkResponse({ description: 'Prometheus text exposition format.', schema: { type: 'string' } })
   @ApiNotFoundResponse({ description: 'Metrics are turned off (METRICS_ENABLED=false).', type: ErrorBodyDto })
   async metrics(): Promise<string> {
     if (!this.config.http.metricsEnabled) throw new NotFoundException();
-    const s = await this.reader.status();
-    const seconds = (d: Date | null): number => (d ? d.getTime() / 1000 : 0);
-    const lines = [
-      ['bridge_published_snapshot_id', 'gauge', 'The snapshot /sync serves (0: none).', s.publishedSnapshotId ?? 0],
-      ['bridge_sync_payload_bytes', 'gauge', 'Size of the uncompressed /sync answer.', s.payloadBytes ?? 0],
-      ['bridge_sync_last_success_timestamp_seconds', 'gauge', 'End of the last run that published or found nothing new.', seconds(s.lastSuccessAt)],
-      ['bridge_sync_last_run_failed', 'gauge', '1 when the last run failed.', s.lastRun?.status === 'failed' ? 1 : 0],
-      ['bridge_sync_held_runs', 'gauge', 'Runs waiting for an approval.', s.heldRuns],
-      ['bridge_omflow_last_pull_timestamp_seconds', 'gauge', 'When OMFLOW last pulled /sync (0: never).', seconds(s.lastPullAt)],
-      ['bridge_omflow_pull_stale', 'gauge', '1 when OMFLOW has not pulled for longer than OMFLOW_PULL_STALE_SECONDS.', this.stale(s) ? 1 : 0],
-    ] as const;
-    return lines.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
-  }
-
-  private stale(status: SyncStatus): boolean {
-    // Before the first publish OMFLOW has nothing to pull: not stale.
-    if (status.publishedAt === null) return false;
-    const since = status.lastPullAt ?? status.publishedAt;
-    return Date.now() - since.getTime() > this.config.sync.pullStaleSeconds * 1000;
+    return this.registry.metrics();
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '#app/audit';
 import { Clock, requestContext } from '#app/common';
+import { BridgeMetrics } from '#app/metrics';
 import { PublishedPeople, type PublishedPerson } from '#app/snapshots';
 import { parseAuthenticateRequest } from './authenticate.dto.js';
 import { LockoutService } from './lockout.service.js';
@@ -40,6 +41,7 @@ export class AuthenticateService {
     private readonly limiter: LoginRateLimiter,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly metrics: BridgeMetrics,
   ) {}
 
   /** `retryAfter` (seconds) is set when the caller is over the rate limit. */
@@ -64,6 +66,7 @@ export class AuthenticateService {
     const reserved = await this.lockout.reserve({ username, known: subject.known, ip });
     if (!reserved.ok) {
       const { kind, lockedUntil } = reserved.refusal;
+      this.metrics.login('locked');
       await this.audit.record({
         action: 'auth.login.locked',
         outcome: 'denied',
@@ -106,6 +109,7 @@ export class AuthenticateService {
           details: { verifier: this.verifier.kind },
         }),
       ]);
+      this.metrics.login('success');
       return { answer: { status: 'success' } };
     }
 
@@ -128,7 +132,9 @@ export class AuthenticateService {
     return { answer: { status: 'fail', message: LOGIN_FAILED } };
   }
 
+  /** Counts and audits a failed attempt (its reason is the metric's outcome: a closed set). */
   private failed(subject: AuditSubject | null, reason: LoginFailureReason, details: Record<string, unknown> = {}): Promise<void> {
+    this.metrics.login(reason);
     return this.audit.record({
       action: 'auth.login.failed',
       outcome: 'failure',

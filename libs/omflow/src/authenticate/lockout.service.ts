@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { Clock } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
+import { BridgeMetrics } from '#app/metrics';
 import { type Counter, type CounterPolicy, EMPTY, reserve, settle, type Settlement } from './lockout-counter.js';
 
 export type LockoutKind = 'user' | 'ip';
@@ -58,6 +59,7 @@ export class LockoutService {
     private readonly clock: Clock,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly metrics: BridgeMetrics,
   ) {
     const windowMs = config.auth.lockoutWindowSeconds * 1000;
     const lockMs = config.auth.lockoutSeconds * 1000;
@@ -110,7 +112,9 @@ export class LockoutService {
         ),
       ),
     );
-    return locked.filter((l): l is Lockout => l !== null);
+    const started = locked.filter((l): l is Lockout => l !== null);
+    for (const lock of started) this.metrics.lockout(lock.kind);
+    return started;
   }
 
   /** Clears the counter and any lock of a username (under either key) or IP; true when there was something to clear. */

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { columnMap, GROUP_QUERY_COLUMNS, ID_COLUMN, USER_QUERY_COLUMNS, type ListQuery, type QueryColumn } from '#app/omflow-contract';
+import { BridgeMetrics } from '#app/metrics';
 import { ListQueries, PublishedPeople, type ListValue, type PreparedList } from '#app/snapshots';
 import { boundedText, MAX_GROUPS, parseListQuery, queryFailed, snapshotOf } from './query-parser.js';
 
@@ -15,6 +16,9 @@ export interface StreamedAnswer {
   rows: number;
   snapshot: number | null;
 }
+
+/** A parsed list request, with the call it answers (the rows-served metric's label). */
+export type QueryPlan = PreparedList & { call: 'users' | 'groups' };
 
 /** One list-by-group member, as OMFLOW answers it. */
 export interface OmflowGroupMember {
@@ -60,23 +64,24 @@ export class UserQueryService {
   constructor(
     private readonly lists: ListQueries,
     private readonly people: PublishedPeople,
+    private readonly metrics: BridgeMetrics,
     @Inject(BRIDGE_CONFIG) config: BridgeConfig,
   ) {
     this.maxRows = config.query.maxRows;
   }
 
   /** Parses a user list request (throws a coded error for a bad one) over the published or the asked snapshot. */
-  async prepareUsers(body: Record<string, unknown>): Promise<PreparedList> {
+  async prepareUsers(body: Record<string, unknown>): Promise<QueryPlan> {
     snapshotOf(body);
     const query = this.checkSize(parseListQuery(body, USERS, ID_COLUMN));
     const prepared = await this.lists.users(query);
     if (!prepared) throw queryFailed(`snapshot ${query.snapshot} is not kept (see /api/v1/snapshots)`);
-    return prepared;
+    return { ...prepared, call: 'users' };
   }
 
-  prepareGroups(body: Record<string, unknown>): PreparedList {
+  prepareGroups(body: Record<string, unknown>): QueryPlan {
     if (snapshotOf(body) !== null) throw queryFailed('"snapshot" applies to the user list only');
-    return this.lists.groups(this.checkSize(parseListQuery(body, GROUPS, ID_COLUMN)));
+    return { ...this.lists.groups(this.checkSize(parseListQuery(body, GROUPS, ID_COLUMN))), call: 'groups' };
   }
 
   private checkSize(query: ListQuery): ListQuery {
@@ -93,7 +98,7 @@ export class UserQueryService {
    * Streams `{"status":200,"message":…,"result":[…]}`. Nothing is written before the first page
    * is read, so a failing query still gets a proper error envelope.
    */
-  async stream(prepared: PreparedList, message: string, open: () => Writable & { setHeader?(name: string, value: string): unknown }): Promise<StreamedAnswer> {
+  async stream(prepared: QueryPlan, message: string, open: () => Writable & { setHeader?(name: string, value: string): unknown }): Promise<StreamedAnswer> {
     const write = rowWriter(prepared.query.columns);
     const pages = this.lists.pages(prepared);
     try {
@@ -102,17 +107,22 @@ export class UserQueryService {
       out.setHeader?.('Content-Type', 'application/json; charset=utf-8');
       let buffer = `{"status":200,"message":${JSON.stringify(message)},"result":[`;
       let sent = 0;
+      let counted = 0;
       for (; !page.done; page = await pages.next()) {
         for (const row of page.value) {
           buffer += (sent++ ? ',' : '') + write(row);
           if (buffer.length >= WRITE_CHUNK) {
             await writeWithBackpressure(out, buffer);
             buffer = '';
+            // Counted as they go out: a client that goes away mid-answer was still served these.
+            this.metrics.rowsServed(prepared.call, sent - counted);
+            counted = sent;
           }
         }
       }
       buffer += ']}';
       await new Promise<void>((resolve, reject) => out.end(buffer, () => resolve()).once('error', reject));
+      this.metrics.rowsServed(prepared.call, sent - counted);
       return { rows: sent, snapshot: prepared.query.snapshot };
     } finally {
       await pages.return(undefined);
@@ -133,9 +143,12 @@ export class UserQueryService {
     if (keys.length > MAX_GROUPS) throw queryFailed(`at most ${MAX_GROUPS} departments per request (got ${keys.length})`);
     const members = await this.people.membersOf(byNo.length ? 'code' : 'name', keys);
     const result: Record<string, OmflowGroupMember[]> = {};
+    let rows = 0;
     for (const [code, list] of members) {
       result[code] = list.map((m) => ({ user: m.id, user__nick_name: m.nickName, user__username: m.username, user__ad_no: m.adNo }));
+      rows += list.length;
     }
+    this.metrics.rowsServed('users_by_group', rows);
     return result;
   }
 }

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { MetricsRegistry } from '#app/metrics';
+import { SnapshotReader, type SyncStatus } from '#app/snapshots';
+
+/** Whether OMFLOW has not pulled /sync for longer than OMFLOW_PULL_STALE_SECONDS. */
+export function pullStale(status: SyncStatus, staleSeconds: number, now = Date.now()): boolean {
+  // Before the first publish OMFLOW has nothing to pull: not stale.
+  if (status.publishedAt === null) return false;
+  const since = status.lastPullAt ?? status.publishedAt;
+  return now - since.getTime() > staleSeconds * 1000;
+}
+
+const seconds = (d: Date | null): number => (d ? d.getTime() / 1000 : 0);
+
+/**
+ * The state gauges of /metrics (what is published, the last run, held runs, OMFLOW's last pull),
+ * read from the database when Prometheus scrapes, so that every instance reports the shared
+ * state (a run or a pull on another instance included). One status read serves all of them.
+ */
+@Injectable()
+export class StatusMetrics {
+  /** The status read of the scrape in progress, shared by the gauges' collect(). */
+  private reading: Promise<SyncStatus> | null = null;
+
+  constructor(
+    private readonly reader: SnapshotReader,
+    @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+    registry: MetricsRegistry,
+  ) {
+    const gauge = (name: string, help: string, value: (s: SyncStatus) => number): void => {
+      const g: Gauge = new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect: async () => g.set(value(await this.status())),
+      });
+    };
+    gauge('bridge_published_snapshot_id', 'The snapshot /sync serves (0: none).', (s) => s.publishedSnapshotId ?? 0);
+    gauge('bridge_sync_payload_bytes', 'Size of the uncompressed /sync answer.', (s) => s.payloadBytes ?? 0);
+    gauge('bridge_sync_last_success_timestamp_seconds', 'End of the last run that published or found nothing new.', (s) => seconds(s.lastSuccessAt));
+    gauge('bridge_sync_last_run_failed', '1 when the last run failed.', (s) => (s.lastRun?.status === 'failed' ? 1 : 0));
+    gauge('bridge_sync_held_runs', 'Runs waiting for an approval.', (s) => s.heldRuns);
+    gauge('bridge_omflow_last_pull_timestamp_seconds', 'When OMFLOW last pulled /sync (0: never).', (s) => seconds(s.lastPullAt));
+    gauge('bridge_omflow_pull_stale', '1 when OMFLOW has not pulled for longer than OMFLOW_PULL_STALE_SECONDS.', (s) =>
+      pullStale(s, this.config.sync.pullStaleSeconds) ? 1 : 0,
+    );
+  }
+
+  /** One read per scrape: the gauges collect together, and the first to ask starts the read the others share. */
+  private status(): Promise<SyncStatus> {
+    if (!this.reading) {
+      const reading = this.reader.status();
+      this.reading = reading;
+      const done = () => {
+        if (this.reading === reading) this.reading = null;
+      };
+      reading.then(done, done);
+    }
+    return this.reading;
+  }
+}
