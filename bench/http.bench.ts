@@ -20,7 +20,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -73,21 +73,46 @@ async function call(
   return { status: res.statusCode, json, ms: performance.now() - t };
 }
 
-/** The best of `rounds` alternated runs of the bridge and of its floor. */
-async function sideBySide(bridge: () => Promise<LoadResult>, floor: () => Promise<LoadResult>): Promise<{ bridge: LoadResult; floor: LoadResult }> {
-  const b: LoadResult[] = [];
-  const f: LoadResult[] = [];
+/** CPU time (user + system, all threads) a process has used, in microseconds (Linux /proc; clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+type Measured = LoadResult & { cpuPerRequest: number };
+
+/** A load run, with the server process's CPU time per answered request. */
+async function measured(server: ServerProcess, run: () => Promise<LoadResult>): Promise<Measured> {
+  const before = cpuMicros(server.child.pid!);
+  const r = await run();
+  return { ...r, cpuPerRequest: (cpuMicros(server.child.pid!) - before) / Math.max(1, r.total) };
+}
+
+/**
+ * The best of `rounds` alternated runs of the bridge and of its floor, each with its server's CPU
+ * time per request: the throughput depends on what else the two cores run (the load generator
+ * shares them), the CPU per request much less.
+ */
+async function sideBySide(bridge: () => Promise<Measured>, floor: () => Promise<Measured>): Promise<{ bridge: Measured; floor: Measured }> {
+  const b: Measured[] = [];
+  const f: Measured[] = [];
   for (let i = 0; i < rounds; i++) {
     f.push(await floor());
     b.push(await bridge());
   }
-  const best = (xs: LoadResult[]) => xs.reduce((a, c) => (c.rps > a.rps ? c : a));
+  const best = (xs: Measured[]) => xs.reduce((a, c) => (c.rps > a.rps ? c : a));
   return { bridge: best(b), floor: best(f) };
 }
 
-function line(label: string, r: LoadResult): string {
+function line(label: string, r: Measured): string {
   const bad = r.non2xx + r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '';
-  return `  ${label.padEnd(10)} ${fmt(r.rps).padStart(9)} req/s   p50 ${fmt(r.p50, 1).padStart(7)} ms   p99 ${fmt(r.p99, 1).padStart(7)} ms${bad}`;
+  return `  ${label.padEnd(10)} ${fmt(r.rps).padStart(9)} req/s   p50 ${fmt(r.p50, 1).padStart(7)} ms   p99 ${fmt(r.p99, 1).padStart(7)} ms   ${fmt(r.cpuPerRequest, 1).padStart(8)} µs CPU/request${bad}`;
+}
+
+function ratios(r: { bridge: Measured; floor: Measured }, goal: number): string {
+  const rps = r.bridge.rps / r.floor.rps;
+  const cpu = r.floor.cpuPerRequest / r.bridge.cpuPerRequest;
+  return `  bridge/floor ${fmt(100 * rps)} % of requests/s (goal ≥ ${100 * goal} %): ${verdict(rps >= goal)}; by CPU per request ${fmt(100 * cpu)} %`;
 }
 
 async function benchHealth(dir: string): Promise<void> {
@@ -100,12 +125,12 @@ async function benchHealth(dir: string): Promise<void> {
     writeFileSync(file, body);
     const bare = await startBareProcess('bytes', { BARE_BODY_FILE: file, BARE_HEADERS: JSON.stringify({ 'content-type': res.headers['content-type'] }) });
     try {
-      const load = (url: string) => () => autocannon(`${url}/health/live`, { connections: 32, seconds, method: 'GET', headers: {} });
-      const r = await sideBySide(load(bridge.url), load(bare.url));
-      const ratio = r.bridge.rps / r.floor.rps;
+      const load = (server: ServerProcess) => () =>
+        measured(server, () => autocannon(`${server.url}/health/live`, { connections: 32, seconds, method: 'GET', headers: {} }));
+      const r = await sideBySide(load(bridge), load(bare));
       console.log(line('floor', r.floor));
       console.log(line('bridge', r.bridge));
-      console.log(`  bridge/floor ${fmt(100 * ratio)} % of requests/s (goal ≥ 40 %): ${verdict(ratio >= 0.4)}   [${body.length} bytes: ${body.toString()}]`);
+      console.log(`${ratios(r, 0.4)}   [${body.length} bytes: ${body.toString()}]`);
     } finally {
       await bare.close();
     }
@@ -141,13 +166,14 @@ async function benchLookup(label: string, env: NodeJS.ProcessEnv, floor: (sql: s
     if ((check.json as { result?: unknown[] }).result?.length !== 1) throw new Error(`The lookup found ${JSON.stringify(check.json)}`);
     const bare = await floor(sql, sqlParams);
     try {
-      const load = (url: string) => () =>
-        autocannon(`${url}/rest/accounts/api/user/list/`, { connections: 32, seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const r = await sideBySide(load(bridge.url), load(bare.url));
-      const ratio = r.bridge.rps / r.floor.rps;
+      const load = (server: ServerProcess) => () =>
+        measured(server, () =>
+          autocannon(`${server.url}/rest/accounts/api/user/list/`, { connections: 32, seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+        );
+      const r = await sideBySide(load(bridge), load(bare));
       console.log(line('floor', r.floor));
       console.log(line('bridge', r.bridge));
-      console.log(`  bridge/floor ${fmt(100 * ratio)} % of requests/s (goal ≥ 50 %): ${verdict(ratio >= 0.5)}`);
+      console.log(ratios(r, 0.5));
     } finally {
       await bare.close();
     }
@@ -292,9 +318,9 @@ async function benchSync(label: string, env: NodeJS.ProcessEnv, dir: string): Pr
         BARE_HEADERS: JSON.stringify({ 'content-type': res.headers['content-type'], 'content-encoding': 'gzip', etag: res.headers.etag }),
       });
       try {
-        const load = (url: string, headers: Record<string, string>) => () =>
-          autocannon(`${url}/sync`, { connections: 8, seconds, method: 'POST', headers: { 'accept-encoding': 'gzip', ...headers } });
-        const r = await sideBySide(load(bridge.url, { authorization: BASIC }), load(bare.url, {}));
+        const load = (server: ServerProcess, headers: Record<string, string>) => () =>
+          measured(server, () => autocannon(`${server.url}/sync`, { connections: 8, seconds, method: 'POST', headers: { 'accept-encoding': 'gzip', ...headers } }));
+        const r = await sideBySide(load(bridge, { authorization: BASIC }), load(bare, {}));
         const ratio = r.bridge.p99 / r.floor.p99;
         console.log(`  /sync at 8 connections, ${fmt(bytes.length / 1e6, 1)} MB gzip:`);
         console.log(line('floor', r.floor));

@@ -9,7 +9,7 @@ import { AppError, asBodyError, BodyErrorRenderers, charsetOf, ErrorCode, HttpEr
 import type { BridgeConfig } from '#app/config';
 import { BridgeMetrics, installHttpMetrics } from '#app/metrics';
 import { AppModule, type BridgeModuleOptions } from './app.module.js';
-import { createPino, installRequestLog, PinoNestLogger, requestIdOf } from './logging.js';
+import { createPino, PinoNestLogger, requestIdOf, requestLogger } from './logging.js';
 import { buildOpenApi } from './openapi.js';
 
 /**
@@ -49,8 +49,13 @@ export async function createBridgeApp(config: BridgeConfig, options: BridgeModul
     const error = asBodyError(new AppError(ErrorCode.BadRequest, 'The request URL is not valid: it has a malformed percent-encoding.'));
     errors.catch(error, { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost);
   };
-  installRequestLog(fastify, log);
-  installHttpMetrics(fastify, app.get(BridgeMetrics));
+  // The request id on the Node response: Fastify merges it into its own headers, and hijacked answers keep it.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.raw.setHeader('x-request-id', request.id);
+    done();
+  });
+  // One listener per request, when its answer closes: the HTTP metrics and the request log.
+  installHttpMetrics(fastify, app.get(BridgeMetrics), requestLogger(log));
   // The request's context (id, source IP, later the actor) for audit and logs, around the route
   // (guards, pipes, handler, filters), once the body has been read.
   fastify.addHook('preHandler', (request, _reply, done) => requestContext.run({ requestId: request.id, sourceIp: request.ip ?? null }, done));

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
 import { pino, type DestinationStream, type Logger as Pino, type LevelWithSilent } from 'pino';
 import { pathOf, requestContext } from '#app/common';
 import type { BridgeConfig } from '#app/config';
+import type { AnsweredListener } from '#app/metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -37,35 +37,24 @@ export function createPino(config: BridgeConfig, destination?: DestinationStream
 /**
  * One line per answered request (as pino-http wrote them: `req` with the path only, never the
  * query string, which may carry a WorkPlus `access_token`; `res.statusCode`; `responseTime` in
- * ms), at `error` for 5xx, `warn` for 4xx, `info` otherwise; `/health` probes are not logged.
- * The line is written when the Node response closes, so that streamed answers written after
- * `reply.hijack()` (/sync, the query API, the audit export) are logged like the others.
+ * ms), at `error` for 5xx and answers cut off, `warn` for 4xx, `info` otherwise; `/health`
+ * probes are not logged. Called when the Node response closes (installHttpMetrics' listener), so
+ * that streamed answers written after `reply.hijack()` (/sync, the query API, the audit export)
+ * are logged like the others.
  */
-export function installRequestLog(fastify: FastifyInstance, log: Pino): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    // On the Node response: Fastify merges it into its own headers, and hijacked answers keep it.
-    reply.raw.setHeader('x-request-id', request.id);
+export function requestLogger(log: Pino): AnsweredListener {
+  return (request, reply, ms) => {
+    const status = reply.raw.statusCode;
+    const finished = reply.raw.writableFinished;
+    const level: LevelWithSilent = !finished || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (!log.isLevelEnabled(level)) return;
     const path = pathOf(request);
-    if (path.startsWith('/health') || !log.isLevelEnabled('error')) {
-      done();
-      return;
-    }
-    const started = performance.now();
-    reply.raw.once('close', () => {
-      const status = reply.raw.statusCode;
-      const level: LevelWithSilent = !reply.raw.writableFinished || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      if (!log.isLevelEnabled(level)) return;
-      log[level](
-        {
-          req: { id: request.id, method: request.method, path, remoteAddress: request.ip },
-          res: { statusCode: status },
-          responseTime: Math.round(performance.now() - started),
-        },
-        reply.raw.writableFinished ? 'request completed' : 'request aborted',
-      );
-    });
-    done();
-  });
+    if (path.startsWith('/health')) return;
+    log[level](
+      { req: { id: request.id, method: request.method, path, remoteAddress: request.ip }, res: { statusCode: status }, responseTime: Math.round(ms) },
+      finished ? 'request completed' : 'request aborted',
+    );
+  };
 }
 
 /**

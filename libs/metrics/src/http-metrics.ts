@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UNMATCHED_ROUTE, type BridgeMetrics } from './bridge-metrics.js';
 
 /**
@@ -9,12 +9,17 @@ import { UNMATCHED_ROUTE, type BridgeMetrics } from './bridge-metrics.js';
  * Fastify's `onResponse` hook, so that answers a route writes itself after `reply.hijack()`
  * (the bridge's streamed `/sync`, query and export answers) are counted too.
  */
-export function installHttpMetrics(fastify: FastifyInstance, metrics: BridgeMetrics): void {
+export function installHttpMetrics(fastify: FastifyInstance, metrics: BridgeMetrics, onAnswered?: AnsweredListener): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
-    reply.raw.once('close', () =>
-      metrics.httpRequest(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.raw.statusCode, (performance.now() - started) / 1000),
-    );
+    reply.raw.once('close', () => {
+      const ms = performance.now() - started;
+      metrics.httpRequest(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.raw.statusCode, ms / 1000);
+      onAnswered?.(request, reply, ms);
+    });
     done();
   });
 }
+
+/** Told of every answered request, from the same listener (one per request): the bridge writes its request log there. */
+export type AnsweredListener = (request: FastifyRequest, reply: FastifyReply, ms: number) => void;
