@@ -40,7 +40,8 @@ export function toWorkPlusError(exception: unknown): WorkPlusError {
   if (exception instanceof WorkPlusError) return exception;
   const cause = exception instanceof Error ? exception.cause : undefined;
   const fastifyCode = (cause as { code?: unknown } | undefined)?.code ?? (exception as { code?: unknown } | null)?.code;
-  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_BODY_ERRORS) return new WorkPlusError(WorkPlusCode.BadRequest, FASTIFY_BODY_ERRORS[fastifyCode]);
+  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_BODY_ERRORS)
+    return new WorkPlusError(WorkPlusCode.BadRequest, FASTIFY_BODY_ERRORS[fastifyCode]);
   const status = exception instanceof HttpException ? exception.getStatus() : (exception as { status?: unknown } | null)?.status;
   if (status === 404) return new WorkPlusError(WorkPlusCode.RouteNotFound, exception instanceof Error ? exception.message : 'not found.');
   if (typeof status === 'number' && status >= 400 && status < 500) {
