@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WorkPlusCode, WorkPlusError } from '#app/workplus';
@@ -67,11 +68,7 @@ async function readJson(request: FastifyRequest, payload: Readable): Promise<unk
   if (stream !== payload && !payload.readableEnded) {
     // The inflater failed before the end: the rest of the body is read off.
     payload.resume();
-    await new Promise<void>((resolve) => {
-      payload.once('end', resolve);
-      payload.once('error', () => resolve());
-      payload.once('close', resolve);
-    });
+    await finished(payload).catch(() => undefined);
   }
   if (failure !== undefined) throw failure;
   return parseJson(decode(request, Buffer.concat(chunks)));

@@ -15,7 +15,9 @@ export function installEtags(fastify: FastifyInstance): void {
       done(null, payload);
       return;
     }
-    const etag = weakEtag(payload);
+    // Encoded once, hashed and sent as these bytes (as Express's res.send did).
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const etag = weakEtag(body);
     reply.header('etag', etag);
     if (isFresh(request, reply.statusCode, etag)) {
       void reply.status(304);
@@ -25,12 +27,12 @@ export function installEtags(fastify: FastifyInstance): void {
       done(null, '');
       return;
     }
-    done(null, payload);
+    done(null, body);
   });
 }
 
-export function weakEtag(body: string | Buffer): string {
-  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+export function weakEtag(body: Buffer): string {
+  const length = body.length;
   if (length === 0) return 'W/"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"';
   const hash = createHash('sha1').update(body).digest('base64').substring(0, 27);
   return `W/"${length.toString(16)}-${hash}"`;
