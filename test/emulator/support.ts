@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { WorkPlusTokenResult } from '#app/workplus';
 import { createEmulatorApp, type EmulatorAppOptions } from '../../apps/directory-emulator/src/bootstrap.js';
 
@@ -14,7 +14,7 @@ export const CREDENTIALS = {
 
 /** A running emulator on a random port of 127.0.0.1, spoken to over real HTTP. */
 export interface RunningEmulator {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   url: string;
   /** Fetches a fresh token (which invalidates the previous one). */
   token(): Promise<string>;

@@ -1,9 +1,9 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEmulatorApp, type EmulatorAppOptions } from '../../apps/directory-emulator/src/index.js';
 
 /** A directory emulator on a random port of 127.0.0.1 (real HTTP). */
 export interface RunningEmulator {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   url: string;
   orgCode: string;
   clientId: string;

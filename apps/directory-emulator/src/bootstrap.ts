@@ -1,11 +1,29 @@
+import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { BODY_LIMIT, installBodyParsing } from './body.js';
 import { EmulatorModule } from './emulator.module.js';
+import { installEtags } from './etag.js';
 import { FaultsService } from './faults.js';
 import { DEFAULT_OPTIONS, type EmulatorOptions } from './options.js';
 
 export type EmulatorAppOptions = Partial<Omit<EmulatorOptions, 'faults'>> & { faults?: Partial<EmulatorOptions['faults']> };
+
+/** A request the HTTP parser rejects answers as Node's own server did under Express (status line only; Fastify would add a JSON body). */
+function nodeClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy(error);
+    return;
+  }
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+}
 
 /** Every option, the defaults filled in. */
 export function resolveEmulatorOptions(options: EmulatorAppOptions = {}): EmulatorOptions {
@@ -16,19 +34,26 @@ export function resolveEmulatorOptions(options: EmulatorAppOptions = {}): Emulat
  * Creates the directory emulator, configured but not listening (`main.ts`, tests and benchmarks
  * start it with `listen`). The organisation is generated (or loaded) here.
  */
-export async function createEmulatorApp(options: EmulatorAppOptions = {}): Promise<NestExpressApplication> {
+export async function createEmulatorApp(options: EmulatorAppOptions = {}): Promise<NestFastifyApplication> {
   const resolved = resolveEmulatorOptions(options);
-  const app = await NestFactory.create<NestExpressApplication>(EmulatorModule.forRoot(resolved), {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    // As Node's default under Express: the bridge's client sees the same `Keep-Alive: timeout=5`.
+    keepAliveTimeout: 5000,
+    // Express's routing: case-insensitive, a trailing slash allowed, route parameters of any length.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 65_535 },
+    clientErrorHandler: nodeClientError,
+  });
+  const fastify = adapter.getInstance();
+  installBodyParsing(fastify);
+  const app = await NestFactory.create<NestFastifyApplication>(EmulatorModule.forRoot(resolved), adapter, {
     logger: resolved.logger ? ['log', 'warn', 'error'] : false,
     bodyParser: false,
     // A bad organisation file must reject (tests, main.ts prints it), not abort the process.
     abortOnError: false,
   });
-  app.disable('x-powered-by');
-  // Large imports are a legitimate use of the directory.
-  app.useBodyParser('json', { limit: '50mb' });
-  const faults = app.get(FaultsService);
-  app.use('/v1', faults.middleware());
+  app.get(FaultsService).install(fastify);
+  installEtags(fastify);
   app.enableShutdownHooks();
   if (resolved.docs) {
     const config = new DocumentBuilder()

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { failure, WorkPlusCode } from '#app/workplus';
 import { EMULATOR_OPTIONS } from './emulator-state.js';
+import { WITHOUT_ETAG } from './etag.js';
 import { NO_FAULTS, type EmulatorOptions, type FaultSettings } from './options.js';
 import { Prng } from './organisation/prng.js';
 
@@ -55,37 +56,60 @@ export class FaultsService {
     return hit;
   }
 
-  /** Express middleware for `/v1`: latency, then 500s, dropped connections and malformed bodies. */
-  middleware(): (req: Request, res: Response, next: NextFunction) => void {
-    return (_req, res, next) => {
+  /**
+   * The faults as Fastify hooks on `/v1` (the path, any case, as Express's `app.use('/v1')`
+   * matched it), deciding after the body is parsed (a malformed body answers 400, unfaulted,
+   * as before): latency, then an injected 500, or a flag read by `onSend`, which cuts the answer
+   * off mid-body (full Content-Length, half the bytes, then the socket destroyed) or breaks its JSON.
+   */
+  install(fastify: FastifyInstance): void {
+    const marked = new WeakMap<FastifyRequest, 'drop' | 'malformed'>();
+    fastify.addHook('preHandler', (request, reply, done) => {
+      if (!isV1(request.url)) {
+        done();
+        return;
+      }
       const proceed = (): void => {
         if (this.take('error')) {
-          res.status(500).json(failure(WorkPlusCode.InternalError, 'injected fault: internal server error.'));
+          void reply.status(500).send(failure(WorkPlusCode.InternalError, 'injected fault: internal server error.'));
           return;
         }
-        if (this.take('drop')) {
-          res.json = (body: unknown) => {
-            const text = JSON.stringify(body);
-            res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
-            res.setHeader('Content-Length', Buffer.byteLength(text));
-            res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))), () => res.socket?.destroy());
-            return res;
-          };
-        } else if (this.take('malformed')) {
-          res.json = (body: unknown) => {
-            const text = JSON.stringify(body);
-            // Valid JSON cut short and followed by a stray HTML fragment, as a broken proxy might send.
-            const broken = `${text.slice(0, Math.max(1, Math.floor(text.length * 0.6)))}<html>bad gateway</html>`;
-            res.setHeader('Content-Type', 'application/json; charset=utf-8');
-            res.send(Buffer.from(broken));
-            return res;
-          };
-        }
-        next();
+        if (this.take('drop')) marked.set(request, 'drop');
+        else if (this.take('malformed')) marked.set(request, 'malformed');
+        done();
       };
       const latency = this.settings.latency_ms;
       if (latency > 0) setTimeout(proceed, latency);
       else proceed();
-    };
+    });
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      const fault = marked.get(request);
+      if (fault === undefined || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+        done(null, payload);
+        return;
+      }
+      const text = payload.toString();
+      reply.header('content-type', 'application/json; charset=utf-8');
+      if (fault === 'malformed') {
+        // Valid JSON cut short and followed by a stray HTML fragment, as a broken proxy might send.
+        done(null, Buffer.from(`${text.slice(0, Math.max(1, Math.floor(text.length * 0.6)))}<html>bad gateway</html>`));
+        return;
+      }
+      // Fastify sets Content-Length for the whole text and ends the response with it: half is written instead, then the connection dies.
+      void reply.status(200);
+      WITHOUT_ETAG.add(reply);
+      const raw = reply.raw;
+      raw.end = ((chunk?: unknown) => {
+        const whole = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : text;
+        raw.write(whole.slice(0, Math.max(1, Math.floor(whole.length / 2))), () => raw.socket?.destroy());
+        return raw;
+      }) as typeof raw.end;
+      done(null, payload);
+    });
   }
+}
+
+function isV1(url: string): boolean {
+  const prefix = url.slice(0, 4).toLowerCase();
+  return prefix === '/v1/' || prefix === '/v1?' || url.toLowerCase() === '/v1';
 }

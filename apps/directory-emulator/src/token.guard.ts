@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { WorkPlusCode, WorkPlusError } from '#app/workplus';
 import { EMULATOR_OPTIONS } from './emulator-state.js';
 import type { EmulatorOptions } from './options.js';
@@ -14,7 +14,7 @@ export class AccessTokenGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest<{ Querystring: { access_token?: unknown }; Params: { code?: string } }>>();
     const token = request.query.access_token;
     this.tokens.verify(typeof token === 'string' ? token : undefined);
     const code = request.params.code;
