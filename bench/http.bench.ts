@@ -1,6 +1,6 @@
 /**
  * The bridge's HTTP stack against what the machine can serve: `npm run bench:http -- [--users 100000]
- * [--duration 5] [--rounds 2] [--only health,lookup,auth,sync] [--mysql mysql://root@127.0.0.1:3306/test]`
+ * [--duration 5] [--rounds 2] [--only health,lookup,auth,sync] [--query-audit all|failures|off] [--mysql mysql://root@127.0.0.1:3306/test]`
  * (TEST_MYSQL_URL works as --mysql). Every server runs in a process of its own (the bridge as production
  * runs it, `node dist/apps/bridge/src/main.js`, default LOG_LEVEL=info and QUERY_AUDIT=all), and autocannon in
  * another, so that no load generator shares a server's event loop. Bridge and floor runs alternate
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     only: { type: 'string', default: 'health,lookup,auth,sync' },
     mysql: { type: 'string', default: process.env.TEST_MYSQL_URL },
+    'query-audit': { type: 'string', default: 'all' },
   },
 });
 const users = Number(values.users);
@@ -58,7 +59,7 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'applica
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
-const baseEnv = { BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret };
+const baseEnv = { BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret, QUERY_AUDIT: values['query-audit']! };
 
 async function call(
   url: string,
@@ -168,7 +169,13 @@ async function benchLookup(label: string, env: NodeJS.ProcessEnv, floor: (sql: s
     try {
       const load = (server: ServerProcess) => () =>
         measured(server, () =>
-          autocannon(`${server.url}/rest/accounts/api/user/list/`, { connections: 32, seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+          autocannon(`${server.url}/rest/accounts/api/user/list/`, {
+            connections: 32,
+            seconds,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          }),
         );
       const r = await sideBySide(load(bridge), load(bare));
       console.log(line('floor', r.floor));
@@ -319,7 +326,9 @@ async function benchSync(label: string, env: NodeJS.ProcessEnv, dir: string): Pr
       });
       try {
         const load = (server: ServerProcess, headers: Record<string, string>) => () =>
-          measured(server, () => autocannon(`${server.url}/sync`, { connections: 8, seconds, method: 'POST', headers: { 'accept-encoding': 'gzip', ...headers } }));
+          measured(server, () =>
+            autocannon(`${server.url}/sync`, { connections: 8, seconds, method: 'POST', headers: { 'accept-encoding': 'gzip', ...headers } }),
+          );
         const r = await sideBySide(load(bridge, { authorization: BASIC }), load(bare, {}));
         const ratio = r.bridge.p99 / r.floor.p99;
         console.log(`  /sync at 8 connections, ${fmt(bytes.length / 1e6, 1)} MB gzip:`);
@@ -390,7 +399,7 @@ async function withMysqlDatabase(prefix: string, work: (url: string) => Promise<
 
 async function main(): Promise<void> {
   console.log(
-    `Reproduce: npm run bench:http -- --users ${users} --duration ${seconds} --rounds ${rounds} --only ${[...only].join(',')}${mysqlUrl ? ` --mysql ${mysqlUrl}` : ''}`,
+    `Reproduce: npm run bench:http -- --users ${users} --duration ${seconds} --rounds ${rounds} --only ${[...only].join(',')} --query-audit ${values['query-audit']}${mysqlUrl ? ` --mysql ${mysqlUrl}` : ''}`,
   );
   console.log(`Node ${process.version}; best of ${rounds} alternated rounds of ${seconds} s per figure.`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));

@@ -56,8 +56,10 @@ async function spawnServer(args: string[], env: NodeJS.ProcessEnv, port: number,
 /** The bridge as production runs it (`node dist/apps/bridge/src/main.js`), with `env` on top of a quiet default. */
 export async function startBridgeProcess(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
   const port = await freePort();
+  // BENCH_NODE_ARGS go to the bridge's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load).
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   return spawnServer(
-    ['dist/apps/bridge/src/main.js'],
+    [...nodeArgs, 'dist/apps/bridge/src/main.js'],
     { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), DOCS_ENABLED: 'false', SYNC_CRON: 'off', SYNC_ON_START: 'false', ...env },
     port,
     '/health/live',
