@@ -19,7 +19,7 @@ import { buildOpenApi } from './openapi.js';
 export async function createBridgeApp(config: BridgeConfig, options: BridgeModuleOptions = {}): Promise<NestFastifyApplication> {
   const https =
     config.http.tlsCertFile && config.http.tlsKeyFile ? { cert: readFileSync(config.http.tlsCertFile), key: readFileSync(config.http.tlsKeyFile) } : null;
-  const log = createPino(config, options.logDestination);
+  const { log, requests } = createPino(config, options.logDestination);
   // A URL Fastify's router cannot decode (`%FF`, a lone `%`) is answered before any hook or
   // route; Fastify's own answer would echo the URL, query string (and a WorkPlus access_token)
   // included. It gets the answer of a malformed request in the surface's contract instead, by
@@ -55,7 +55,7 @@ export async function createBridgeApp(config: BridgeConfig, options: BridgeModul
     done();
   });
   // One listener per request, when its answer closes: the HTTP metrics and the request log.
-  installHttpMetrics(fastify, app.get(BridgeMetrics), requestLogger(log));
+  installHttpMetrics(fastify, app.get(BridgeMetrics), requestLogger(requests));
   // The request's context (id, source IP, later the actor) for audit and logs, around the route
   // (guards, pipes, handler, filters), once the body has been read.
   fastify.addHook('preHandler', (request, _reply, done) => requestContext.run({ requestId: request.id, sourceIp: request.ip ?? null }, done));

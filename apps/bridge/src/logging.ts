@@ -28,10 +28,18 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** The bridge's one pino logger (JSON lines); `destination` replaces standard output (tests read the log through it). */
-export function createPino(config: BridgeConfig, destination?: DestinationStream): Pino {
-  const options = { level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  return destination ? pino(options, destination) : pino(options);
+/**
+ * The bridge's pino loggers (JSON lines), both writing to `destination` (standard output unless
+ * given; tests read the log through it): `log` for everything the application logs, with the
+ * credentials redacted (REDACTED_PATHS); `requests` for the request lines only, which
+ * requestLogger builds from fixed fields that never hold a credential (the path without its
+ * query string), so they skip the redaction pass (measured: a fifth of the log line's cost).
+ */
+export function createPino(config: BridgeConfig, destination: DestinationStream = pino.destination(1)): { log: Pino; requests: Pino } {
+  return {
+    log: pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination),
+    requests: pino({ level: config.log.level }, destination),
+  };
 }
 
 /**
