@@ -71,9 +71,9 @@ interface SnapshotDbRow {
 }
 
 /** Rows read per statement when a whole snapshot is loaded (bounded memory, short synchronous stretches on SQLite). */
-const READ_PAGE = 2000;
+const READ_PAGE = 1000;
 /** People or departments written per transaction of a snapshot's write (short transactions: see `write`). */
-const WRITE_BATCH = 2000;
+const WRITE_BATCH = 500;
 
 const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows[0]?.id === undefined ? null : Number(rows[0].id));
 
