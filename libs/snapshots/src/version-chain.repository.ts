@@ -230,7 +230,9 @@ export class VersionChain {
     // Stable numbers for people and departments seen for the first time (or again, after they went).
     const people = await this.allocate(
       { table: 'person', key: 'user_key', columns: STORED_USER_COLUMNS },
-      [...content.users.values()].filter((u) => !head.users.has(u.key)).map((user) => ({ key: user.key, values: () => storedValues(user) })),
+      [...content.users.values()]
+        .filter((u) => !head.users.has(u.key))
+        .map((user) => ({ key: user.key, values: () => storedValues(user), groups: user.groups })),
       now,
     );
     const departments = await this.allocate(
@@ -328,12 +330,14 @@ export class VersionChain {
 
   /**
    * The stable numbers of `items` (by their key): the number given before to a key seen before,
-   * else a new row, `pending` until a publish, holding the item's values. A batch per
-   * transaction: a pending row nobody publishes is harmless, and found again by its key.
+   * else a new row, `pending` until a publish, holding the item's values, and for a new person
+   * its memberships (`groups`: `person_group` rows, which no reader sees before the person is
+   * published; the publish then only has to mark the person active). A batch per transaction: a
+   * pending row nobody publishes is harmless, and found again by its key.
    */
   private async allocate(
     into: { table: 'person' | 'department'; key: 'user_key' | 'group_no'; columns: readonly string[] },
-    items: { key: string; values: () => unknown[] }[],
+    items: { key: string; values: () => unknown[]; groups?: readonly string[] }[],
     now: string,
   ): Promise<{ ids: Map<string, number>; created: Set<number> }> {
     const ids = new Map<string, number>();
@@ -350,13 +354,16 @@ export class VersionChain {
         );
         for (const row of known) ids.set(String(row.k), Number(row.id));
         const rows: unknown[][] = [];
+        const memberships: unknown[][] = [];
         for (const item of batch) {
           if (ids.has(item.key)) continue;
           ids.set(item.key, next);
           created.add(next);
+          item.groups?.forEach((code, i) => memberships.push([next, code, i === 0 ? 1 : 0]));
           rows.push([next++, item.key, 'pending', ...item.values(), now, now]);
         }
         await insertRows(m, into.table, ['id', into.key, 'state', ...into.columns, 'first_seen_at', 'updated_at'], rows);
+        await insertRows(m, 'person_group', ['person_id', 'group_no', 'is_default'], memberships);
       });
       await breathe(this.db);
     }
