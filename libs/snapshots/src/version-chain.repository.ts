@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { fromSqlDateTime, toSqlDateTime, TransactionRunner } from '#app/database';
+import { fromSqlDateTime, isMysql, toSqlDateTime, TransactionRunner } from '#app/database';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import { hashesOf, versionedContent, type Content, type ContentHashes, type Identity, type LoadedContent, type Versioned } from './content.js';
 import { breathe, inChunks, insertRows } from './sql.js';
@@ -72,8 +72,12 @@ interface SnapshotDbRow {
 
 /** Rows read per statement when a whole snapshot is loaded (bounded memory, short synchronous stretches on SQLite). */
 const READ_PAGE = 1000;
-/** People or departments written per transaction of a snapshot's write (short transactions: see `write`). */
-const WRITE_BATCH = 500;
+/**
+ * People or departments written per transaction of a snapshot's write (see `write`): short on
+ * SQLite, whose one writer and synchronous driver would make everyone wait; larger on MySQL,
+ * whose writes wait on I/O without holding the event loop and where each commit costs a flush.
+ */
+const WRITE_BATCH = { sqlite: 500, mysql: 5000 } as const;
 
 const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows[0]?.id === undefined ? null : Number(rows[0].id));
 
@@ -86,10 +90,14 @@ const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows
  */
 @Injectable()
 export class VersionChain {
+  private readonly batch: number;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
-  ) {}
+  ) {
+    this.batch = isMysql(dataSource.options) ? WRITE_BATCH.mysql : WRITE_BATCH.sqlite;
+  }
 
   private get db(): EntityManager {
     return this.dataSource.manager;
@@ -287,8 +295,8 @@ export class VersionChain {
     snapshotId: number,
     changes: VersionChanges,
   ): Promise<void> {
-    for (let i = 0; i < changes.close.length; i += WRITE_BATCH) {
-      const batch = changes.close.slice(i, i + WRITE_BATCH);
+    for (let i = 0; i < changes.close.length; i += this.batch) {
+      const batch = changes.close.slice(i, i + this.batch);
       await this.tx.transaction((m) =>
         inChunks(batch, 500, (chunk, ph) =>
           m.query<unknown[]>(`UPDATE ${table} SET to_snapshot = ? WHERE to_snapshot IS NULL AND ${key} IN (${ph})`, [snapshotId, ...chunk]),
@@ -296,8 +304,8 @@ export class VersionChain {
       );
       await breathe(this.db);
     }
-    for (let i = 0; i < changes.open.length; i += WRITE_BATCH) {
-      const rows = changes.open.slice(i, i + WRITE_BATCH).map((o) => [o.id, snapshotId, null, o.hash, ...o.values()]);
+    for (let i = 0; i < changes.open.length; i += this.batch) {
+      const rows = changes.open.slice(i, i + this.batch).map((o) => [o.id, snapshotId, null, o.hash, ...o.values()]);
       await this.tx.transaction((m) => insertRows(m, table, [key, 'from_snapshot', 'to_snapshot', 'hash', ...columns], rows));
       await breathe(this.db);
     }
@@ -344,8 +352,8 @@ export class VersionChain {
     const created = new Set<number>();
     if (!items.length) return { ids, created };
     let next = (maxId(await this.db.query<MaxIdRow[]>(`SELECT MAX(id) AS id FROM ${into.table}`)) ?? 0) + 1;
-    for (let i = 0; i < items.length; i += WRITE_BATCH) {
-      const batch = items.slice(i, i + WRITE_BATCH);
+    for (let i = 0; i < items.length; i += this.batch) {
+      const batch = items.slice(i, i + this.batch);
       await this.tx.transaction(async (m) => {
         const known = await inChunks(
           batch.map((item) => item.key),
