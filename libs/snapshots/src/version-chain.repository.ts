@@ -77,7 +77,7 @@ const READ_PAGE = 1000;
  * SQLite, whose one writer and synchronous driver would make everyone wait; larger on MySQL,
  * whose writes wait on I/O without holding the event loop and where each commit costs a flush.
  */
-const WRITE_BATCH = { sqlite: 500, mysql: 5000 } as const;
+const WRITE_BATCH = { sqlite: 2000, mysql: 5000 } as const;
 
 const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows[0]?.id === undefined ? null : Number(rows[0].id));
 
