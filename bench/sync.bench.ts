@@ -6,11 +6,16 @@
  * - the floor, measured in the same run: fetching and parsing the same directory data with no
  *   processing (the same calls as the directory source, undici + JSON.parse);
  * - the first full sync: time, phases, peak memory (RSS from a worker thread, heap from the main
- *   thread, every 25 ms);
+ *   thread, every 25 ms), and the stalls of the bridge's event loop while it runs (how late a
+ *   10 ms timer fires, and `monitorEventLoopDelay`; issue 13's goal: p99 under 250 ms, so that
+ *   `/sync` and `/authenticate` keep answering during a sync);
  * - an unchanged re-sync: time and rows written (the run's count and the snapshot tables' rows);
  * - a re-sync after 1% changes (hires, moves, resignations);
  * - the `/sync` answer's size, and its latency (median, p99) and throughput under autocannon,
  *   beside a bare `node:http` server sending the same prepared bytes with the same headers.
+ *
+ * The emulator, the throw-away database and the bridge come from `support/sync-fixture.ts`, which
+ * other benchmarks reuse to run a sync of N people on SQLite or MariaDB.
  *
  * Each database runs in a fresh child process of this script (the bridge in-process there, so
  * that its memory is measured from the same start); the emulator runs in a child process of its
@@ -22,21 +27,14 @@
  *   TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test npm run bench:sync
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createConnection } from 'mysql2/promise';
-import { DataSource } from 'typeorm';
-import { Agent, request } from 'undici';
-import { loadBridgeConfig } from '#app/config';
-import { createBridgeApp } from '../apps/bridge/src/bootstrap.js';
+import type { DataSource } from 'typeorm';
 import { fetchAndParse, type FloorRead } from './support/floor.js';
 import { gc, MemorySampler, type MemoryPeak } from './support/memory.js';
-import { autocannon, startBareServer, startEmulatorProcess, type EmulatorProcess, type LoadResult } from './support/processes.js';
+import { autocannon, startBareServer, type LoadResult } from './support/processes.js';
+import { describeStalls, StallProbe, type StallReport } from './support/stalls.js';
+import { SyncFixture, type RunReport } from './support/sync-fixture.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,13 +60,9 @@ const duration = Number(values.duration);
 const changePercent = Number(values['change-percent']);
 const mysqlUrl = values.mysql ?? process.env.TEST_MYSQL_URL ?? '';
 
-const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
-const OMFLOW_ID = 'omflow-bench';
-const OMFLOW_SECRET = `omflow-bench-${randomBytes(12).toString('hex')}`;
-const BASIC = `Basic ${Buffer.from(`${OMFLOW_ID}:${OMFLOW_SECRET}`).toString('base64')}`;
 /** Tables whose rows make up the snapshots (a re-sync that finds nothing changed should add none). */
 const SNAPSHOT_TABLES = ['snapshot', 'user_version', 'group_version', 'person', 'department', 'person_group'];
-/** 512 MB, the memory target of a full sync. */
+/** 512 MB, the memory target of every sync run at 100,000 people (issue 13). */
 const MEMORY_TARGET = 512 * 1024 * 1024;
 
 const MB = 1024 * 1024;
@@ -76,23 +70,8 @@ const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
 const msf = (t: number): string => (t >= 10_000 ? `${(t / 1000).toFixed(1)} s` : `${Math.round(t)} ms`);
 const num = (n: number): string => n.toLocaleString('en-US');
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
-const httpAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 });
-
-interface RunReport {
-  id: number;
-  status: string;
-  phases: Record<string, number>;
-  counts: Record<string, number>;
-  findingCount: number;
-  diffSummary: {
-    users: { added: number; removed: number; changed: number };
-    groups: { added: number; removed: number; changed: number };
-    renames: number;
-    moves: number;
-  } | null;
-  holdReasons: unknown;
-  error: string | null;
-}
+/** The goal of issue 13: no stall of the event loop (hence of `/sync` and `/authenticate`) of 250 ms or more while a sync runs. */
+const STALL_GOAL_MS = 250;
 
 interface SyncMeasure {
   wallMs: number;
@@ -102,6 +81,8 @@ interface SyncMeasure {
   memory: MemoryPeak;
   /** Rows added to each snapshot table by the run (null: the table could not be counted). */
   tableDelta: Record<string, number | null>;
+  /** How late a 10 ms timer of the bridge's event loop fired during the run. */
+  stalls: StallReport;
 }
 
 interface DatabaseResult {
@@ -118,80 +99,6 @@ interface DatabaseResult {
   idle: MemoryPeak;
 }
 
-interface BenchDatabase {
-  kind: 'sqlite' | 'mysql';
-  env: NodeJS.ProcessEnv;
-  drop(): Promise<void>;
-}
-
-async function createDatabase(kind: 'sqlite' | 'mysql'): Promise<BenchDatabase> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));
-    return {
-      kind,
-      env: { SQLITE_PATH: join(dir, 'bridge.sqlite') },
-      drop: () => {
-        rmSync(dir, { recursive: true, force: true });
-        return Promise.resolve();
-      },
-    };
-  }
-  const name = `bridge_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = () => createConnection({ uri: mysqlUrl });
-  const conn = await admin();
-  try {
-    await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await conn.end();
-  }
-  const url = new URL(mysqlUrl);
-  url.pathname = `/${name}`;
-  return {
-    kind,
-    env: { DATABASE_URL: url.toString() },
-    drop: async () => {
-      const c = await admin();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
-
-function bridgeEnv(emulator: EmulatorProcess, database: BenchDatabase): NodeJS.ProcessEnv {
-  return {
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DOCS_ENABLED: 'false',
-    SYNC_CRON: 'off',
-    SYNC_ON_START: 'false',
-    BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-    OMFLOW_CLIENT_ID: OMFLOW_ID,
-    OMFLOW_CLIENT_SECRET: OMFLOW_SECRET,
-    HR_SOURCE: 'directory',
-    DIRECTORY_URL: emulator.url,
-    DIRECTORY_ORG_CODE: emulator.orgCode,
-    DIRECTORY_DOMAIN_ID: emulator.domainId,
-    DIRECTORY_CLIENT_ID: emulator.clientId,
-    DIRECTORY_CLIENT_SECRET: emulator.clientSecret,
-    DIRECTORY_PAGE_SIZE: String(pageSize),
-    DIRECTORY_TIMEOUT_MS: '60000',
-    SYNC_DEADLINE_SECONDS: '3600',
-    // The 1% change run must publish: no rename holds, generous removal and move limits.
-    GUARD_HOLD_RENAMES: 'false',
-    GUARD_MAX_USER_REMOVALS: '1000000',
-    GUARD_MAX_USER_REMOVAL_PERCENT: '100',
-    GUARD_MAX_GROUP_REMOVALS: '1000000',
-    GUARD_MAX_GROUP_REMOVAL_PERCENT: '100',
-    GUARD_MAX_MOVES: '1000000',
-    GUARD_MAX_MOVE_PERCENT: '100',
-    ...database.env,
-  };
-}
-
 async function countRows(db: DataSource): Promise<Record<string, number | null>> {
   const out: Record<string, number | null> = {};
   for (const table of SNAPSHOT_TABLES) {
@@ -205,43 +112,34 @@ async function countRows(db: DataSource): Promise<Record<string, number | null>>
   return out;
 }
 
-async function post(
-  url: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  const res = await request(url, {
-    method: 'POST',
-    dispatcher: httpAgent,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
-}
-
-async function measureSync(base: string, db: DataSource, sampler: MemorySampler, label: string, expect: string[]): Promise<SyncMeasure> {
+async function measureSync(fixture: SyncFixture, db: DataSource, sampler: MemorySampler, label: string, expect: string[]): Promise<SyncMeasure> {
   const before = await countRows(db);
   gc();
+  const probe = new StallProbe(10);
   sampler.start();
+  probe.start();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const res = await post(`${base}/api/v1/sync/runs`, { authorization: `Bearer ${ADMIN_TOKEN}` }, {});
+  let report: RunReport;
+  try {
+    report = await fixture.sync(expect);
+  } catch (error) {
+    probe.stop();
+    sampler.stop();
+    throw new Error(`${label}: ${(error as Error).message}`, { cause: error });
+  }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const stalls = probe.stop();
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const memory = sampler.stop();
-  if (res.status !== 200) throw new Error(`${label}: POST /api/v1/sync/runs answered HTTP ${res.status}: ${res.body.toString().slice(0, 500)}`);
-  const report = JSON.parse(res.body.toString()) as RunReport;
-  if (!expect.includes(report.status)) {
-    throw new Error(`${label}: the run ended "${report.status}" (expected ${expect.join(' or ')}): ${report.error ?? JSON.stringify(report.holdReasons)}`);
-  }
   const after = await countRows(db);
   const tableDelta: Record<string, number | null> = {};
   for (const t of SNAPSHOT_TABLES) {
     const [b, a] = [before[t], after[t]];
     tableDelta[t] = b === null || a === null ? null : a - b;
   }
-  return { wallMs, cpuMs, report, memory, tableDelta };
+  return { wallMs, cpuMs, report, memory, tableDelta, stalls };
 }
 
 function describeSync(m: SyncMeasure): string[] {
@@ -261,6 +159,7 @@ function describeSync(m: SyncMeasure): string[] {
       : '    diff: none',
     `    snapshot-table rows added: ${delta}`,
     `    peak memory: RSS ${mb(m.memory.rss)}, heap used ${mb(m.memory.heapUsed)} (heap reserved ${mb(m.memory.heapTotal)}; ${m.memory.samples.worker} RSS / ${m.memory.samples.main} heap samples)`,
+    `    ${describeStalls(m.stalls, STALL_GOAL_MS)}`,
   ];
 }
 
@@ -274,10 +173,9 @@ function describeLoad(r: LoadResult): string {
 
 async function benchDatabase(kind: 'sqlite' | 'mysql', sampler: MemorySampler): Promise<DatabaseResult> {
   const say = (line: string): void => console.log(`[${kind}] ${line}`);
-  const emulator = await startEmulatorProcess({ employees, departments, seed });
+  const fixture = await SyncFixture.create({ kind, employees, departments, seed, pageSize, mysqlUrl });
+  const emulator = fixture.emulator;
   say(`emulator (child process) listening on ${emulator.url} after ${msf(emulator.startupMs)} (generation included)`);
-  const database = await createDatabase(kind);
-  let app: NestFastifyApplication | null = null;
   try {
     // The floor: twice (the first also warms the emulator's caches, which the bridge then enjoys too); the faster counts.
     const floors: FloorRead[] = [];
@@ -291,21 +189,18 @@ async function benchDatabase(kind: 'sqlite' | 'mysql', sampler: MemorySampler): 
 
     gc();
     const t0 = performance.now();
-    app = await createBridgeApp(loadBridgeConfig(bridgeEnv(emulator, database)), { adminTokenSink: () => undefined });
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
-    const base = `http://127.0.0.1:${port}`;
-    const db = app.get(DataSource);
+    const { base, db } = await fixture.startBridge();
+    const BASIC = fixture.basic;
     gc();
     say(
       `bridge started in ${msf(performance.now() - t0)} on ${base}; RSS ${mb(process.memoryUsage.rss())}, heap used ${mb(process.memoryUsage().heapUsed)} before the first sync`,
     );
 
-    const full = await measureSync(base, db, sampler, 'first full sync', ['published']);
+    const full = await measureSync(fixture, db, sampler, 'first full sync', ['published']);
     say('first full sync:');
     for (const line of describeSync(full)) console.log(line);
 
-    const unchanged = await measureSync(base, db, sampler, 'unchanged re-sync', ['unchanged']);
+    const unchanged = await measureSync(fixture, db, sampler, 'unchanged re-sync', ['unchanged']);
     say('unchanged re-sync:');
     for (const line of describeSync(unchanged)) console.log(line);
 
@@ -313,18 +208,17 @@ async function benchDatabase(kind: 'sqlite' | 'mysql', sampler: MemorySampler): 
     const hire = Math.round(((total * changePercent) / 100) * 0.4);
     const move = Math.round(((total * changePercent) / 100) * 0.3);
     const resign = Math.round(((total * changePercent) / 100) * 0.3);
-    const mutation = await post(`${emulator.url}/_emulator/mutations`, {}, { hire, move, resign });
-    if (mutation.status !== 200) throw new Error(`POST /_emulator/mutations answered HTTP ${mutation.status}: ${mutation.body.toString().slice(0, 300)}`);
+    await fixture.mutate({ hire, move, resign });
     say(`directory changed (${changePercent}%): hire ${num(hire)}, move ${num(move)}, resign ${num(resign)}`);
     gc();
     const changedFloor = await fetchAndParse(emulator, pageSize);
     say(`floor after the change, fetch and parse: ${describeFloor(changedFloor)}`);
-    const changed = await measureSync(base, db, sampler, 're-sync after the change', ['published']);
+    const changed = await measureSync(fixture, db, sampler, 're-sync after the change', ['published']);
     say(`re-sync after ${changePercent}% changes:`);
     for (const line of describeSync(changed)) console.log(line);
 
     // /sync: the prepared answer, then the bridge and a bare server sending the same bytes.
-    const answer = await post(`${base}/sync`, { authorization: BASIC, 'accept-encoding': 'gzip' });
+    const answer = await fixture.post('/sync', { authorization: BASIC, 'accept-encoding': 'gzip' });
     if (answer.status !== 200 || answer.headers['content-encoding'] !== 'gzip')
       throw new Error(`POST /sync answered HTTP ${answer.status}, encoding ${String(answer.headers['content-encoding'])}`);
     const raw = gunzipSync(answer.body);
@@ -356,10 +250,17 @@ async function benchDatabase(kind: 'sqlite' | 'mysql', sampler: MemorySampler): 
     say(`/sync floor, bare node:http with the same bytes: ${describeLoad(bareResult)}`);
     return { kind, floor, floors, full, unchanged, changed, changedFloor, payload, bridge, bare: bareResult, idle };
   } finally {
-    if (app) await app.close();
-    await emulator.close();
-    await database.drop();
+    await fixture.close();
   }
+}
+
+function memoryLine(label: string, m: SyncMeasure): string {
+  return `  ${label.padEnd(23)} ${mb(m.memory.rss).padEnd(9)}                       target <= 512 MB  ${verdict(m.memory.rss <= MEMORY_TARGET)}   (peak heap used ${mb(m.memory.heapUsed)})`;
+}
+
+function stallLine(label: string, m: SyncMeasure): string {
+  const s = m.stalls;
+  return `  stalls, ${`${label}:`.padEnd(18)} p99 ${`${s.arrival.p99} ms`.padEnd(8)} max ${`${s.arrival.max} ms`.padEnd(8)} target p99 < ${STALL_GOAL_MS} ms  ${verdict(s.arrival.p99 < STALL_GOAL_MS)}   (wait of a request arriving at a random moment; ${s.over250} stretches >= ${STALL_GOAL_MS} ms; loop-delay histogram p99 ${s.loop.p99.toFixed(0)} ms, max ${s.loop.max.toFixed(0)} ms)`;
 }
 
 function targets(r: DatabaseResult): string[] {
@@ -369,10 +270,15 @@ function targets(r: DatabaseResult): string[] {
   const lines = [
     `  floor, fetch and parse: ${msf(r.floor.ms)} (best of ${r.floors.length}: ${r.floors.map((f) => msf(f.ms)).join(', ')}; CPU ${msf(r.floor.cpuMs)})`,
     `  first full sync:        ${msf(r.full.wallMs).padEnd(9)} = ${ratio(r.full.wallMs, r.floor.ms).padEnd(7)} the floor   target <= 3.00x   ${verdict(r.full.wallMs <= 3 * r.floor.ms)}   (CPU ${msf(r.full.cpuMs)} = ${ratio(r.full.cpuMs, r.floor.cpuMs)} the floor's)`,
-    `  full sync peak RSS:     ${mb(r.full.memory.rss).padEnd(9)}                       target < 512 MB   ${verdict(r.full.memory.rss < MEMORY_TARGET)}   (peak heap used ${mb(r.full.memory.heapUsed)})`,
+    memoryLine('full sync peak RSS:', r.full),
+    memoryLine('unchanged peak RSS:', r.unchanged),
+    memoryLine(`${changePercent}% re-sync peak RSS:`, r.changed),
     `  unchanged re-sync:      ${msf(r.unchanged.wallMs).padEnd(9)} = ${ratio(r.unchanged.wallMs, r.floor.ms).padEnd(7)} the floor   target <= 1.50x   ${verdict(r.unchanged.wallMs <= 1.5 * r.floor.ms)}   (CPU ${msf(r.unchanged.cpuMs)} = ${ratio(r.unchanged.cpuMs, r.floor.cpuMs)} the floor's)`,
     `  unchanged rows written: ${String(r.unchanged.report.counts.writtenRows ?? 0).padEnd(9)} (run count), ${snapshotRows} snapshot-table rows   target 0   ${verdict(written === 0)}`,
     `  re-sync after ${changePercent}%:      ${msf(r.changed.wallMs).padEnd(9)} = ${ratio(r.changed.wallMs, r.changedFloor.ms).padEnd(7)} its floor (${msf(r.changedFloor.ms)}); ${num(r.changed.report.counts.writtenRows ?? 0)} rows written; peak RSS ${mb(r.changed.memory.rss)}`,
+    stallLine('first full sync', r.full),
+    stallLine('unchanged re-sync', r.unchanged),
+    stallLine(`re-sync after ${changePercent}%`, r.changed),
     `  /sync answer:           ${mb(r.payload.gzip)} gzip, ${mb(r.payload.raw)} JSON (${num(r.payload.users)} users, ${num(r.payload.groups)} groups)`,
     `  /sync median latency:   ${`${r.bridge.p50.toFixed(1)} ms`.padEnd(9)} = ${ratio(r.bridge.p50, r.bare.p50).padEnd(7)} bare (${r.bare.p50.toFixed(1)} ms)   target <= 1.50x   ${verdict(r.bridge.p50 <= 1.5 * r.bare.p50)}`,
     `  /sync p99 latency:      ${`${r.bridge.p99.toFixed(1)} ms`.padEnd(9)} = ${ratio(r.bridge.p99, r.bare.p99).padEnd(7)} bare (${r.bare.p99.toFixed(1)} ms)   target <= 1.50x   ${verdict(r.bridge.p99 <= 1.5 * r.bare.p99)}`,
@@ -416,7 +322,6 @@ async function main(): Promise<void> {
       console.log(`${RESULT_MARK}${JSON.stringify(result)}`);
     } finally {
       await sampler.close();
-      await httpAgent.close();
     }
     return;
   }
@@ -429,11 +334,10 @@ async function main(): Promise<void> {
       `/sync load: autocannon, ${connections} connections, ${duration} s, POST, Accept-Encoding: gzip (Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs)`,
   );
   if (!(globalThis as { gc?: unknown }).gc) console.log('note: run with --expose-gc (npm run bench:sync does) for comparable memory figures');
-  await httpAgent.close();
   const results: DatabaseResult[] = [];
   for (const kind of kinds) results.push(await runChild(kind));
   console.log('');
-  console.log('Summary (targets of issue 5):');
+  console.log('Summary (targets of issues 5 and 13):');
   for (const r of results) {
     console.log(`${r.kind}:`);
     for (const line of targets(r)) console.log(line);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import { USER_FIELDS } from '#app/omflow-contract';
+import { TimeSlice } from './time-slice.js';
 
 /** A snapshot's content in memory: users by stable key, departments by code. */
 export interface Content {
@@ -50,9 +51,13 @@ export function groupHash(group: GroupRecord): string {
     .digest('base64url');
 }
 
-export function hashesOf(content: Content): ContentHashes {
+/** The hashes of a content (asynchronous only to let the event loop run between slices). */
+export async function hashesOf(content: Content, slice = new TimeSlice()): Promise<ContentHashes> {
   const users = new Map<string, string>();
-  for (const user of content.users.values()) users.set(user.key, userHash(user));
+  for (const user of content.users.values()) {
+    if (slice.due()) await slice.pause();
+    users.set(user.key, userHash(user));
+  }
   const groups = new Map<string, string>();
   for (const group of content.groups.values()) groups.set(group.group_no, groupHash(group));
   return { users, groups };

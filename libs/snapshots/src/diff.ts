@@ -1,5 +1,6 @@
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import { GROUP_FIELDS, USER_FIELDS } from '#app/omflow-contract';
+import { TimeSlice } from './time-slice.js';
 
 export interface FieldChange {
   field: string;
@@ -41,13 +42,15 @@ function groupFields(before: GroupRecord, after: GroupRecord): FieldChange[] {
   return GROUP_FIELDS.filter((f) => before[f] !== after[f]).map((field) => ({ field, before: before[field], after: after[field] }));
 }
 
-/** Users keyed by stable key, departments by code. */
-export function diffContents(
+/** Users keyed by stable key, departments by code (asynchronous only to let the event loop run between slices). */
+export async function diffContents(
   before: { users: ReadonlyMap<string, UserRecord>; groups: ReadonlyMap<string, GroupRecord> },
   after: { users: ReadonlyMap<string, UserRecord>; groups: ReadonlyMap<string, GroupRecord> },
-): Diff {
+  slice = new TimeSlice(),
+): Promise<Diff> {
   const diff: Diff = { users: { added: [], removed: [], changed: [] }, groups: { added: [], removed: [], changed: [] }, renames: [], moves: [] };
   for (const [key, next] of after.users) {
+    if (slice.due()) await slice.pause();
     const prev = before.users.get(key);
     if (!prev) {
       diff.users.added.push(next);
@@ -60,7 +63,10 @@ export function diffContents(
     if ((prev.groups[0] ?? null) !== (next.groups[0] ?? null))
       diff.moves.push({ key, username: next.username, from: prev.groups[0] ?? null, to: next.groups[0] ?? null });
   }
-  for (const [key, prev] of before.users) if (!after.users.has(key)) diff.users.removed.push(prev);
+  for (const [key, prev] of before.users) {
+    if (slice.due()) await slice.pause();
+    if (!after.users.has(key)) diff.users.removed.push(prev);
+  }
   for (const [code, next] of after.groups) {
     const prev = before.groups.get(code);
     if (!prev) diff.groups.added.push(next);

@@ -27,7 +27,7 @@ export interface ViewChange {
   removedDepartmentIds: number[];
   /** Department codes of each person of `personIds`, the default first. */
   memberships: ReadonlyMap<number, readonly string[]>;
-  /** Among personIds/departmentIds, those whose rows were created with these very values: only their state changes. */
+  /** Among personIds/departmentIds, those whose rows (and memberships) were created with these very values: only their state changes. */
   fresh?: { personIds: ReadonlySet<number>; departmentIds: ReadonlySet<number> };
 }
 
@@ -76,12 +76,13 @@ export class PublishedView {
     await inChunks(change.removedPersonIds, 1000, (chunk, ph) =>
       m.query<unknown[]>(`UPDATE person SET state = 'deleted', updated_at = ? WHERE id IN (${ph})`, [at, ...chunk]),
     );
-    // Memberships of the changed and removed people are replaced (removed people keep none).
-    await inChunks([...change.personIds, ...change.removedPersonIds], 1000, (chunk, ph) =>
+    // Memberships of the changed and removed people are replaced (removed people keep none); fresh
+    // people's were written with their rows.
+    await inChunks([...changedPeople, ...change.removedPersonIds], 1000, (chunk, ph) =>
       m.query<unknown[]>(`DELETE FROM person_group WHERE person_id IN (${ph})`, chunk),
     );
     const memberships: unknown[][] = [];
-    for (const personId of change.personIds) (change.memberships.get(personId) ?? []).forEach((code, i) => memberships.push([personId, code, i === 0 ? 1 : 0]));
+    for (const personId of changedPeople) (change.memberships.get(personId) ?? []).forEach((code, i) => memberships.push([personId, code, i === 0 ? 1 : 0]));
     await insertRows(m, 'person_group', ['person_id', 'group_no', 'is_default'], memberships);
 
     const freshDepartments = change.departmentIds.filter((id) => fresh?.departmentIds.has(id));

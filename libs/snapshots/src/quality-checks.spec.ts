@@ -44,14 +44,14 @@ function check(users: UserRecord[], groups: GroupRecord[] = tree, published: { u
 }
 
 describe('checkOrganisation: users', () => {
-  it('passes a clean organisation untouched', () => {
-    const result = check([user('1'), user('2')]);
+  it('passes a clean organisation untouched', async () => {
+    const result = await check([user('1'), user('2')]);
     expect(result.users.map((u) => u.key)).toEqual(['1', '2']);
     expect(result.findings).toEqual([]);
   });
 
-  it('quarantines both holders of a username that differs only in case, when neither was published', () => {
-    const result = check([user('1', { username: 'Alice' }), user('2', { username: 'alice' }), user('3')]);
+  it('quarantines both holders of a username that differs only in case, when neither was published', async () => {
+    const result = await check([user('1', { username: 'Alice' }), user('2', { username: 'alice' }), user('3')]);
     expect(result.users.map((u) => u.key)).toEqual(['3']);
     expect(result.findings.filter((f) => f.kind === 'duplicate-username').map((f) => [f.record.key, f.action])).toEqual([
       ['1', 'quarantined'],
@@ -59,25 +59,25 @@ describe('checkOrganisation: users', () => {
     ]);
   });
 
-  it('lets the published holder keep a contested email, quarantining the newcomer', () => {
+  it('lets the published holder keep a contested email, quarantining the newcomer', async () => {
     const alice = user('1', { email: 'a@x.test' });
-    const result = check([alice, user('2', { email: 'A@X.test' })], tree, { users: [alice] });
+    const result = await check([alice, user('2', { email: 'A@X.test' })], tree, { users: [alice] });
     expect(result.users.map((u) => u.key)).toEqual(['1']);
     expect(result.findings).toEqual([
       expect.objectContaining({ kind: 'duplicate-email', record: expect.objectContaining({ key: '2' }), action: 'quarantined' }),
     ]);
   });
 
-  it('keeps the published version of a published person whose new record is bad', () => {
+  it('keeps the published version of a published person whose new record is bad', async () => {
     const published = user('1', { email: 'good@x.test' });
-    const result = check([user('1', { email: 'not-an-email' })], tree, { users: [published] });
+    const result = await check([user('1', { email: 'not-an-email' })], tree, { users: [published] });
     expect(result.users).toEqual([published]);
     expect(result.findings[0]).toMatchObject({ kind: 'invalid-email', action: 'kept-published', field: 'email' });
     expect(result.quarantinedUsers).toBe(0);
   });
 
-  it('builds a fallback email from the template when the policy says so', () => {
-    const result = check(
+  it('builds a fallback email from the template when the policy says so', async () => {
+    const result = await check(
       [user('1', { email: null, username: 'Bob' })],
       tree,
       {},
@@ -87,30 +87,30 @@ describe('checkOrganisation: users', () => {
     expect(result.findings[0]).toMatchObject({ kind: 'missing-email', action: 'fallback' });
   });
 
-  it('truncates over-long values by characters (not bytes) or quarantines them, per policy', () => {
+  it('truncates over-long values by characters (not bytes) or quarantines them, per policy', async () => {
     const long = '长'.repeat(60);
-    expect(check([user('1', { nick_name: long })]).users[0].nick_name).toBe('长'.repeat(50));
-    const strict = check([user('1', { nick_name: long })], tree, {}, { ...policy, tooLong: 'quarantine' });
+    expect((await check([user('1', { nick_name: long })])).users[0].nick_name).toBe('长'.repeat(50));
+    const strict = await check([user('1', { nick_name: long })], tree, {}, { ...policy, tooLong: 'quarantine' });
     expect(strict.users).toEqual([]);
     expect(strict.findings[0]).toMatchObject({ kind: 'too-long', field: 'nick_name', action: 'quarantined' });
   });
 
-  it('quarantines a username longer than OMFLOW allows (it is an identity, never truncated)', () => {
-    const result = check([user('1', { username: 'x'.repeat(151) })]);
+  it('quarantines a username longer than OMFLOW allows (it is an identity, never truncated)', async () => {
+    const result = await check([user('1', { username: 'x'.repeat(151) })]);
     expect(result.users).toEqual([]);
     expect(result.findings[0]).toMatchObject({ kind: 'too-long', field: 'username' });
   });
 
-  it('blanks a gender OMFLOW does not know', () => {
-    const result = check([user('1', { gender: 'other' })]);
+  it('blanks a gender OMFLOW does not know', async () => {
+    const result = await check([user('1', { gender: 'other' })]);
     expect(result.users[0].gender).toBeNull();
     expect(result.findings[0]).toMatchObject({ kind: 'invalid-gender', action: 'blanked' });
   });
 });
 
 describe('checkOrganisation: departments', () => {
-  it('quarantines a department whose parent is missing, and its children after it', () => {
-    const result = check([user('1', { groups: ['a', 'c'] })], [...tree, group('c', 'ghost'), group('d', 'c')]);
+  it('quarantines a department whose parent is missing, and its children after it', async () => {
+    const result = await check([user('1', { groups: ['a', 'c'] })], [...tree, group('c', 'ghost'), group('d', 'c')]);
     expect(result.groups.map((g) => g.group_no).sort()).toEqual(['a', 'b', 'root']);
     expect(
       result.findings
@@ -123,20 +123,20 @@ describe('checkOrganisation: departments', () => {
     expect(result.findings.find((f) => f.kind === 'unknown-member')).toMatchObject({ action: 'dropped-membership', record: { key: '1' } });
   });
 
-  it('quarantines every department of a parent cycle', () => {
-    const result = check([], [...tree, group('x', 'y'), group('y', 'z'), group('z', 'x')]);
+  it('quarantines every department of a parent cycle', async () => {
+    const result = await check([], [...tree, group('x', 'y'), group('y', 'z'), group('z', 'x')]);
     expect(result.groups.map((g) => g.group_no).sort()).toEqual(['a', 'b', 'root']);
     expect(result.findings.filter((f) => f.kind === 'cycle')).toHaveLength(3);
   });
 
-  it('quarantines duplicate group codes (case-insensitive) unless one was published', () => {
-    const result = check([], [...tree, group('Dup', 'root', 'One'), group('dup', 'root', 'Two')]);
+  it('quarantines duplicate group codes (case-insensitive) unless one was published', async () => {
+    const result = await check([], [...tree, group('Dup', 'root', 'One'), group('dup', 'root', 'Two')]);
     expect(result.groups.map((g) => g.group_no)).not.toContain('Dup');
     expect(result.findings.filter((f) => f.kind === 'duplicate-group')).toHaveLength(2);
   });
 
-  it('truncates a department name longer than 20 characters', () => {
-    const result = check([], [group('root', null, 'A'.repeat(25))]);
+  it('truncates a department name longer than 20 characters', async () => {
+    const result = await check([], [group('root', null, 'A'.repeat(25))]);
     expect(result.groups[0].display_name).toBe('A'.repeat(20));
   });
 });

@@ -1,5 +1,6 @@
 import type { Finding, GroupRecord, UserRecord } from '#app/hr-source';
 import { GENDERS, GROUP_NAME_LIMIT, isValidEmail, USER_LIMITS } from '#app/omflow-contract';
+import { TimeSlice } from './time-slice.js';
 
 /** What to do per kind of problem (configured by the POLICY_* variables). */
 export interface QualityPolicy {
@@ -38,15 +39,17 @@ export interface CheckResult {
  * case-insensitively (as OMFLOW's MySQL collations do), valid emails, column limits, parents
  * that exist without cycles, memberships that name known departments. A bad record is a
  * finding, handled by the policy; one that was published before keeps its published version
- * (dropping it would make OMFLOW delete the person).
+ * (dropping it would make OMFLOW delete the person). Asynchronous only to let the event loop
+ * run between slices of its loops (`slice`); the answer is the same.
  */
-export function checkOrganisation(input: CheckInput, policy: QualityPolicy): CheckResult {
+export async function checkOrganisation(input: CheckInput, policy: QualityPolicy, slice = new TimeSlice()): Promise<CheckResult> {
   const findings: Finding[] = [];
   const groups = checkGroups(input, policy, findings);
   const known = new Set(groups.records.map((g) => g.group_no.toLowerCase()));
-  const users = checkUsers(input, policy, findings);
+  const users = await checkUsers(input, policy, findings, slice);
   // Memberships of departments that did not make it are dropped (the person stays).
   for (const user of users.records) {
+    if (slice.due()) await slice.pause();
     const unknown = user.groups.filter((g) => !known.has(g.toLowerCase()));
     if (!unknown.length) continue;
     user.groups = user.groups.filter((g) => known.has(g.toLowerCase()));
@@ -63,7 +66,12 @@ export function checkOrganisation(input: CheckInput, policy: QualityPolicy): Che
 
 type Quarantine = (record: UserRecord, finding: Omit<Finding, 'record' | 'action'>) => void;
 
-function checkUsers(input: CheckInput, policy: QualityPolicy, findings: Finding[]): { records: UserRecord[]; quarantined: number } {
+async function checkUsers(
+  input: CheckInput,
+  policy: QualityPolicy,
+  findings: Finding[],
+  slice: TimeSlice,
+): Promise<{ records: UserRecord[]; quarantined: number }> {
   const kept = new Map<string, UserRecord>();
   const carried = new Set<string>();
   let quarantined = 0;
@@ -88,6 +96,7 @@ function checkUsers(input: CheckInput, policy: QualityPolicy, findings: Finding[
 
   // 1. Each record on its own: username length, email presence and form, column limits, gender.
   for (const original of input.users) {
+    if (slice.due()) await slice.pause();
     if (failed.has(original.key) || kept.has(original.key)) {
       if (kept.has(original.key) && !carried.has(original.key)) {
         quarantine(original, { kind: 'duplicate-username', field: 'key', reason: `two employees share the stable id ${original.key}` });
@@ -108,22 +117,26 @@ function checkUsers(input: CheckInput, policy: QualityPolicy, findings: Finding[
   for (const field of ['username', 'email'] as const) {
     const owner = new Map<string, string>();
     for (const [key, published] of input.publishedUsers) {
+      if (slice.due()) await slice.pause();
       const value = published[field]?.toLowerCase();
       if (value) owner.set(value, key);
     }
     const candidates: UserRecord[] = [];
     for (const key of orderedKeys) {
+      if (slice.due()) await slice.pause();
       const user = kept.get(key);
       if (user) candidates.push(user);
     }
     // Without a published owner there is no telling who is right: every holder of a repeated value loses.
     const holders = new Map<string, number>();
     for (const user of candidates) {
+      if (slice.due()) await slice.pause();
       const value = user[field]?.toLowerCase();
       if (value) holders.set(value, (holders.get(value) ?? 0) + 1);
     }
     const taken = new Set<string>();
     for (const user of candidates) {
+      if (slice.due()) await slice.pause();
       const value = user[field]?.toLowerCase();
       if (!value) continue;
       const reservedBy = owner.get(value);

@@ -16,7 +16,7 @@ function loaded(users: [string, number, string, string[]][], groups: [string, nu
 }
 
 describe('viewChange', () => {
-  it('changes the whole view on a first publish', () => {
+  it('changes the whole view on a first publish', async () => {
     const next = loaded(
       [
         ['a', 1, 'h1', ['rd']],
@@ -25,7 +25,7 @@ describe('viewChange', () => {
       [['rd', 1, 'g1']],
     );
     const fresh = { personIds: new Set([1, 2]), departmentIds: new Set([1]) };
-    expect(viewChange({ snapshotId: 1, content: next, fresh }, null)).toEqual({
+    expect(await viewChange({ snapshotId: 1, content: next, fresh }, null)).toEqual({
       personIds: [1, 2],
       removedPersonIds: [],
       departmentIds: [1],
@@ -38,7 +38,7 @@ describe('viewChange', () => {
     });
   });
 
-  it('touches only what differs from the published snapshot: changed, new and gone rows', () => {
+  it('touches only what differs from the published snapshot: changed, new and gone rows', async () => {
     const published = loaded(
       [
         ['same', 1, 'h1', ['rd']],
@@ -63,7 +63,7 @@ describe('viewChange', () => {
         ['new', 4, 'g4'],
       ],
     );
-    const change = viewChange({ snapshotId: 2, content: next }, published);
+    const change = await viewChange({ snapshotId: 2, content: next }, published);
     expect(change).toMatchObject({ personIds: [2, 4], removedPersonIds: [3], departmentIds: [3, 4], removedDepartmentIds: [2], fresh: undefined });
     expect([...change.memberships]).toEqual([
       [2, ['rd', 'new']],

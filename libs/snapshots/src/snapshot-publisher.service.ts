@@ -8,6 +8,7 @@ import { PublishedPayload } from './published-payload.service.js';
 import { PublishedView, type PublishedState, type ViewChange } from './published-view.repository.js';
 import { SnapshotEvents } from './snapshot-events.js';
 import { preparePayload, syncAnswerOf } from './sync-payload.js';
+import { TimeSlice } from './time-slice.js';
 import { VersionChain, type WrittenSnapshot } from './version-chain.repository.js';
 
 /** A kept snapshot to publish: its number and content; `fresh` when it was just written. */
@@ -20,11 +21,12 @@ export interface Published {
   content: LoadedContent | null;
 }
 
-/** What the published view must change to go from `published` to `next`. */
-export function viewChange(next: Publishable, published: LoadedContent | null): ViewChange {
+/** What the published view must change to go from `published` to `next` (asynchronous only to let the event loop run between slices). */
+export async function viewChange(next: Publishable, published: LoadedContent | null, slice = new TimeSlice()): Promise<ViewChange> {
   const personIds: number[] = [];
   const memberships = new Map<number, readonly string[]>();
   for (const [key, user] of next.content.users) {
+    if (slice.due()) await slice.pause();
     const before = published?.users.get(key);
     if (before && before.hash === user.hash && before.id === user.id) continue;
     personIds.push(user.id);
@@ -35,7 +37,10 @@ export function viewChange(next: Publishable, published: LoadedContent | null): 
   const removedPersonIds: number[] = [];
   const removedDepartmentIds: number[] = [];
   if (published) {
-    for (const [key, user] of published.users) if (!next.content.users.has(key)) removedPersonIds.push(user.id);
+    for (const [key, user] of published.users) {
+      if (slice.due()) await slice.pause();
+      if (!next.content.users.has(key)) removedPersonIds.push(user.id);
+    }
     for (const [code, group] of published.groups) if (!next.content.groups.has(code)) removedDepartmentIds.push(group.id);
   }
   return { personIds, removedPersonIds, departmentIds, removedDepartmentIds, memberships, fresh: next.fresh };
@@ -74,13 +79,15 @@ export class SnapshotPublisher {
    */
   async publish(next: Publishable, published: LoadedContent | null, within: (m: EntityManager) => Promise<void>): Promise<void> {
     const payload = await preparePayload(syncAnswerOf(next.content));
-    const change = viewChange(next, published);
+    const change = await viewChange(next, published);
+    const begun = performance.now();
     await this.tx.transaction(async (m) => {
       const at = toSqlDateTime();
       await this.view.publish(m, next.snapshotId, change, payload, at);
       await this.chain.markPublished(m, next.snapshotId, at);
       await within(m);
     });
+    const transaction = performance.now() - begun;
     crashPoint(this.config, 'after-publish');
     this.served.invalidate();
     const renames: { key: string; from: string; to: string }[] = [];
@@ -89,7 +96,9 @@ export class SnapshotPublisher {
       if (before && before.username !== user.record.username) renames.push({ key, from: before.username, to: user.record.username });
     }
     if (renames.length) await this.events.renamesPublished({ snapshotId: next.snapshotId, renames });
-    this.logger.log(`Published snapshot ${next.snapshotId}: ${next.content.users.size} users, ${next.content.groups.size} departments, ${payload.bytes} bytes`);
+    this.logger.log(
+      `Published snapshot ${next.snapshotId}: ${next.content.users.size} users, ${next.content.groups.size} departments, ${payload.bytes} bytes (transaction ${Math.round(transaction)} ms)`,
+    );
   }
 
   /** Drops the snapshots beyond SNAPSHOT_RETENTION (never the published one) and what only they needed. */

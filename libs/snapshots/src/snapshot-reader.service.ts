@@ -95,7 +95,7 @@ export class SnapshotReader {
     if (base !== null && base !== undefined) await this.snapshot(base);
     const before = base === null || base === undefined ? emptyContent() : recordsOf(await this.chain.content(base));
     const after = recordsOf(await this.chain.content(id));
-    const diff = diffContents(before, after);
+    const diff = await diffContents(before, after);
     return { from: base ?? null, to: id, summary: summarise(diff), diff };
   }
 }

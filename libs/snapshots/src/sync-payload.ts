@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import { renderSyncAnswer } from '#app/omflow-contract';
 import { inStableOrder, type LoadedContent } from './content.js';
+import { TimeSlice } from './time-slice.js';
 
 export interface PreparedPayload {
   gzip: Buffer;
@@ -17,7 +18,9 @@ export function syncAnswerOf(content: LoadedContent): Generator<string> {
 
 /**
  * Renders and compresses the answer piece by piece, so that neither the object tree nor the
- * whole JSON text is ever held: memory stays flat whatever the organisation's size.
+ * whole JSON text is ever held: memory stays flat whatever the organisation's size. Compression
+ * runs on the thread pool (async zlib), and the rendering gives the event loop a turn between
+ * slices.
  */
 export async function preparePayload(pieces: Iterable<string>): Promise<PreparedPayload> {
   const gzip = createGzip({ level: 6 });
@@ -29,7 +32,9 @@ export async function preparePayload(pieces: Iterable<string>): Promise<Prepared
     gzip.on('error', reject);
   });
   let bytes = 0;
+  const slice = new TimeSlice(20, 1);
   for (const piece of pieces) {
+    if (slice.due()) await slice.pause();
     const buffer = Buffer.from(piece, 'utf8');
     bytes += buffer.length;
     hash.update(buffer);

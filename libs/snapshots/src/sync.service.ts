@@ -183,10 +183,10 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
           const user = content.users.get(key);
           if (user) content.users.set(key, { ...user, username });
         }
-        next = await this.tx.transaction(async (m) => {
-          await this.overrides.keep(m, overrides, actor);
-          return this.chain.write(m, head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`);
-        });
+        // The kept usernames commit with the snapshot row, the write's last step.
+        next = await this.chain.write(head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`, undefined, (m) =>
+          this.overrides.keep(m, overrides, actor),
+        );
       }
       const snapshotId = next.snapshotId;
       await this.publisher.publish(next, published, async (m) => {
@@ -281,6 +281,8 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     const task = (async () => {
       try {
         await this.failInterrupted();
+        // A write that a crash or a failure stopped half-way is undone before anyone reads the chain head.
+        await this.chain.discardUnfinished();
         return await work(section.signal);
       } finally {
         await section.release();
@@ -439,7 +441,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     signal.throwIfAborted();
     phase('load');
 
-    const checked = checkOrganisation(
+    const checked = await checkOrganisation(
       {
         users: organisation.users,
         groups: organisation.groups,
@@ -456,7 +458,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     for (const user of checked.users) content.users.set(user.key, user);
     for (const group of checked.groups) content.groups.set(group.group_no, group);
     organisation.users.length = 0; // the mapped records now live in `content` only
-    const hashes = hashesOf(content);
+    const hashes = await hashesOf(content);
     run.counts = {
       read: organisation.read,
       excluded: organisation.excluded,
@@ -470,7 +472,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     if (!content.users.size) throw new SourceReadError('No user passed the checks; an empty organisation is never published');
     phase('check');
 
-    const diff = diffContents(publishedRecords, content);
+    const diff = await diffContents(publishedRecords, content);
     run.diff = sampleDiff(diff);
     const hold = evaluateGuard(run.diff.summary, published ? { users: published.users.size, groups: published.groups.size } : null, this.guard);
     phase('diff');
@@ -483,7 +485,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     signal.throwIfAborted();
     let written: WrittenSnapshot | null = null;
     if (head.snapshotId === null || !sameAsHead(hashes, head)) {
-      written = await this.tx.transaction((m) => this.chain.write(m, head, content, run.id, null, hashes));
+      written = await this.chain.write(head, content, run.id, null, hashes);
       run.counts.writtenRows = written.changedRows;
       crashPoint(this.config, 'after-write');
     }

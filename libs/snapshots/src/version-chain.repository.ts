@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { fromSqlDateTime, toSqlDateTime } from '#app/database';
+import { fromSqlDateTime, isMysql, toSqlDateTime, TransactionRunner } from '#app/database';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import { hashesOf, versionedContent, type Content, type ContentHashes, type Identity, type LoadedContent, type Versioned } from './content.js';
-import { inChunks, insertRows } from './sql.js';
+import { breathe, inChunks, insertRows } from './sql.js';
 import { STORED_USER_COLUMNS, storedValues, userOfRow, type StoredUser } from './stored-user.js';
 import { validIn } from './valid-in.js';
 
@@ -70,17 +70,34 @@ interface SnapshotDbRow {
   note: string | null;
 }
 
+/** Rows read per statement when a whole snapshot is loaded (bounded memory, short synchronous stretches on SQLite). */
+const READ_PAGE = 1000;
+/**
+ * People or departments written per transaction of a snapshot's write (see `write`): short on
+ * SQLite, whose one writer and synchronous driver would make everyone wait; larger on MySQL,
+ * whose writes wait on I/O without holding the event loop and where each commit costs a flush.
+ */
+const WRITE_BATCH = { sqlite: 2000, mysql: 5000 } as const;
+
 const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows[0]?.id === undefined ? null : Number(rows[0].id));
 
 /**
  * The version chain: snapshots, the versions of users and departments valid from one snapshot
  * until another, and the stable numbers of people and departments. Snapshots are immutable once
- * written; only retention removes them. Every method that writes takes the EntityManager of the
- * caller's transaction, and must run under the sync lock.
+ * written; only retention removes them. `write` commits in short transactions of its own
+ * (the snapshot row last); the others take the EntityManager of the caller's transaction. Every
+ * method that writes must run under the sync lock.
  */
 @Injectable()
 export class VersionChain {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly batch: number;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+  ) {
+    this.batch = isMysql(dataSource.options) ? WRITE_BATCH.mysql : WRITE_BATCH.sqlite;
+  }
 
   private get db(): EntityManager {
     return this.dataSource.manager;
@@ -92,12 +109,26 @@ export class VersionChain {
     const users = new Map<string, Identity>();
     const groups = new Map<string, Identity>();
     if (snapshotId === null) return { snapshotId, users, groups };
-    const userRows = await this.db.query<IdentityRow[]>(
-      'SELECT p.user_key AS k, v.person_id AS id, v.hash AS h FROM user_version v JOIN person p ON p.id = v.person_id WHERE v.to_snapshot IS NULL',
+    await this.pages<IdentityRow>(
+      (after) => [
+        `SELECT p.user_key AS k, v.person_id AS id, v.hash AS h FROM user_version v JOIN person p ON p.id = v.person_id WHERE v.to_snapshot IS NULL AND v.person_id > ? ORDER BY v.person_id LIMIT ${READ_PAGE}`,
+        [after],
+      ],
+      (r) => {
+        users.set(String(r.k), { id: Number(r.id), hash: String(r.h) });
+        return Number(r.id);
+      },
     );
-    for (const r of userRows) users.set(String(r.k), { id: Number(r.id), hash: String(r.h) });
-    const groupRows = await this.db.query<IdentityRow[]>('SELECT group_no AS k, department_id AS id, hash AS h FROM group_version WHERE to_snapshot IS NULL');
-    for (const r of groupRows) groups.set(String(r.k), { id: Number(r.id), hash: String(r.h) });
+    await this.pages<IdentityRow>(
+      (after) => [
+        `SELECT group_no AS k, department_id AS id, hash AS h FROM group_version WHERE to_snapshot IS NULL AND department_id > ? ORDER BY department_id LIMIT ${READ_PAGE}`,
+        [after],
+      ],
+      (r) => {
+        groups.set(String(r.k), { id: Number(r.id), hash: String(r.h) });
+        return Number(r.id);
+      },
+    );
     return { snapshotId, users, groups };
   }
 
@@ -105,23 +136,62 @@ export class VersionChain {
   async content(snapshotId: number): Promise<LoadedContent> {
     const users = new Map<string, Versioned<UserRecord>>();
     const valid = validIn(snapshotId, 'v');
-    const rows = await this.db.query<UserVersionRow[]>(
-      `SELECT p.user_key AS user_key, v.* FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${valid.sql} ORDER BY v.person_id`,
-      valid.params,
+    await this.pages<UserVersionRow>(
+      (after) => [
+        `SELECT p.user_key AS user_key, v.* FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${valid.sql} AND v.person_id > ? ORDER BY v.person_id LIMIT ${READ_PAGE}`,
+        [...valid.params, after],
+      ],
+      (row) => {
+        const key = String(row.user_key);
+        users.set(key, { record: userOfRow(row, key), id: Number(row.person_id), hash: String(row.hash) });
+        return Number(row.person_id);
+      },
     );
-    for (const row of rows) {
-      const key = String(row.user_key);
-      users.set(key, { record: userOfRow(row, key), id: Number(row.person_id), hash: String(row.hash) });
-    }
     const groups = new Map<string, Versioned<GroupRecord>>();
     const groupValid = validIn(snapshotId);
-    const groupRows = await this.db.query<GroupVersionRow[]>(`SELECT * FROM group_version WHERE ${groupValid.sql} ORDER BY department_id`, groupValid.params);
-    for (const row of groupRows) {
-      const code = String(row.group_no);
-      const record = { group_no: code, display_name: String(row.display_name), parent_group_no: row.parent_group_no ?? null };
-      groups.set(code, { record, id: Number(row.department_id), hash: String(row.hash) });
-    }
+    await this.pages<GroupVersionRow>(
+      (after) => [
+        `SELECT * FROM group_version WHERE ${groupValid.sql} AND department_id > ? ORDER BY department_id LIMIT ${READ_PAGE}`,
+        [...groupValid.params, after],
+      ],
+      (row) => {
+        const code = String(row.group_no);
+        const record = { group_no: code, display_name: String(row.display_name), parent_group_no: row.parent_group_no ?? null };
+        groups.set(code, { record, id: Number(row.department_id), hash: String(row.hash) });
+        return Number(row.department_id);
+      },
+    );
     return { users, groups };
+  }
+
+  /**
+   * Reads a query page by page (keyset on a stable number, ascending): `page(after)` gives the SQL
+   * and parameters of the rows after `after`; `each` takes a row and answers its number. Only a
+   * page of raw rows is held at a time, and the event loop runs between pages.
+   */
+  private async pages<R>(page: (after: number) => [string, unknown[]], each: (row: R) => number): Promise<void> {
+    for (let after = 0; ;) {
+      const [sql, params] = page(after);
+      const rows = await this.db.query<R[]>(sql, params);
+      for (const row of rows) after = each(row);
+      if (rows.length < READ_PAGE) return;
+      await breathe(this.db);
+    }
+  }
+
+  /**
+   * Undoes what a write that never reached its end left behind (a crash, a failure): versions
+   * opened by a snapshot that was never recorded are deleted, versions it closed are open again.
+   * Must run under the sync lock before the chain head is read.
+   */
+  async discardUnfinished(): Promise<void> {
+    await this.tx.transaction(async (m) => {
+      const last = maxId(await m.query<MaxIdRow[]>('SELECT MAX(id) AS id FROM snapshot')) ?? 0;
+      for (const table of ['user_version', 'group_version']) {
+        await m.query(`DELETE FROM ${table} WHERE from_snapshot > ?`, [last]);
+        await m.query(`UPDATE ${table} SET to_snapshot = NULL WHERE to_snapshot > ?`, [last]);
+      }
+    });
   }
 
   /** The newest snapshot's number, or null. */
@@ -144,43 +214,50 @@ export class VersionChain {
    * Writes `content` as a new snapshot after the chain head: new versions for what is new or
    * changed, closed versions for what changed or went; unchanged rows are not touched. People
    * and departments seen for the first time get their stable numbers here.
+   *
+   * The write is a series of short transactions (a batch of people each), so that neither the
+   * event loop (SQLite answers synchronously) nor the database's writers (SQLite has one) wait
+   * for the whole organisation; the snapshot row, committed last with what `within` adds, is
+   * what makes the snapshot exist. Until then nothing reads the new versions (every read names a
+   * recorded snapshot), and a write that stops half-way is undone by `discardUnfinished()`
+   * before the next one. Must run under the sync lock.
    */
   async write(
-    m: EntityManager,
     head: ChainHead,
     content: Content,
     runId: number | null,
     note: string | null,
-    hashes: ContentHashes = hashesOf(content),
+    known?: ContentHashes,
+    within?: (m: EntityManager) => Promise<void>,
   ): Promise<WrittenSnapshot> {
-    const snapshotId = (maxId(await m.query<MaxIdRow[]>('SELECT MAX(id) AS id FROM snapshot')) ?? 0) + 1;
+    const hashes = known ?? (await hashesOf(content));
+    await this.discardUnfinished();
+    const snapshotId = (maxId(await this.db.query<MaxIdRow[]>('SELECT MAX(id) AS id FROM snapshot')) ?? 0) + 1;
     const now = toSqlDateTime();
 
     // Stable numbers for people and departments seen for the first time (or again, after they went).
     const people = await this.allocate(
-      m,
       { table: 'person', key: 'user_key', columns: STORED_USER_COLUMNS },
-      [...content.users.values()].filter((u) => !head.users.has(u.key)).map((user) => ({ key: user.key, values: storedValues(user) })),
+      [...content.users.values()]
+        .filter((u) => !head.users.has(u.key))
+        .map((user) => ({ key: user.key, values: () => storedValues(user), groups: user.groups })),
       now,
     );
     const departments = await this.allocate(
-      m,
       { table: 'department', key: 'group_no', columns: ['display_name', 'parent_group_no'] },
       [...content.groups.values()]
         .filter((g) => !head.groups.has(g.group_no))
-        .map((group) => ({ key: group.group_no, values: [group.display_name, group.parent_group_no] })),
+        .map((group) => ({ key: group.group_no, values: () => [group.display_name, group.parent_group_no] })),
       now,
     );
 
     // Versions: close what changed or went, open what is new or changed.
     const users = versionChanges(
-      snapshotId,
       head.users,
       people.ids,
       [...content.users.values()].map((user) => ({ key: user.key, hash: hashes.users.get(user.key)!, values: () => storedValues(user) })),
     );
     const groups = versionChanges(
-      snapshotId,
       head.groups,
       departments.ids,
       [...content.groups.values()].map((group) => ({
@@ -189,20 +266,16 @@ export class VersionChain {
         values: () => [group.group_no, group.display_name, group.parent_group_no],
       })),
     );
-
     const changedRows = users.close.length + users.open.length + groups.close.length + groups.open.length;
-    await m.query(
-      'INSERT INTO snapshot (id, run_id, parent_id, created_at, user_count, group_count, changed_rows, published_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)',
-      [snapshotId, runId, head.snapshotId, now, content.users.size, content.groups.size, changedRows, note],
-    );
-    await inChunks(users.close, 1000, (chunk, ph) =>
-      m.query<unknown[]>(`UPDATE user_version SET to_snapshot = ? WHERE to_snapshot IS NULL AND person_id IN (${ph})`, [snapshotId, ...chunk]),
-    );
-    await insertRows(m, 'user_version', ['person_id', 'from_snapshot', 'to_snapshot', 'hash', ...STORED_USER_COLUMNS], users.open);
-    await inChunks(groups.close, 1000, (chunk, ph) =>
-      m.query<unknown[]>(`UPDATE group_version SET to_snapshot = ? WHERE to_snapshot IS NULL AND department_id IN (${ph})`, [snapshotId, ...chunk]),
-    );
-    await insertRows(m, 'group_version', ['department_id', 'from_snapshot', 'to_snapshot', 'hash', 'group_no', 'display_name', 'parent_group_no'], groups.open);
+    await this.writeVersions('user_version', 'person_id', STORED_USER_COLUMNS, snapshotId, users);
+    await this.writeVersions('group_version', 'department_id', ['group_no', 'display_name', 'parent_group_no'], snapshotId, groups);
+    await this.tx.transaction(async (m) => {
+      await m.query(
+        'INSERT INTO snapshot (id, run_id, parent_id, created_at, user_count, group_count, changed_rows, published_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)',
+        [snapshotId, runId, head.snapshotId, now, content.users.size, content.groups.size, changedRows, note],
+      );
+      if (within) await within(m);
+    });
     return {
       snapshotId,
       changedRows,
@@ -212,6 +285,30 @@ export class VersionChain {
       }),
       fresh: { personIds: people.created, departmentIds: departments.created },
     };
+  }
+
+  /** Closes and opens versions of a snapshot not yet recorded, a batch per transaction. */
+  private async writeVersions(
+    table: 'user_version' | 'group_version',
+    key: 'person_id' | 'department_id',
+    columns: readonly string[],
+    snapshotId: number,
+    changes: VersionChanges,
+  ): Promise<void> {
+    for (let i = 0; i < changes.close.length; i += this.batch) {
+      const batch = changes.close.slice(i, i + this.batch);
+      await this.tx.transaction((m) =>
+        inChunks(batch, 500, (chunk, ph) =>
+          m.query<unknown[]>(`UPDATE ${table} SET to_snapshot = ? WHERE to_snapshot IS NULL AND ${key} IN (${ph})`, [snapshotId, ...chunk]),
+        ),
+      );
+      await breathe(this.db);
+    }
+    for (let i = 0; i < changes.open.length; i += this.batch) {
+      const rows = changes.open.slice(i, i + this.batch).map((o) => [o.id, snapshotId, null, o.hash, ...o.values()]);
+      await this.tx.transaction((m) => insertRows(m, table, [key, 'from_snapshot', 'to_snapshot', 'hash', ...columns], rows));
+      await breathe(this.db);
+    }
   }
 
   /** Marks a snapshot as published (its first publish only). */
@@ -241,55 +338,72 @@ export class VersionChain {
 
   /**
    * The stable numbers of `items` (by their key): the number given before to a key seen before,
-   * else a new row, `pending` until a publish, holding the item's values.
+   * else a new row, `pending` until a publish, holding the item's values, and for a new person
+   * its memberships (`groups`: `person_group` rows, which no reader sees before the person is
+   * published; the publish then only has to mark the person active). A batch per transaction: a
+   * pending row nobody publishes is harmless, and found again by its key.
    */
   private async allocate(
-    m: EntityManager,
     into: { table: 'person' | 'department'; key: 'user_key' | 'group_no'; columns: readonly string[] },
-    items: { key: string; values: unknown[] }[],
+    items: { key: string; values: () => unknown[]; groups?: readonly string[] }[],
     now: string,
   ): Promise<{ ids: Map<string, number>; created: Set<number> }> {
     const ids = new Map<string, number>();
     const created = new Set<number>();
     if (!items.length) return { ids, created };
-    const known = await inChunks(
-      items.map((item) => item.key),
-      500,
-      (chunk, ph) => m.query<{ id: Id; k: string }[]>(`SELECT id, ${into.key} AS k FROM ${into.table} WHERE ${into.key} IN (${ph})`, chunk),
-    );
-    for (const row of known) ids.set(String(row.k), Number(row.id));
-    let next = (maxId(await m.query<MaxIdRow[]>(`SELECT MAX(id) AS id FROM ${into.table}`)) ?? 0) + 1;
-    const rows: unknown[][] = [];
-    for (const item of items) {
-      if (ids.has(item.key)) continue;
-      ids.set(item.key, next);
-      created.add(next);
-      rows.push([next++, item.key, 'pending', ...item.values, now, now]);
+    let next = (maxId(await this.db.query<MaxIdRow[]>(`SELECT MAX(id) AS id FROM ${into.table}`)) ?? 0) + 1;
+    for (let i = 0; i < items.length; i += this.batch) {
+      const batch = items.slice(i, i + this.batch);
+      await this.tx.transaction(async (m) => {
+        const known = await inChunks(
+          batch.map((item) => item.key),
+          500,
+          (chunk, ph) => m.query<{ id: Id; k: string }[]>(`SELECT id, ${into.key} AS k FROM ${into.table} WHERE ${into.key} IN (${ph})`, chunk),
+        );
+        for (const row of known) ids.set(String(row.k), Number(row.id));
+        const rows: unknown[][] = [];
+        const memberships: unknown[][] = [];
+        for (const item of batch) {
+          if (ids.has(item.key)) continue;
+          ids.set(item.key, next);
+          created.add(next);
+          item.groups?.forEach((code, i) => memberships.push([next, code, i === 0 ? 1 : 0]));
+          rows.push([next++, item.key, 'pending', ...item.values(), now, now]);
+        }
+        await insertRows(m, into.table, ['id', into.key, 'state', ...into.columns, 'first_seen_at', 'updated_at'], rows);
+        await insertRows(m, 'person_group', ['person_id', 'group_no', 'is_default'], memberships);
+      });
+      await breathe(this.db);
     }
-    await insertRows(m, into.table, ['id', into.key, 'state', ...into.columns, 'first_seen_at', 'updated_at'], rows);
     return { ids, created };
   }
 }
 
+interface VersionChanges {
+  /** Stable numbers whose open version closes. */
+  close: number[];
+  /** Versions to open: number, hash, values. */
+  open: { id: number; hash: string; values: () => unknown[] }[];
+}
+
 /**
  * From the head's open versions to `items`: the versions to close (by stable number: changed or
- * gone) and the rows to open (new or changed: number, from, to, hash, values).
+ * gone) and the versions to open (new or changed), their values made only when written.
  */
 function versionChanges(
-  snapshotId: number,
   head: ReadonlyMap<string, Identity>,
   newIds: ReadonlyMap<string, number>,
   items: { key: string; hash: string; values: () => unknown[] }[],
-): { close: number[]; open: unknown[][] } {
+): VersionChanges {
   const close: number[] = [];
-  const open: unknown[][] = [];
+  const open: VersionChanges['open'] = [];
   const present = new Set<string>();
   for (const item of items) {
     present.add(item.key);
     const prev = head.get(item.key);
     if (prev && prev.hash === item.hash) continue;
     if (prev) close.push(prev.id);
-    open.push([prev?.id ?? newIds.get(item.key), snapshotId, null, item.hash, ...item.values()]);
+    open.push({ id: prev?.id ?? newIds.get(item.key)!, hash: item.hash, values: item.values });
   }
   for (const [key, prev] of head) if (!present.has(key)) close.push(prev.id);
   return { close, open };
