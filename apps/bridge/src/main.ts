@@ -30,12 +30,25 @@ async function main(): Promise<void> {
       ).unref();
     });
   }
-  const app = await createBridgeApp(config);
-  await app.listen(config.http.port, config.http.host);
+  // A generated first admin token is printed once the service is up, after the line that says
+  // where it listens; should the start fail after generating it, it is printed with the failure
+  // (it is shown only once: lost, the database would have to be edited to get another).
+  const banners: string[] = [];
+  const printBanners = (): void => {
+    for (const banner of banners.splice(0)) process.stdout.write(banner);
+  };
+  try {
+    const app = await createBridgeApp(config, { adminTokenSink: (banner) => banners.push(banner) });
+    await app.listen(config.http.port, config.http.host);
+  } catch (error) {
+    printBanners();
+    throw error;
+  }
   const scheme = config.http.tlsCertFile ? 'https' : 'http';
   console.log(
     `OMFLOW HR Bridge listening on ${scheme}://${config.http.host}:${config.http.port} (docs: /docs, database: ${config.database.url ? 'MySQL' : `SQLite ${config.database.sqlitePath}`})`,
   );
+  printBanners();
 }
 
 main().catch((error: unknown) => {

@@ -99,6 +99,35 @@ describe('loadBridgeConfig', () => {
     expect(sensitive).toEqual(expect.arrayContaining(['DATABASE_URL', 'BRIDGE_ADMIN_TOKEN', 'OMFLOW_CLIENT_SECRET']));
   });
 
+  it('reads every sensitive variable from <NAME>_FILE too (Docker and Kubernetes secrets), never both, never echoing the content', () => {
+    const token = 'file-admin-token-0123456789abcdef0123456789';
+    const tokenFile = join(dir, 'admin-token');
+    writeFileSync(tokenFile, `${token}\n`);
+    const dbFile = join(dir, 'database-url');
+    writeFileSync(dbFile, 'mysql://bridge:hunter2-password@db:3306/bridge');
+    const config = loadBridgeConfig({ BRIDGE_ADMIN_TOKEN_FILE: tokenFile, DATABASE_URL_FILE: dbFile });
+    expect(config.access.adminToken).toBe(token);
+    expect(config.database.url).toBe('mysql://bridge:hunter2-password@db:3306/bridge');
+    expect(failure({ BRIDGE_ADMIN_TOKEN: token, BRIDGE_ADMIN_TOKEN_FILE: tokenFile }).message).toBe(
+      'BRIDGE_ADMIN_TOKEN_FILE cannot be combined with BRIDGE_ADMIN_TOKEN: set one of them',
+    );
+    expect(failure({ OMFLOW_CLIENT_ID: 'omflow', OMFLOW_CLIENT_SECRET_FILE: join(dir, 'missing') }).message).toMatch(
+      /^OMFLOW_CLIENT_SECRET_FILE names a file that cannot be read \(ENOENT\)/,
+    );
+    // The file's content is validated as the variable's value, and not shown.
+    writeFileSync(tokenFile, 'short-secret-in-a-file');
+    const short = failure({ BRIDGE_ADMIN_TOKEN_FILE: tokenFile }).message;
+    expect(short).toBe('BRIDGE_ADMIN_TOKEN must be at least 32 characters long');
+    // AUDIT_HMAC_KEY_FILE is a variable of its own (a key file holding several keys), not AUDIT_HMAC_KEY's value.
+    expect(loadBridgeConfig({ AUDIT_HMAC_KEY_FILE: tokenFile }).audit.hmacKey).toBeFalsy();
+    // Only sensitive variables read a file.
+    expect(loadBridgeConfig({ PORT_FILE: tokenFile }).http.port).toBe(loadBridgeConfig({}).http.port);
+  });
+
+  it('refuses a cron expression out of range with the other variables', () => {
+    expect(failure({ SYNC_CRON: '99 * * * *' }).message).toMatch(/^SYNC_CRON must be a valid cron expression, or off: .*out of range/);
+  });
+
   it('applies the cross-field rules: both TLS files or neither, both OMFLOW credentials or neither', () => {
     expect(failure({ TLS_CERT_FILE: cert }).message).toBe('TLS_KEY_FILE is required when the other TLS file is set');
     expect(failure({ TLS_KEY_FILE: key }).message).toBe('TLS_CERT_FILE is required when the other TLS file is set');

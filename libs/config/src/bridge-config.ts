@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, env, type EnvVar } from './env-spec.js';
 
 /** An audit key as configured: `id:secret`, or a bare secret (no colon); secrets of 32+ characters without spaces or commas. */
@@ -295,12 +296,34 @@ function isVar(x: EnvVar<unknown> | Spec): x is EnvVar<unknown> {
 }
 
 /** Parses every variable of a spec; throws the first ConfigError met. */
-export function parseSpec<S extends Spec>(spec: S, source: NodeJS.ProcessEnv): Parsed<S> {
+export function parseSpec<S extends Spec>(spec: S, source: NodeJS.ProcessEnv, declared = new Set(listVars(spec).map((v) => v.name))): Parsed<S> {
   const out: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(spec)) {
-    out[key] = isVar(node) ? node.parse(source[node.name]) : parseSpec(node, source);
+    if (!isVar(node)) {
+      out[key] = parseSpec(node, source, declared);
+      continue;
+    }
+    // A variable named `<NAME>_FILE` of its own (AUDIT_HMAC_KEY_FILE: a key file with several keys) keeps its meaning.
+    const fromFile = node.sensitive && !declared.has(`${node.name}_FILE`);
+    out[key] = node.parse(fromFile ? secretValue(node.name, source) : source[node.name]);
   }
   return out as Parsed<S>;
+}
+
+/**
+ * A sensitive variable's value: `NAME` itself, or the content of the file `NAME_FILE` names
+ * (Docker and Kubernetes secrets; one trailing newline dropped). Both at once is an error, and
+ * so is a file that cannot be read; the messages name the file, never its content.
+ */
+export function secretValue(name: string, source: NodeJS.ProcessEnv): string | undefined {
+  const file = source[`${name}_FILE`]?.trim();
+  if (!file) return source[name];
+  if (source[name]?.trim()) throw new ConfigError(`${name}_FILE`, `cannot be combined with ${name}: set one of them`);
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ConfigError(`${name}_FILE`, `names a file that cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, file);
+  }
 }
 
 /** Every variable of a spec, in declaration order (for documentation). */

@@ -99,6 +99,9 @@ describe('env builders: values, defaults and one-line errors that name the varia
     expect(cron.parse('off')).toBeUndefined();
     expect(cron.parse('*/5 * * * * *')).toBe('*/5 * * * * *');
     expect(errorOf(cron, 'every hour').message).toBe('SCHEDULE must be a cron expression of 5 or 6 fields, or off (got "every hour")');
+    // Five fields of the right characters, but out of range: refused here, not when the schedule starts.
+    expect(errorOf(cron, '99 * * * *').message).toBe('SCHEDULE must be a valid cron expression, or off: Field value (99) is out of range (got "99 * * * *")');
+    expect(errorOf(cron, '0 0 * 13 *').message).toMatch(/^SCHEDULE must be a valid cron expression, or off: .*out of range/);
   });
 
   it('never echoes the value of a sensitive variable', () => {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { CronTime } from 'cron';
 
 /**
  * One environment variable: its name, default, documentation and parser.
@@ -175,13 +176,22 @@ export const env = {
     return make(name, def, opts, parse, () => parse(def));
   },
 
-  /** A cron expression (5 or 6 fields) or 'off'. */
+  /**
+   * A cron expression (5 or 6 fields) or 'off', checked by the same parser the scheduler uses
+   * (`cron`'s CronTime), so that a value out of range fails here, with the other variables,
+   * rather than when the schedule starts.
+   */
   cron(name: string, def: string, opts: Options): EnvVar<string | undefined> {
     const parse = (raw: string): string | undefined => {
       if (raw.toLowerCase() === 'off') return undefined;
       const fields = raw.split(/\s+/);
       if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[\d*/,\-?LW#A-Za-z]+$/.test(f))) {
         throw new Expectation('must be a cron expression of 5 or 6 fields, or off');
+      }
+      try {
+        new CronTime(raw);
+      } catch (error) {
+        throw new Expectation(`must be a valid cron expression, or off: ${(error as Error).message}`);
       }
       return raw;
     };
