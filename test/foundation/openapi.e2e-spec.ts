@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
@@ -33,6 +34,25 @@ describe.each(testDatabases().slice(0, 1))('the OpenAPI document documents every
   afterAll(async () => {
     await bridge?.close();
     await db.dropAll();
+  });
+
+  it('describes the bearer credential as the opaque hrb_ token it is (not a JWT), and carries the version of package.json', async () => {
+    const doc = (await request(bridge.url).get('/docs-json')).body as {
+      info: { version: string };
+      components: { securitySchemes: Record<string, { scheme?: string; bearerFormat?: string }> };
+    };
+    const bearer = Object.values(doc.components.securitySchemes).find((scheme) => scheme.scheme === 'bearer');
+    expect(bearer?.bearerFormat).toBeDefined();
+    expect(bearer?.bearerFormat).not.toMatch(/JWT/i);
+    expect(bearer?.bearerFormat).toContain('hrb_');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(doc.info.version).toBe(pkg.version);
+  });
+
+  it('documents the 403 envelope of the security-code call in its GET and POST forms alike', () => {
+    const forms = paths['/accounts/api/security/get'];
+    for (const method of ['get', 'post']) expect(forms[method].responses['200'].description, method).toMatch(/"status":403/);
+    expect(forms.post.responses['200']).toEqual(forms.get.responses['200']);
   });
 
   it("the bridge's own API: 400 where a parameter or a body is read, 413 where a body is read, every error in its JSON shape", () => {

@@ -1,8 +1,22 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, type OperationObject, type ResponseObject, SwaggerModule } from '@nestjs/swagger';
 import { BASIC_SECURITY, BEARER_SECURITY, ErrorBodyDto, MAX_JSON_DEPTH } from '#app/common';
 import { PROXY_PATHS } from '#app/directory-proxy';
 import { CUSTOM_HR_PATHS, OMFLOW_SECURITY_CODE, QUERY_PATHS } from '#app/omflow';
+
+/** The product's version, from the package.json above this file (apps/bridge/src, or its build under dist/). */
+export function productVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'omflow-hr-bridge' && pkg.version) return pkg.version;
+  }
+  return '0.0.0';
+}
 
 /** The OpenAPI document of every endpoint of the bridge. */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
@@ -21,9 +35,18 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         `Request bodies are JSON, read for every method but GET and HEAD, of at most BODY_LIMIT bytes and ${MAX_JSON_DEPTH} levels of nesting.`,
       ].join('\n'),
     )
-    .setVersion('1.0')
+    .setVersion(productVersion())
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'Client id and secret (OMFLOW, security-code requests).' }, BASIC_SECURITY)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A client secret with the needed scope.' }, BEARER_SECURITY)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        // Not a JWT (Nest's default): an opaque client secret, `hrb_` and 43 URL-safe characters.
+        bearerFormat: 'opaque (hrb_…)',
+        description: 'A client secret with the needed scope: an opaque `hrb_…` token, not a JWT.',
+      },
+      BEARER_SECURITY,
+    )
     .addApiKey(
       {
         type: 'apiKey',

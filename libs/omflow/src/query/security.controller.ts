@@ -7,6 +7,13 @@ import { OmflowErrorEnvelopeDto, omflowAnswer, SecurityCodeAnswerDto, SecurityCo
 import { QueryAudit } from './query-audit.js';
 import { SecurityCodeService } from './security-code.service.js';
 
+/** The answer of both forms of the call, the 403 envelope included. */
+const SECURITY_CODE_ANSWER = {
+  description:
+    'HTTP 200 always: `{"status":200,"message":"Successful.","result":{"security":"<uuid>"}}`, or `{"status":403,"message":"User does not exist or is not enabled.","result":null}` for missing, wrong or revoked credentials or a client without `users:query`.',
+  schema: omflowAnswer(SecurityCodeAnswerDto),
+};
+
 type SecurityAnswer = { status: 200; message: string; result: { security: string } };
 
 @ApiTags('OMFLOW: query API')
@@ -29,11 +36,7 @@ export class SecurityCodeController {
   @HttpCode(200)
   @ApiBasicAuth(BASIC_SECURITY)
   @ApiOperation({ summary: 'Get a security code (seeds/001 "Security Code"); GET or POST' })
-  @ApiOkResponse({
-    description:
-      'HTTP 200 always: `{"status":200,"message":"Successful.","result":{"security":"<uuid>"}}`, or `{"status":403,"message":"User does not exist or is not enabled.","result":null}` for missing, wrong or revoked credentials or a client without `users:query`.',
-    schema: omflowAnswer(SecurityCodeAnswerDto),
-  })
+  @ApiOkResponse(SECURITY_CODE_ANSWER)
   get(@Req() req: FastifyRequest): Promise<SecurityAnswer> {
     return this.issue(req);
   }
@@ -43,10 +46,7 @@ export class SecurityCodeController {
   @HttpCode(200)
   @ApiBasicAuth(BASIC_SECURITY)
   @ApiOperation({ summary: 'Get a security code (POST form of the same call)' })
-  @ApiOkResponse({
-    description: 'As GET.',
-    schema: omflowAnswer(SecurityCodeAnswerDto),
-  })
+  @ApiOkResponse(SECURITY_CODE_ANSWER)
   post(@Req() req: FastifyRequest): Promise<SecurityAnswer> {
     return this.issue(req);
   }
