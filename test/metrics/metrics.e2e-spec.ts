@@ -103,6 +103,11 @@ describe.each(testDatabases())('GET /metrics after real work ($kind)', (db) => {
     expect(published).toBeGreaterThanOrEqual(2);
     expect(after.get('bridge_sync_last_run_failed')).toBe(0);
     expect(after.get('bridge_sync_held_runs')).toBe(0);
+    // /health says so too, with the run to look at.
+    const health = await request(bridge.url).get('/health');
+    expect(health.body.sync.lastRunQuarantined).toEqual({ users: 2, groups: 0 });
+    expect(health.body.status).toBe('degraded');
+    expect(health.body.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/left out 2 people and 0 departments/)]));
 
     before = after;
     await bridge.publish(next);

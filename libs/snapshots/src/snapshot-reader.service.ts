@@ -16,7 +16,7 @@ export interface SyncStatus {
   lastPullAt: Date | null;
   lastPullClient: string | null;
   lastPullSnapshotId: number | null;
-  lastRun: { id: number; status: RunStatus; startedAt: Date; finishedAt: Date | null } | null;
+  lastRun: { id: number; status: RunStatus; startedAt: Date; finishedAt: Date | null; quarantined: { users: number; groups: number } } | null;
   /** The end of the last run that published or found nothing new. */
   lastSuccessAt: Date | null;
   heldRuns: number;
@@ -63,7 +63,15 @@ export class SnapshotReader {
       lastPullAt: state.lastPullAt,
       lastPullClient: state.lastPullClient,
       lastPullSnapshotId: state.lastPullSnapshotId,
-      lastRun: lastRun ? { id: lastRun.id, status: lastRun.status, startedAt: lastRun.startedAt, finishedAt: lastRun.finishedAt } : null,
+      lastRun: lastRun
+        ? {
+            id: lastRun.id,
+            status: lastRun.status,
+            startedAt: lastRun.startedAt,
+            finishedAt: lastRun.finishedAt,
+            quarantined: { users: lastRun.counts?.quarantinedUsers ?? 0, groups: lastRun.counts?.quarantinedGroups ?? 0 },
+          }
+        : null,
       lastSuccessAt: lastSuccess?.finishedAt ?? null,
       heldRuns: await this.heldCount(),
     };

@@ -388,9 +388,19 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       run.failureReason = failure.reason;
       run.error = failure.message;
       if (failure.reason === 'error') this.logger.error({ err: error }, `Sync run ${run.id} failed`);
-      else if (failure.reason !== 'source') this.logger.warn(`Sync run ${run.id} failed: ${failure.message}`);
+      else this.logger.warn(`Sync run ${run.id} failed (${failure.reason}): ${failure.message}`);
     } finally {
       this.running.delete(run.id);
+    }
+    // What needs a person is said at warn: a held run, and people or departments left out for their data.
+    if (run.status === 'held') {
+      this.logger.warn(`Sync run ${run.id} is held for a decision (${(run.holdReasons ?? []).map((r) => r.message).join('; ')}): approve or reject it at /api/v1/sync/runs/${run.id}`);
+    }
+    const quarantined = (run.counts?.quarantinedUsers ?? 0) + (run.counts?.quarantinedGroups ?? 0);
+    if (quarantined) {
+      this.logger.warn(
+        `Sync run ${run.id} left out ${run.counts!.quarantinedUsers} people and ${run.counts!.quarantinedGroups} departments for problems in their data (their published versions are kept where they exist); the findings are at /api/v1/sync/runs/${run.id}`,
+      );
     }
     const total = performance.now() - started;
     run.phases.total = Math.round(total);

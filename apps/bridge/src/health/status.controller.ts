@@ -5,26 +5,7 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { METRICS_CONTENT_TYPE, MetricsRegistry } from '#app/metrics';
 import { SnapshotReader } from '#app/snapshots';
 import { pullStale } from './status-metrics.js';
-
-export class StatusDto {
-  /** `ok`, or `degraded` when nothing is published, the last run failed, runs wait for a decision or OMFLOW stopped pulling. */
-  status: 'ok' | 'degraded';
-  /** What needs attention, in words. */
-  warnings: string[];
-  sync: {
-    publishedSnapshotId: number | null;
-    publishedAt: string | null;
-    lastRunStatus: string | null;
-    lastSuccessAt: string | null;
-    heldRuns: number;
-  };
-  omflow: {
-    lastPullAt: string | null;
-    lastPullSnapshotId: number | null;
-    /** No pull for longer than OMFLOW_PULL_STALE_SECONDS. */
-    stale: boolean;
-  };
-}
+import { StatusDto } from './status.dto.js';
 
 /**
  * What an operator wants to know at a glance: is something published, did the last run work,
@@ -51,6 +32,12 @@ export class StatusController {
     if (status.publishedSnapshotId === null) warnings.push('Nothing is published yet: /sync answers "fail" until the first sync succeeds.');
     if (status.lastRun?.status === 'failed') warnings.push(`The last sync run (${status.lastRun.id}) failed; see /api/v1/sync/runs/${status.lastRun.id}.`);
     if (status.heldRuns) warnings.push(`${status.heldRuns} sync run(s) wait for approval.`);
+    const quarantined = status.lastRun?.quarantined ?? { users: 0, groups: 0 };
+    if (quarantined.users || quarantined.groups) {
+      warnings.push(
+        `The last sync run (${status.lastRun!.id}) left out ${quarantined.users} people and ${quarantined.groups} departments for problems in their data; see /api/v1/sync/runs/${status.lastRun!.id}.`,
+      );
+    }
     if (stale) warnings.push(`OMFLOW has not pulled /sync for more than ${this.config.sync.pullStaleSeconds} s.`);
     return {
       status: warnings.length ? 'degraded' : 'ok',
@@ -61,6 +48,7 @@ export class StatusController {
         lastRunStatus: status.lastRun?.status ?? null,
         lastSuccessAt: status.lastSuccessAt?.toISOString() ?? null,
         heldRuns: status.heldRuns,
+        lastRunQuarantined: quarantined,
       },
       omflow: { lastPullAt: status.lastPullAt?.toISOString() ?? null, lastPullSnapshotId: status.lastPullSnapshotId, stale },
     };
