@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # --- build: install from the lock file (better-sqlite3 compiles here), build, drop dev deps ---
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -13,7 +13,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
   && mkdir -p apps/bridge/assets
 
 # --- runtime: the built app and its production dependencies, as a non-root user ---
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
