@@ -1,6 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, env, type EnvVar } from './env-spec.js';
 
+/** The bundled sample organisation (HR_FILE's default). */
+export const SAMPLE_ORGANISATION_FILE = 'apps/bridge/assets/sample-organisation.json';
+
+/** The password every sample person has in the demo (see demoLogins); stated in the README. */
+export const DEMO_PASSWORD = 'omflow-demo';
+
+/**
+ * The embedded demo: SQLite (no DATABASE_URL), the bundled sample organisation, the bridge's own
+ * password store. Only then can the sample people log in with DEMO_PASSWORD (those without a
+ * password of their own); never on MySQL, another organisation or another verifier.
+ */
+export function demoLogins(config: BridgeConfig): boolean {
+  return !config.database.url && config.sync.source === 'file' && config.sync.file === SAMPLE_ORGANISATION_FILE && config.auth.verifier === 'local';
+}
+
 /** An audit key as configured: `id:secret`, or a bare secret (no colon); secrets of 32+ characters without spaces or commas. */
 const AUDIT_KEY = '(?:[A-Za-z0-9._-]{1,32}:[^\\s,]{32,}|[^\\s,:]{32,})';
 export const AUDIT_KEY_PATTERN = new RegExp(`^${AUDIT_KEY}$`);
@@ -62,7 +77,7 @@ export const bridgeEnv = {
     source: env.oneOf('HR_SOURCE', ['file', 'directory'] as const, 'file', {
       doc: 'Where employees come from: `file` (HR_FILE, the bundled sample by default) or `directory` (the WorkPlus API, DIRECTORY_*).',
     }),
-    file: env.string('HR_FILE', 'apps/bridge/assets/sample-organisation.json', {
+    file: env.string('HR_FILE', SAMPLE_ORGANISATION_FILE, {
       doc: "Organisation file for HR_SOURCE=file, in the directory's employee-list JSON format.",
     }),
     mappingFile: env.file('MAPPING_FILE', { doc: 'JSON file of mapping rules merged over the defaults (employee field → OMFLOW field, exclusions).' }),

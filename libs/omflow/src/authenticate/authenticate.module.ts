@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SnapshotsModule } from '#app/snapshots';
-import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
+import { BRIDGE_CONFIG, type BridgeConfig, demoLogins } from '#app/config';
 import { Argon2Hasher } from './argon2-hasher.js';
 import { AuthAdminController } from './auth-admin.controller.js';
 import { AuthAdminService } from './auth-admin.service.js';
@@ -34,7 +34,7 @@ import { PasswordVerifier } from './password-verifier.js';
       provide: PasswordVerifier,
       inject: [BRIDGE_CONFIG, PasswordStore, Argon2Hasher],
       useFactory: (config: BridgeConfig, store: PasswordStore, hasher: Argon2Hasher): PasswordVerifier =>
-        config.auth.verifier === 'http' ? new HttpPasswordVerifier(config) : new LocalPasswordVerifier(store, hasher),
+        config.auth.verifier === 'http' ? new HttpPasswordVerifier(config) : new LocalPasswordVerifier(store, hasher, demoLogins(config)),
     },
   ],
   exports: [PasswordStore],
