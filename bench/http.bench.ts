@@ -414,7 +414,7 @@ async function main(): Promise<void> {
       );
       if (mysqlUrl) {
         await withMysqlDatabase('bench_http', (url) =>
-          benchLookup(`MariaDB ${new URL(url).host}`, { DATABASE_URL: url, DATABASE_POOL_SIZE: '32' }, (sql, params) =>
+          benchLookup(`MariaDB ${new URL(url).host}`, { DATABASE_URL: url, DATABASE_POOL_SIZE: '32', ALLOW_SAMPLE_ORGANISATION: 'true' }, (sql, params) =>
             startBareProcess('mysql', { BARE_MYSQL_URL: url, BARE_POOL: '32', BARE_SQL: sql, BARE_PARAMS: JSON.stringify(params) }),
           ),
         );

@@ -228,7 +228,7 @@ async function main(): Promise<void> {
       url.pathname = `/${name}`;
       await benchDatabase(
         `MySQL/MariaDB (${url.host})`,
-        { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '32' },
+        { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '32', ALLOW_SAMPLE_ORGANISATION: 'true' },
         (concurrency) => {
           const pool = createPool({ uri: url.toString(), connectionLimit: concurrency, charset: 'utf8mb4_unicode_ci', timezone: 'Z' });
           return Promise.resolve({ concurrency: [concurrency], run: (sql: string, params: unknown[]) => pool.query(sql, params), close: () => pool.end() });

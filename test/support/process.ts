@@ -28,7 +28,8 @@ export function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** The variables that point a bridge process at `database`. */
 export function databaseEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
-  return database.url ? { DATABASE_URL: database.url } : { SQLITE_PATH: database.sqlitePath };
+  // Test processes on MySQL publish the bundled sample on purpose.
+  return database.url ? { DATABASE_URL: database.url, ALLOW_SAMPLE_ORGANISATION: 'true' } : { SQLITE_PATH: database.sqlitePath };
 }
 
 export function freePort(): Promise<number> {

@@ -228,11 +228,22 @@ export class AccessService {
     return token;
   }
 
-  private async upsertManaged(id: string, spec: { secret: string; scopes: Scope[]; name: string }, origin: ClientOrigin): Promise<string | null> {
+  private async upsertManaged(
+    id: string,
+    spec: { secret: string; scopes: Scope[]; name: string },
+    origin: ClientOrigin,
+    again = false,
+  ): Promise<string | null> {
     const now = new Date();
     const existing = await this.clients.findOneBy({ id });
     if (!existing) {
-      await this.clients.insert(this.managedClient(id, spec, origin, now));
+      try {
+        await this.clients.insert(this.managedClient(id, spec, origin, now));
+      } catch (error) {
+        // Another instance starting at the same moment provisioned it first: compare with theirs.
+        if (!again && /duplicate|unique/i.test(String((error as Error).message))) return this.upsertManaged(id, spec, origin, true);
+        throw error;
+      }
       await this.audit.record({
         action: 'access.client.provisioned',
         outcome: 'success',

@@ -64,7 +64,18 @@ describe('loadAuditKeyring', () => {
   });
 
   it('has no key on MySQL without one (the bridge warns), and generates one file beside an SQLite database', () => {
-    expect(loadAuditKeyring(loadBridgeConfig({ DATABASE_URL: 'mysql://u@h/db' }), silent).current).toBeNull();
+    expect(
+      loadAuditKeyring(
+        loadBridgeConfig({
+          DATABASE_URL: 'mysql://u@h/db',
+          HR_SOURCE: 'directory',
+          DIRECTORY_URL: 'http://127.0.0.1:1',
+          DIRECTORY_ORG_CODE: 'acme',
+          DIRECTORY_TOKEN: 'directory-token',
+        }),
+        silent,
+      ).current,
+    ).toBeNull();
     const config = loadBridgeConfig({ SQLITE_PATH: join(dir, 'bridge.sqlite') });
     const first = loadAuditKeyring(config, silent);
     const file = join(dir, GENERATED_KEY_FILE);

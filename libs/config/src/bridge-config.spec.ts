@@ -35,6 +35,7 @@ describe('loadBridgeConfig', () => {
     const config = loadBridgeConfig({
       PORT: '443',
       DATABASE_URL: 'mariadb://bridge:pw@db:3306/bridge',
+      HR_FILE: '/srv/hr/organisation.json',
       TLS_CERT_FILE: cert,
       TLS_KEY_FILE: key,
       BRIDGE_ADMIN_TOKEN: 'a'.repeat(40),
@@ -105,7 +106,7 @@ describe('loadBridgeConfig', () => {
     writeFileSync(tokenFile, `${token}\n`);
     const dbFile = join(dir, 'database-url');
     writeFileSync(dbFile, 'mysql://bridge:hunter2-password@db:3306/bridge');
-    const config = loadBridgeConfig({ BRIDGE_ADMIN_TOKEN_FILE: tokenFile, DATABASE_URL_FILE: dbFile });
+    const config = loadBridgeConfig({ BRIDGE_ADMIN_TOKEN_FILE: tokenFile, DATABASE_URL_FILE: dbFile, HR_FILE: '/srv/hr/organisation.json' });
     expect(config.access.adminToken).toBe(token);
     expect(config.database.url).toBe('mysql://bridge:hunter2-password@db:3306/bridge');
     expect(failure({ BRIDGE_ADMIN_TOKEN: token, BRIDGE_ADMIN_TOKEN_FILE: tokenFile }).message).toBe(
@@ -122,6 +123,15 @@ describe('loadBridgeConfig', () => {
     expect(loadBridgeConfig({ AUDIT_HMAC_KEY_FILE: tokenFile }).audit.hmacKey).toBeFalsy();
     // Only sensitive variables read a file.
     expect(loadBridgeConfig({ PORT_FILE: tokenFile }).http.port).toBe(loadBridgeConfig({}).http.port);
+  });
+
+  it('refuses the bundled sample organisation on MySQL unless asked for explicitly', () => {
+    const mysql = { DATABASE_URL: 'mysql://bridge:pw@db:3306/bridge' };
+    expect(failure(mysql).message).toMatch(/^HR_FILE is the bundled sample organisation, which is not published to a production database by accident/);
+    expect(failure({ ...mysql, HR_SOURCE: 'file' }).variable).toBe('HR_FILE');
+    expect(loadBridgeConfig({ ...mysql, ALLOW_SAMPLE_ORGANISATION: 'true' }).sync.allowSample).toBe(true);
+    expect(loadBridgeConfig({ ...mysql, HR_FILE: cert }).sync.file).toBe(cert);
+    expect(loadBridgeConfig({}).database.url).toBeFalsy(); // SQLite with the sample: the embedded demo, as ever
   });
 
   it('refuses a cron expression out of range with the other variables', () => {

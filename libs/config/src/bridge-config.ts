@@ -83,6 +83,9 @@ export const bridgeEnv = {
     mappingFile: env.file('MAPPING_FILE', { doc: 'JSON file of mapping rules merged over the defaults (employee field → OMFLOW field, exclusions).' }),
     cron: env.cron('SYNC_CRON', '*/15 * * * *', { doc: 'When scheduled syncs run (cron, 5 or 6 fields), or `off`. Runs once across instances.' }),
     onStart: env.bool('SYNC_ON_START', true, { doc: 'Run a sync at start-up when nothing is published yet.' }),
+    allowSample: env.bool('ALLOW_SAMPLE_ORGANISATION', false, {
+      doc: 'On MySQL (DATABASE_URL), allow HR_SOURCE=file with the bundled sample organisation (a demo or test on MySQL). Off: such a start is refused, so the sample people are never published to a production OMFLOW by accident.',
+    }),
     testCrashAt: env.oneOf('SYNC_TEST_CRASH_AT', ['off', 'after-write', 'after-publish'] as const, 'off', {
       doc: 'Test hook, never for production: the process kills itself (SIGKILL, like `kill -9`) when a sync reaches this point (`after-write`: its snapshot is written, not published; `after-publish`: the publish has committed), so that crash recovery is tested deterministically.',
     }),
@@ -366,6 +369,12 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
     if (!directory.token && !(directory.clientId && directory.clientSecret)) {
       throw new ConfigError('DIRECTORY_CLIENT_ID', 'and DIRECTORY_CLIENT_SECRET (or DIRECTORY_TOKEN) are required when HR_SOURCE=directory');
     }
+  }
+  if (config.database.url && sync.source === 'file' && sync.file === SAMPLE_ORGANISATION_FILE && !sync.allowSample) {
+    throw new ConfigError(
+      'HR_FILE',
+      'is the bundled sample organisation, which is not published to a production database by accident: on MySQL set HR_SOURCE=directory (and DIRECTORY_*) or HR_FILE to your organisation, or ALLOW_SAMPLE_ORGANISATION=true to publish the sample on purpose',
+    );
   }
   const { audit } = config;
   if (audit.hmacKeyFile && (audit.hmacKey || audit.hmacKeysRetired)) {

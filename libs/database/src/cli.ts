@@ -1,16 +1,18 @@
 import { DataSource } from 'typeorm';
-import { loadBridgeConfig, loadDotEnv, ConfigError } from '#app/config';
+import { bridgeEnv, ConfigError, loadDotEnv, parseSpec } from '#app/config';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { runMigrationsLocked } from './migrate.js';
 
 /** `npm run migration:run` / `migration:revert` / `node dist/libs/database/src/cli.js show`. */
 async function main(command: string | undefined): Promise<void> {
   loadDotEnv();
-  const dataSource = new DataSource(buildDataSourceOptions(loadBridgeConfig().database));
+  // The database variables alone: the CLI publishes nothing, so the rest of the configuration is not its concern.
+  const dataSource = new DataSource(buildDataSourceOptions(parseSpec(bridgeEnv.database, process.env)));
   await dataSource.initialize();
   try {
     switch (command) {
       case 'run': {
-        const applied = await dataSource.runMigrations({ transaction: 'each' });
+        const applied = await runMigrationsLocked(dataSource);
         console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'No pending migrations.');
         break;
       }

@@ -6,3 +6,4 @@ export * from './transaction-runner.js';
 export * from './json-column.js';
 export * from './sql-datetime.js';
 export * from './instance-identity.js';
+export * from './migrate.js';

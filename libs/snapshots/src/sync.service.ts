@@ -394,7 +394,9 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     }
     // What needs a person is said at warn: a held run, and people or departments left out for their data.
     if (run.status === 'held') {
-      this.logger.warn(`Sync run ${run.id} is held for a decision (${(run.holdReasons ?? []).map((r) => r.message).join('; ')}): approve or reject it at /api/v1/sync/runs/${run.id}`);
+      this.logger.warn(
+        `Sync run ${run.id} is held for a decision (${(run.holdReasons ?? []).map((r) => r.message).join('; ')}): approve or reject it at /api/v1/sync/runs/${run.id}`,
+      );
     }
     const quarantined = (run.counts?.quarantinedUsers ?? 0) + (run.counts?.quarantinedGroups ?? 0);
     if (quarantined) {
