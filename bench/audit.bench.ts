@@ -202,7 +202,11 @@ async function main(): Promise<void> {
     try {
       const url = new URL(mysqlUrl);
       url.pathname = `/${name}`;
-      await benchDatabase(`MySQL/MariaDB (${url.host})`, { DATABASE_URL: url.toString(), ALLOW_SAMPLE_ORGANISATION: 'true' }, { events, concurrency, duration });
+      await benchDatabase(
+        `MySQL/MariaDB (${url.host})`,
+        { DATABASE_URL: url.toString(), ALLOW_SAMPLE_ORGANISATION: 'true' },
+        { events, concurrency, duration },
+      );
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await admin.end();

@@ -14,9 +14,8 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +23,8 @@ import { hash, verify } from '@node-rs/argon2';
 import { createConnection } from 'mysql2/promise';
 import { request } from 'undici';
 import { loadBridgeConfig } from '#app/config';
+import { freePort } from './support/bridge-process.js';
+import { writeOrganisation } from './support/people.js';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -53,41 +54,6 @@ function arg(name: string, def?: string): string | undefined {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const sortNum = (xs: number[]) => [...xs].sort((a, b) => a - b);
-
-/** The directory's list format, as HR_FILE reads it: USERS employees in one department. */
-function writeOrganisation(path: string): void {
-  const dept = { id: 'bench', name: 'Bench', type: 'CORP', path: '/bench/', display: true };
-  const result = Array.from({ length: USERS }, (_, i) => ({
-    id: `emp-${i}`,
-    type: 'EMPLOYEE',
-    domain_id: 'bench',
-    org_code: 'bench',
-    display_name: `User ${i}`,
-    name: `User ${i}`,
-    gender: 'MALE',
-    email: `user${i}@bench.test`,
-    status: 'ACTIVATED',
-    sn: `SN${i}`,
-    user_id: `u${i}`,
-    username: `user${i}`,
-    mobile: '13800000000',
-    locked: false,
-    positions: [{ id: `pos-${i}`, org_id: 'bench', path: '/bench/', job_title: 'Engineer', primary: true, display_nodes: [dept] }],
-    root_org_info: { id: 'bench', name: 'Bench', type: 'O', path: '/bench/', display: true },
-  }));
-  writeFileSync(path, JSON.stringify({ status: 0, message: 'ok', result, tree: [{ id: 'bench', name: 'Bench', path: '/bench/' }] }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -132,7 +98,7 @@ function ksDistance(a: number[], b: number[]): number {
 async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { duration: number; samples: number }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
   const orgFile = join(dir, 'org.json');
-  writeOrganisation(orgFile);
+  writeOrganisation(orgFile, USERS);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const bridgeEnv: NodeJS.ProcessEnv = {

@@ -33,7 +33,7 @@ import { loadBridgeConfig } from '#app/config';
 import { UserQueryService } from '#app/omflow';
 import { createBridgeApp } from '../apps/bridge/src/bootstrap.js';
 import { startBareProcess, startBridgeProcess, type ServerProcess } from './support/bridge-process.js';
-import { populate } from './support/people.js';
+import { populate, writeOrganisation } from './support/people.js';
 import { autocannon, startEmulatorProcess, type EmulatorProcess, type LoadResult } from './support/processes.js';
 
 const { values } = parseArgs({
@@ -187,30 +187,6 @@ async function benchLookup(label: string, env: NodeJS.ProcessEnv, floor: (sql: s
   } finally {
     await bridge.close();
   }
-}
-
-/** A file organisation of 50 people for the login benchmark. */
-function writeOrganisation(path: string, people: number): void {
-  const dept = { id: 'bench', name: 'Bench', type: 'CORP', path: '/bench/', display: true };
-  const result = Array.from({ length: people }, (_, i) => ({
-    id: `emp-${i}`,
-    type: 'EMPLOYEE',
-    domain_id: 'bench',
-    org_code: 'bench',
-    display_name: `User ${i}`,
-    name: `User ${i}`,
-    gender: 'MALE',
-    email: `user${i}@bench.test`,
-    status: 'ACTIVATED',
-    sn: `SN${i}`,
-    user_id: `u${i}`,
-    username: `user${i}`,
-    mobile: '13800000000',
-    locked: false,
-    positions: [{ id: `pos-${i}`, org_id: 'bench', path: '/bench/', job_title: 'Engineer', primary: true, display_nodes: [dept] }],
-    root_org_info: { id: 'bench', name: 'Bench', type: 'O', path: '/bench/', display: true },
-  }));
-  writeFileSync(path, JSON.stringify({ status: 0, message: 'ok', result, tree: [{ id: 'bench', name: 'Bench', path: '/bench/' }] }));
 }
 
 async function benchAuth(dir: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -71,4 +72,28 @@ export async function populate(dataSource: DataSource, users: number): Promise<v
     );
     await insert(m, 'person_group', ['person_id', 'group_no', 'is_default'], memberships);
   });
+}
+
+/** An organisation file (the directory's list format, as HR_FILE reads it): `people` employees user0…, one department. */
+export function writeOrganisation(path: string, people: number): void {
+  const dept = { id: 'bench', name: 'Bench', type: 'CORP', path: '/bench/', display: true };
+  const result = Array.from({ length: people }, (_, i) => ({
+    id: `emp-${i}`,
+    type: 'EMPLOYEE',
+    domain_id: 'bench',
+    org_code: 'bench',
+    display_name: `User ${i}`,
+    name: `User ${i}`,
+    gender: 'MALE',
+    email: `user${i}@bench.test`,
+    status: 'ACTIVATED',
+    sn: `SN${i}`,
+    user_id: `u${i}`,
+    username: `user${i}`,
+    mobile: '13800000000',
+    locked: false,
+    positions: [{ id: `pos-${i}`, org_id: 'bench', path: '/bench/', job_title: 'Engineer', primary: true, display_nodes: [dept] }],
+    root_org_info: { id: 'bench', name: 'Bench', type: 'O', path: '/bench/', display: true },
+  }));
+  writeFileSync(path, JSON.stringify({ status: 0, message: 'ok', result, tree: [{ id: 'bench', name: 'Bench', path: '/bench/' }] }));
 }
