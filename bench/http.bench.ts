@@ -34,6 +34,7 @@ import { UserQueryService } from '#app/omflow';
 import { createBridgeApp } from '../apps/bridge/src/bootstrap.js';
 import { startBareProcess, startBridgeProcess, type ServerProcess } from './support/bridge-process.js';
 import { populate, writeOrganisation } from './support/people.js';
+import { directoryEnv } from './support/sync-fixture.js';
 import { autocannon, startEmulatorProcess, type EmulatorProcess, type LoadResult } from './support/processes.js';
 
 const { values } = parseArgs({
@@ -238,30 +239,9 @@ async function benchAuth(dir: string): Promise<void> {
   }
 }
 
-const guardsOff = {
-  GUARD_HOLD_RENAMES: 'false',
-  GUARD_MAX_USER_REMOVALS: '1000000',
-  GUARD_MAX_USER_REMOVAL_PERCENT: '100',
-  GUARD_MAX_GROUP_REMOVALS: '1000000',
-  GUARD_MAX_GROUP_REMOVAL_PERCENT: '100',
-  GUARD_MAX_MOVES: '1000000',
-  GUARD_MAX_MOVE_PERCENT: '100',
-};
-
-function directoryEnv(emulator: EmulatorProcess): NodeJS.ProcessEnv {
-  return {
-    HR_SOURCE: 'directory',
-    DIRECTORY_URL: emulator.url,
-    DIRECTORY_ORG_CODE: emulator.orgCode,
-    DIRECTORY_DOMAIN_ID: emulator.domainId,
-    DIRECTORY_CLIENT_ID: emulator.clientId,
-    DIRECTORY_CLIENT_SECRET: emulator.clientSecret,
-    DIRECTORY_TIMEOUT_MS: '60000',
-    SYNC_DEADLINE_SECONDS: '3600',
-    AUTH_LOCKOUT_THRESHOLD: '1000',
-    AUTH_RATE_LIMIT_PER_MINUTE: '0',
-    ...guardsOff,
-  };
+/** The emulator as the bridge's directory (generous guards), logins never locked during the run. */
+function syncEnv(emulator: EmulatorProcess): NodeJS.ProcessEnv {
+  return { ...directoryEnv(emulator), AUTH_LOCKOUT_THRESHOLD: '1000', AUTH_RATE_LIMIT_PER_MINUTE: '0' };
 }
 
 /** Calls `once` one at a time until `stop` resolves; the latencies. */
@@ -285,7 +265,7 @@ async function benchSync(label: string, env: NodeJS.ProcessEnv, dir: string): Pr
     startEmulatorProcess({ employees: users, departments: Number(departments), seed: 2 }),
   ]);
   try {
-    let bridge = await startBridgeProcess({ ...baseEnv, ...env, ...directoryEnv(first) });
+    let bridge = await startBridgeProcess({ ...baseEnv, ...env, ...syncEnv(first) });
     try {
       const t = performance.now();
       const run = await call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
@@ -320,7 +300,7 @@ async function benchSync(label: string, env: NodeJS.ProcessEnv, dir: string): Pr
       await call(bridge.url, 'POST', '/api/v1/auth/passwords/import', admin, { items: [{ username, password: 'bench-password' }] });
       await bridge.close();
       // The same database, now read from a second organisation: every person changes.
-      bridge = await startBridgeProcess({ ...baseEnv, ...env, ...directoryEnv(second) });
+      bridge = await startBridgeProcess({ ...baseEnv, ...env, ...syncEnv(second) });
       const started = performance.now();
       const syncing = call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
       const [syncMs, authMs, run2] = await Promise.all([

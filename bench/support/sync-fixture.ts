@@ -10,6 +10,32 @@ import { loadBridgeConfig } from '#app/config';
 import { createBridgeApp } from '../../apps/bridge/src/bootstrap.js';
 import { startEmulatorProcess, type EmulatorProcess } from './processes.js';
 
+/**
+ * A bridge reading `emulator` as its directory, with a long deadline and guard limits no test
+ * change reaches (the changes a benchmark makes must publish: no rename holds, generous removal
+ * and move limits).
+ */
+export function directoryEnv(emulator: EmulatorProcess, pageSize = 500): NodeJS.ProcessEnv {
+  return {
+    HR_SOURCE: 'directory',
+    DIRECTORY_URL: emulator.url,
+    DIRECTORY_ORG_CODE: emulator.orgCode,
+    DIRECTORY_DOMAIN_ID: emulator.domainId,
+    DIRECTORY_CLIENT_ID: emulator.clientId,
+    DIRECTORY_CLIENT_SECRET: emulator.clientSecret,
+    DIRECTORY_PAGE_SIZE: String(pageSize),
+    DIRECTORY_TIMEOUT_MS: '60000',
+    SYNC_DEADLINE_SECONDS: '3600',
+    GUARD_HOLD_RENAMES: 'false',
+    GUARD_MAX_USER_REMOVALS: '1000000',
+    GUARD_MAX_USER_REMOVAL_PERCENT: '100',
+    GUARD_MAX_GROUP_REMOVALS: '1000000',
+    GUARD_MAX_GROUP_REMOVAL_PERCENT: '100',
+    GUARD_MAX_MOVES: '1000000',
+    GUARD_MAX_MOVE_PERCENT: '100',
+  };
+}
+
 export type BenchDatabaseKind = 'sqlite' | 'mysql';
 
 /** A throw-away database: a SQLite file in a temporary folder, or a fresh database on the MySQL/MariaDB server. */
@@ -124,7 +150,6 @@ export class SyncFixture {
 
   /** The bridge's environment: the emulator as its directory, no schedule, generous guard limits. */
   env(): NodeJS.ProcessEnv {
-    const e = this.emulator;
     return {
       LOG_LEVEL: 'silent',
       PORT: '0',
@@ -135,23 +160,7 @@ export class SyncFixture {
       BRIDGE_ADMIN_TOKEN: this.adminToken,
       OMFLOW_CLIENT_ID: this.omflowId,
       OMFLOW_CLIENT_SECRET: this.omflowSecret,
-      HR_SOURCE: 'directory',
-      DIRECTORY_URL: e.url,
-      DIRECTORY_ORG_CODE: e.orgCode,
-      DIRECTORY_DOMAIN_ID: e.domainId,
-      DIRECTORY_CLIENT_ID: e.clientId,
-      DIRECTORY_CLIENT_SECRET: e.clientSecret,
-      DIRECTORY_PAGE_SIZE: String(this.options.pageSize ?? 500),
-      DIRECTORY_TIMEOUT_MS: '60000',
-      SYNC_DEADLINE_SECONDS: '3600',
-      // Test changes must publish: no rename holds, generous removal and move limits.
-      GUARD_HOLD_RENAMES: 'false',
-      GUARD_MAX_USER_REMOVALS: '1000000',
-      GUARD_MAX_USER_REMOVAL_PERCENT: '100',
-      GUARD_MAX_GROUP_REMOVALS: '1000000',
-      GUARD_MAX_GROUP_REMOVAL_PERCENT: '100',
-      GUARD_MAX_MOVES: '1000000',
-      GUARD_MAX_MOVE_PERCENT: '100',
+      ...directoryEnv(this.emulator, this.options.pageSize ?? 500),
       ...this.database.env,
       ...this.options.env,
     };
