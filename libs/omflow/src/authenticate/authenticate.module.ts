@@ -10,6 +10,7 @@ import { HttpPasswordVerifier } from './http-password.verifier.js';
 import { LocalPasswordVerifier } from './local-password.verifier.js';
 import { LockoutService } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
+import { PasswordHasher } from './password-hasher.js';
 import { PasswordRenamesSubscriber } from './password-renames.subscriber.js';
 import { PasswordStore } from './password-store.js';
 import { PasswordVerifier } from './password-verifier.js';
@@ -24,6 +25,7 @@ import { PasswordVerifier } from './password-verifier.js';
   controllers: [AuthenticateController, AuthAdminController],
   providers: [
     Argon2Hasher,
+    PasswordHasher,
     PasswordStore,
     LockoutService,
     LoginRateLimiter,
@@ -32,8 +34,8 @@ import { PasswordVerifier } from './password-verifier.js';
     PasswordRenamesSubscriber,
     {
       provide: PasswordVerifier,
-      inject: [BRIDGE_CONFIG, PasswordStore, Argon2Hasher],
-      useFactory: (config: BridgeConfig, store: PasswordStore, hasher: Argon2Hasher): PasswordVerifier =>
+      inject: [BRIDGE_CONFIG, PasswordStore, PasswordHasher],
+      useFactory: (config: BridgeConfig, store: PasswordStore, hasher: PasswordHasher): PasswordVerifier =>
         config.auth.verifier === 'http' ? new HttpPasswordVerifier(config) : new LocalPasswordVerifier(store, hasher, demoLogins(config)),
     },
   ],

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DEMO_PASSWORD } from '#app/config';
-import { Argon2Hasher } from './argon2-hasher.js';
+import { PasswordHasher } from './password-hasher.js';
 import { PasswordVerifier, type VerifyResult } from './password-verifier.js';
 import { PasswordStore } from './password-store.js';
 
 /**
- * AUTH_VERIFIER=local: the bridge's argon2id hashes. A user without a stored password is
- * verified against the dummy hash (same parameters, same cost), then refused; in the embedded
+ * AUTH_VERIFIER=local: the bridge's argon2id hashes, and Django hashes imported from OMFLOW
+ * (PasswordHasher dispatches on the prefix). A user without a stored password is verified
+ * against the dummy argon2id hash (same parameters, same cost), then refused; in the embedded
  * demo (`demo`: see demoLogins) against the hash of DEMO_PASSWORD instead, and let in with it. A
- * good password under old parameters is re-hashed with the current ones.
+ * good password under old parameters, or under an imported Django hash, is re-hashed to the
+ * current argon2id.
  */
 @Injectable()
 export class LocalPasswordVerifier extends PasswordVerifier {
@@ -18,7 +20,7 @@ export class LocalPasswordVerifier extends PasswordVerifier {
 
   constructor(
     private readonly store: PasswordStore,
-    private readonly hasher: Argon2Hasher,
+    private readonly hasher: PasswordHasher,
     private readonly demo = false,
   ) {
     super();
@@ -27,10 +29,10 @@ export class LocalPasswordVerifier extends PasswordVerifier {
   async verify(username: string, password: string): Promise<VerifyResult> {
     const credential = await this.store.find(username);
     if (!credential && this.demo) {
-      this.demoHash ??= this.hasher.hash(DEMO_PASSWORD);
+      this.demoHash ??= this.hasher.argon2.hash(DEMO_PASSWORD);
       return (await this.hasher.verify(await this.demoHash, password)) ? { ok: true, mustChange: false } : { ok: false, reason: 'wrong_password' };
     }
-    const ok = await this.hasher.verify(credential?.hash ?? (await this.hasher.dummyHash()), password);
+    const ok = await this.hasher.verify(credential?.hash ?? (await this.hasher.argon2.dummyHash()), password);
     if (!credential) return { ok: false, reason: 'no_credential' };
     if (!ok) return { ok: false, reason: 'wrong_password' };
     if (this.hasher.needsRehash(credential.hash)) await this.store.rehash(username, credential.hash, password);
