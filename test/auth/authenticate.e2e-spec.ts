@@ -324,7 +324,7 @@ describe.each(testDatabases())('POST /authenticate with local passwords ($kind)'
       'invalid',
       'invalid',
     ]);
-    expect(imported.body.results[2].problems).toEqual(['password must be a non-empty string']);
+    expect(imported.body.results[2].problems).toEqual(['password (or passwordHash) must be a non-empty string']);
     expect(JSON.stringify(imported.body)).not.toContain('pass-');
     expect((await bridge.login('erin', 'erin-pass-2')).body).toEqual({ status: 'success' });
 

@@ -29,11 +29,16 @@ export interface AuthBridge extends RunningBridge {
 }
 
 /** A bridge on `database` with `persons` published and a controllable auth clock. */
-export async function startAuthBridge(database: DatabaseConfig, persons: TestPerson[], env: NodeJS.ProcessEnv = {}): Promise<AuthBridge> {
+export async function startAuthBridge(
+  database: DatabaseConfig,
+  persons: TestPerson[],
+  env: NodeJS.ProcessEnv = {},
+  options: Parameters<typeof startBridge>[1] = {},
+): Promise<AuthBridge> {
   const file = join(mkdtempSync(join(tmpdir(), 'bridge-auth-')), 'org.json');
   writeOrganisation(file, persons);
   const config: BridgeConfig = testConfig(database, {}, bridgeEnv({ HR_SOURCE: 'file', HR_FILE: file, ...TEST_ARGON2, ...env }));
-  const bridge = await startBridge(config);
+  const bridge = await startBridge(config, options);
   let now = Date.UTC(2026, 0, 1);
   bridge.app.get(Clock).now = () => now;
   const db = await new DataSource(buildDataSourceOptions(config.database)).initialize();

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_DJANGO_HASH_LENGTH, type DjangoFormat } from './django-hash.js';
 import { MAX_PASSWORD_LENGTH } from './password-store.js';
 
 export const MAX_IMPORT_ROWS = 10_000;
@@ -35,12 +36,29 @@ export class PasswordRemovedResponseDto {
 
 export class ImportPasswordsDto {
   /**
-   * Rows `{ "username": "...", "password": "...", "mustChange"?: boolean }`, each validated on
-   * its own: a bad row is reported in the answer and does not stop the others.
+   * Rows `{ "username": "...", "password": "...", "mustChange"?: boolean }`, or with
+   * `"passwordHash"` instead of `"password"`: a Django hash from OMFLOW's user table
+   * (`pbkdf2_sha256$…`, `pbkdf2_sha1$…`, `argon2$…`, `bcrypt_sha256$…`, `bcrypt$…`), stored as it
+   * is and replaced by the bridge's argon2id at the user's next good login. Each row is validated
+   * on its own: a bad row is reported in the answer and does not stop the others.
    */
   @ApiProperty({
     type: 'array',
-    items: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string', format: 'password' }, mustChange: { type: 'boolean' } } },
+    items: {
+      type: 'object',
+      properties: {
+        username: { type: 'string' },
+        password: { type: 'string', format: 'password' },
+        passwordHash: {
+          type: 'string',
+          format: 'password',
+          maxLength: MAX_DJANGO_HASH_LENGTH,
+          description: 'A Django password hash, instead of password.',
+          example: 'pbkdf2_sha256$870000$<salt>$<base64>',
+        },
+        mustChange: { type: 'boolean' },
+      },
+    },
   })
   @IsArray()
   @ArrayMinSize(1)
@@ -69,6 +87,9 @@ export class ImportPasswordsResponseDto {
   updated: number;
   skipped: number;
   invalid: number;
+  /** Rows stored (created or updated) per format: `plain` passwords, or the Django hash format. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { plain: 2, pbkdf2_sha256: 120 } })
+  formats: Partial<Record<'plain' | DjangoFormat, number>>;
   results: ImportRowResultDto[];
 }
 

@@ -3,6 +3,7 @@ import { AuditService } from '#app/audit';
 import { AppError, ErrorCode, requestContext } from '#app/common';
 import type { ImportPasswordsResponseDto, ImportRowResultDto, PasswordRemovedResponseDto, PasswordSetResponseDto } from './auth-admin.dto.js';
 import { LockoutService, type LockoutKind } from './lockout.service.js';
+import { importFormat, readImportRows, type ImportFormat } from './password-import.js';
 import { credentialProblems, PasswordStore } from './password-store.js';
 
 /** Rows hashed at once during an import: about the size of libuv's thread pool, where argon2 runs. */
@@ -42,45 +43,47 @@ export class AuthAdminService {
     return { username, removed: Boolean(existing) };
   }
 
-  /** Validates each row on its own; valid rows are stored even when others are not. */
+  /**
+   * Validates each row on its own; valid rows are stored even when others are not. A row brings
+   * a plain password (hashed here) or a Django hash from OMFLOW (stored as it is). The answer and
+   * the audit count rows per format, and never carry a password or a hash.
+   */
   async importPasswords(items: unknown[], onExisting: 'replace' | 'skip'): Promise<ImportPasswordsResponseDto> {
+    const { rows, refused } = readImportRows(items);
     const results: ImportRowResultDto[] = new Array<ImportRowResultDto>(items.length);
-    const seen = new Map<string, number>();
-    const todo: { index: number; username: string; password: string; mustChange: boolean }[] = [];
-    items.forEach((item, index) => {
-      const row = item !== null && typeof item === 'object' && !Array.isArray(item) ? (item as Record<string, unknown>) : null;
-      const username = typeof row?.username === 'string' ? row.username.trim() : null;
-      const problems = row ? credentialProblems(row.username, row.password) : ['the row must be an object {"username", "password", "mustChange"?}'];
-      if (row && row.mustChange !== undefined && typeof row.mustChange !== 'boolean') problems.push('mustChange must be a boolean');
-      const unknown = row ? Object.keys(row).filter((k) => !['username', 'password', 'mustChange'].includes(k)) : [];
-      if (unknown.length) problems.push(`unknown field(s): ${unknown.join(', ')}`);
-      const key = username?.toLowerCase();
-      if (key !== undefined && !problems.length && seen.has(key)) problems.push(`username repeats row ${seen.get(key)} (usernames are case-insensitive)`);
-      if (problems.length) {
-        results[index] = { index, username: username?.slice(0, 150) ?? null, status: 'invalid', problems };
-        return;
-      }
-      seen.set(key!, index);
-      todo.push({ index, username: username!, password: row!.password as string, mustChange: row!.mustChange === true });
-    });
+    for (const r of refused) results[r.index] = r;
+    const formats: Partial<Record<ImportFormat, number>> = {};
 
     let next = 0;
     const worker = async () => {
-      while (next < todo.length) {
-        const row = todo[next++];
+      while (next < rows.length) {
+        const row = rows[next++];
         if (!row) break;
         if (onExisting === 'skip' && (await this.store.find(row.username))) {
           results[row.index] = { index: row.index, username: row.username, status: 'skipped' };
           continue;
         }
-        const { created } = await this.store.setPassword(row.username, row.password, { mustChange: row.mustChange, setBy: actorId() });
+        const options = { mustChange: row.mustChange, setBy: actorId() };
+        const { created } =
+          row.secret.kind === 'plain'
+            ? await this.store.setPassword(row.username, row.secret.password, options)
+            : await this.store.importHash(row.username, row.secret.hash.encoded, options);
+        const format = importFormat(row.secret);
+        formats[format] = (formats[format] ?? 0) + 1;
         results[row.index] = { index: row.index, username: row.username, status: created ? 'created' : 'updated' };
       }
     };
     await Promise.all(Array.from({ length: IMPORT_PARALLELISM }, worker));
 
     const count = (status: ImportRowResultDto['status']) => results.filter((r) => r.status === status).length;
-    const summary = { total: items.length, created: count('created'), updated: count('updated'), skipped: count('skipped'), invalid: count('invalid') };
+    const summary = {
+      total: items.length,
+      created: count('created'),
+      updated: count('updated'),
+      skipped: count('skipped'),
+      invalid: count('invalid'),
+      formats,
+    };
     await this.audit.record({
       action: 'auth.password.imported',
       outcome: summary.invalid ? 'failure' : 'success',

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
 import { TransactionRunner, toSqlDateTime } from '#app/database';
 import { Argon2Hasher } from './argon2-hasher.js';
+import { parseDjangoHash } from './django-hash.js';
 
 /** Longest password accepted anywhere: argon2 reads all of it, so an unbounded one is a cheap way to burn CPU. */
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -22,22 +23,40 @@ export interface SetPasswordOptions {
   setBy?: string | null;
 }
 
-/** Why a username or password cannot be stored, or null when it can. */
-export function credentialProblems(username: unknown, password: unknown): string[] {
-  const problems: string[] = [];
-  if (typeof username !== 'string' || !username.trim()) problems.push('username must be a non-empty string');
-  else if (username.trim().length > MAX_USERNAME_LENGTH) problems.push(`username must be at most ${MAX_USERNAME_LENGTH} characters`);
+/** Why a username cannot be stored (empty when it can). */
+export function usernameProblems(username: unknown): string[] {
+  if (typeof username !== 'string' || !username.trim()) return ['username must be a non-empty string'];
+  if (username.trim().length > MAX_USERNAME_LENGTH) return [`username must be at most ${MAX_USERNAME_LENGTH} characters`];
   // eslint-disable-next-line no-control-regex
-  else if (/[\u0000-\u001f\u007f]/.test(username)) problems.push('username must not contain control characters');
-  if (typeof password !== 'string' || password.length === 0) problems.push('password must be a non-empty string');
-  else if (password.length > MAX_PASSWORD_LENGTH) problems.push(`password must be at most ${MAX_PASSWORD_LENGTH} characters`);
-  return problems;
+  if (/[\u0000-\u001f\u007f]/.test(username)) return ['username must not contain control characters'];
+  return [];
+}
+
+/** Why a plain password cannot be stored (empty when it can). */
+export function passwordProblems(password: unknown): string[] {
+  if (typeof password !== 'string' || password.length === 0) return ['password must be a non-empty string'];
+  if (password.length > MAX_PASSWORD_LENGTH) return [`password must be at most ${MAX_PASSWORD_LENGTH} characters`];
+  return [];
+}
+
+/** Why a username or plain password cannot be stored (empty when they can). */
+export function credentialProblems(username: unknown, password: unknown): string[] {
+  return [...usernameProblems(username), ...passwordProblems(password)];
+}
+
+/** Why an imported hash cannot be stored (empty when it can): only Django's formats are read, see django-hash.ts. */
+export function hashProblems(hash: unknown): string[] {
+  if (typeof hash !== 'string' || hash.length === 0) return ['passwordHash must be a non-empty string'];
+  const parsed = parseDjangoHash(hash);
+  return parsed.ok ? [] : [parsed.problem];
 }
 
 /**
  * The bridge's own password hashes (AUTH_VERIFIER=local), keyed by case-insensitive username.
  * Passwords arrive through the directory proxy's create call, the admin routes and bulk
- * imports; only their argon2id hash is kept.
+ * imports; only their argon2id hash is kept. A bulk import may also bring a Django hash from
+ * OMFLOW, kept as it is (at most 128 characters, Django's column) until the next good login
+ * replaces it with argon2id (rehash).
  */
 @Injectable()
 export class PasswordStore {
@@ -68,6 +87,17 @@ export class PasswordStore {
     if (problems.length)
       throw new AppError(ErrorCode.ValidationFailed, `Invalid password change: ${problems.join('; ')}.`, { fields: [{ field: 'password', problems }] });
     const hash = await this.hasher.hash(password);
+    return this.storeHash(username.trim(), hash, options.mustChange ?? false, options.setBy ?? null);
+  }
+
+  /**
+   * Sets (or replaces) the password of `username` to an imported Django hash, stored as it is.
+   * Throws VALIDATION.FAILED for a bad username or a hash the bridge cannot verify.
+   */
+  async importHash(username: string, hash: string, options: SetPasswordOptions = {}): Promise<{ created: boolean }> {
+    const problems = [...usernameProblems(username), ...hashProblems(hash)];
+    if (problems.length)
+      throw new AppError(ErrorCode.ValidationFailed, `Invalid password import: ${problems.join('; ')}.`, { fields: [{ field: 'passwordHash', problems }] });
     return this.storeHash(username.trim(), hash, options.mustChange ?? false, options.setBy ?? null);
   }
 
