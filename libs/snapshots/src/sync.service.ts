@@ -401,7 +401,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     const quarantined = (run.counts?.quarantinedUsers ?? 0) + (run.counts?.quarantinedGroups ?? 0);
     if (quarantined) {
       this.logger.warn(
-        `Sync run ${run.id} left out ${run.counts!.quarantinedUsers} people and ${run.counts!.quarantinedGroups} departments for problems in their data (their published versions are kept where they exist); the findings are at /api/v1/sync/runs/${run.id}`,
+        `Sync run ${run.id} left out ${run.counts.quarantinedUsers} people and ${run.counts.quarantinedGroups} departments for problems in their data (their published versions are kept where they exist); the findings are at /api/v1/sync/runs/${run.id}`,
       );
     }
     const total = performance.now() - started;
