@@ -39,9 +39,7 @@ const ofType = (type: string) => (r: ReceivedRequest) => json(r) && eventOf(r).t
 /** The value of bridge_notifications_total for a type and outcome (0 when absent). */
 async function counted(bridge: RunningBridge, type: string, outcome: string): Promise<number> {
   const text = (await request(bridge.url).get('/metrics')).text;
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('bridge_notifications_total{') && l.includes(`type="${type}"`) && l.includes(`outcome="${outcome}"`));
+  const line = text.split('\n').find((l) => l.startsWith('bridge_notifications_total{') && l.includes(`type="${type}"`) && l.includes(`outcome="${outcome}"`));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -226,7 +224,10 @@ describe.each(testDatabases())('signed webhook notifications ($kind)', (db) => {
       const warning = health.warnings.find((w: string) => w.startsWith('Notifications fail'));
       expect(warning).toMatch(/0 being retried, 2 abandoned in the last 24 h; last error .* from (json|chat)#1 http:\/\/127\.0\.0\.1:\d+: HTTP 503/);
 
-      const audited = (await call('get', '/api/v1/audit/events?action=notification.abandoned')).body.items as { targetId: string; details: Record<string, unknown> }[];
+      const audited = (await call('get', '/api/v1/audit/events?action=notification.abandoned')).body.items as {
+        targetId: string;
+        details: Record<string, unknown>;
+      }[];
       const mine = audited.filter((e) => JSON.stringify(e).includes(sent.body.id));
       expect(mine).toHaveLength(2);
       expect(mine[0].details).toMatchObject({ type: 'notification.test', attempts: 3, lastError: 'HTTP 503' });

@@ -269,7 +269,11 @@ export const bridgeEnv = {
       doc: "The bridge's address as its operators reach it (e.g. https://hr-bridge.example.com): makes the links in notifications absolute. Empty: links are paths.",
       protocols: ['http:', 'https:'],
     }),
-    timeoutMs: env.int('NOTIFY_TIMEOUT_MS', 5000, { doc: 'Timeout of one webhook request; a request that takes longer is a failed attempt.', min: 100, max: 60000 }),
+    timeoutMs: env.int('NOTIFY_TIMEOUT_MS', 5000, {
+      doc: 'Timeout of one webhook request; a request that takes longer is a failed attempt.',
+      min: 100,
+      max: 60000,
+    }),
     maxAttempts: env.int('NOTIFY_MAX_ATTEMPTS', 10, {
       doc: 'Attempts per notification and webhook before it is abandoned (audited, shown in /health).',
       min: 1,

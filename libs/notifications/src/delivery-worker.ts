@@ -109,7 +109,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async deliver(row: NotificationOutboxRow): Promise<void> {
     const target = this.targets.get(row.targetId);
     const result: AttemptResult = target
-      ? await sendOnce(target, { id: row.eventId, type: row.type }, row.body, { secret: this.config.notify.webhookSecret, timeoutMs: this.config.notify.timeoutMs })
+      ? await sendOnce(target, { id: row.eventId, type: row.type }, row.body, {
+          secret: this.config.notify.webhookSecret,
+          timeoutMs: this.config.notify.timeoutMs,
+        })
       : { ok: false, status: null, error: 'the webhook is no longer configured' };
     const at = new Date();
     const attempts = row.attempts + 1;
@@ -135,7 +138,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       outcome: 'failure',
       actor: { kind: 'system', id: null },
       target: { type: 'notification', id: row.eventId },
-      details: { type: row.type, webhook: row.targetLabel, attempts, lastStatus: result.status, lastError: result.error, createdAt: row.createdAt.toISOString() },
+      details: {
+        type: row.type,
+        webhook: row.targetLabel,
+        attempts,
+        lastStatus: result.status,
+        lastError: result.error,
+        createdAt: row.createdAt.toISOString(),
+      },
     });
   }
 }

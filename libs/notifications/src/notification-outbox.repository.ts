@@ -46,7 +46,14 @@ export class NotificationOutbox {
   async enqueue(rows: readonly Omit<NotificationOutboxRow, 'id'>[]): Promise<boolean> {
     if (!rows.length) return true;
     try {
-      await this.tx.transaction((m) => m.createQueryBuilder().insert().into(NotificationOutboxRow).values(rows.map((r) => ({ ...r }))).execute());
+      await this.tx.transaction((m) =>
+        m
+          .createQueryBuilder()
+          .insert()
+          .into(NotificationOutboxRow)
+          .values(rows.map((r) => ({ ...r })))
+          .execute(),
+      );
       return true;
     } catch (error) {
       if (rows[0].dedupeKey !== null && isDuplicate(error)) return false;
@@ -108,7 +115,12 @@ export class NotificationOutbox {
   }
 
   /** Newest first, optionally by state and type. */
-  async list(query: { status?: DeliveryState; type?: NotificationType; offset: number; limit: number }): Promise<{ items: NotificationOutboxRow[]; total: number }> {
+  async list(query: {
+    status?: DeliveryState;
+    type?: NotificationType;
+    offset: number;
+    limit: number;
+  }): Promise<{ items: NotificationOutboxRow[]; total: number }> {
     const where = { ...(query.status ? { status: query.status } : {}), ...(query.type ? { type: query.type } : {}) };
     const [items, total] = await this.rows.findAndCount({ where, order: { id: 'DESC' }, skip: query.offset, take: query.limit });
     return { items, total };

@@ -26,7 +26,12 @@ const run = (over: Partial<SyncRun>): SyncRun =>
     ...over,
   }) as SyncRun;
 
-const event = (type: NotificationType, data: object): NotificationEvent => ({ id: 'e', type, occurredAt: '2026-11-30T01:00:05.000Z', data: data as Record<string, unknown> });
+const event = (type: NotificationType, data: object): NotificationEvent => ({
+  id: 'e',
+  type,
+  occurredAt: '2026-11-30T01:00:05.000Z',
+  data: data as Record<string, unknown>,
+});
 
 describe('notification payloads', () => {
   it('sync.run.held says why, with the counts and the REST paths to decide', () => {
@@ -37,11 +42,15 @@ describe('notification payloads', () => {
       approve: { method: 'POST', url: 'https://bridge.example/api/v1/sync/runs/7/approve' },
       reject: { method: 'POST', url: 'https://bridge.example/api/v1/sync/runs/7/reject' },
     });
-    expect(chatText(event('sync.run.held', data))).toMatch(/sync run 7 is held for a decision: 30 removals exceed 10\. .*https:\/\/bridge\.example\/api\/v1\/sync\/runs\/7/);
+    expect(chatText(event('sync.run.held', data))).toMatch(
+      /sync run 7 is held for a decision: 30 removals exceed 10\. .*https:\/\/bridge\.example\/api\/v1\/sync\/runs\/7/,
+    );
   });
 
   it('sync.run.failed carries the reason and a message without credentials in URLs', () => {
-    const data = failedData(run({ status: 'failed', failureReason: 'source', error: 'cannot reach https://user:pw@dir.example/api/v1/token?secret=s3cr3t#frag (ECONNREFUSED)' }));
+    const data = failedData(
+      run({ status: 'failed', failureReason: 'source', error: 'cannot reach https://user:pw@dir.example/api/v1/token?secret=s3cr3t#frag (ECONNREFUSED)' }),
+    );
     expect(data.reason).toBe('source');
     expect(data.message).toBe('cannot reach https://dir.example/api/v1/token (ECONNREFUSED)');
     expect(scrub('x'.repeat(2000))).toHaveLength(1000);
@@ -55,7 +64,12 @@ describe('notification payloads', () => {
       reason: 'no email',
       action,
     });
-    const people = quarantinedPeople([finding('a', 'quarantined'), finding('b', 'kept-published'), finding('c', 'truncated'), finding('d', 'quarantined', 'department')]);
+    const people = quarantinedPeople([
+      finding('a', 'quarantined'),
+      finding('b', 'kept-published'),
+      finding('c', 'truncated'),
+      finding('d', 'quarantined', 'department'),
+    ]);
     expect([...people.keys()]).toEqual(['a', 'b']);
     const many = Array.from({ length: MAX_LISTED_PEOPLE + 5 }, (_, i) => ({ key: `k${i}`, username: null, findings: [finding(`k${i}`, 'quarantined')] }));
     const data = quarantinedData(run({}), many);
@@ -66,7 +80,13 @@ describe('notification payloads', () => {
   });
 
   it('sync.removals.due takes dates or strings', () => {
-    const data = removalsDueData({ count: 2, people: [{ key: 'a', username: 'ann', dueAt: new Date('2026-12-01T00:00:00Z') }, { key: 'b', username: 'bob', dueAt: '2026-12-02T00:00:00.000Z' }] });
+    const data = removalsDueData({
+      count: 2,
+      people: [
+        { key: 'a', username: 'ann', dueAt: new Date('2026-12-01T00:00:00Z') },
+        { key: 'b', username: 'bob', dueAt: '2026-12-02T00:00:00.000Z' },
+      ],
+    });
     expect(data.people.map((p) => p.dueAt)).toEqual(['2026-12-01T00:00:00.000Z', '2026-12-02T00:00:00.000Z']);
     expect(chatText(event('sync.removals.due', data))).toMatch(/removal of 2 people .* ann, bob/);
   });

@@ -20,7 +20,16 @@ import { SyncNotificationsSubscriber } from './sync-notifications.subscriber.js'
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationOutboxRow, QuarantineNotice]), SnapshotsModule],
   controllers: [NotificationsController],
-  providers: [NotificationOutbox, QuarantineNotices, Notifier, DeliveryWorker, SyncNotificationsSubscriber, PullWatcher, NotificationsHealth, NotificationsService],
+  providers: [
+    NotificationOutbox,
+    QuarantineNotices,
+    Notifier,
+    DeliveryWorker,
+    SyncNotificationsSubscriber,
+    PullWatcher,
+    NotificationsHealth,
+    NotificationsService,
+  ],
   exports: [Notifier, NotificationsHealth],
 })
 export class NotificationsModule {}

@@ -45,7 +45,15 @@ export class SyncNotificationsSubscriber implements OnModuleInit {
     const complete = run.findingCount <= run.findings.length;
     const fresh = await this.quarantine.update(run.id, new Set(people.keys()), complete, occurredAt);
     if (!fresh.length) return;
-    await this.notifier.emit('person.quarantined', quarantinedData(run, fresh.map((key) => people.get(key)!), this.notifier.linkBase), { occurredAt });
+    await this.notifier.emit(
+      'person.quarantined',
+      quarantinedData(
+        run,
+        fresh.map((key) => people.get(key)!),
+        this.notifier.linkBase,
+      ),
+      { occurredAt },
+    );
   }
 
   async removalsDue(event: RemovalsDue): Promise<void> {

@@ -54,7 +54,12 @@ export class StatusController {
         lastRunQuarantined: quarantined,
       },
       omflow: { lastPullAt: status.lastPullAt?.toISOString() ?? null, lastPullSnapshotId: status.lastPullSnapshotId, stale },
-      notifications: { webhooks: notifications.webhooks, failing: notifications.failing, abandoned: notifications.abandoned, lastError: notifications.lastError },
+      notifications: {
+        webhooks: notifications.webhooks,
+        failing: notifications.failing,
+        abandoned: notifications.abandoned,
+        lastError: notifications.lastError,
+      },
     };
   }
 
