@@ -269,6 +269,26 @@ describe.each(testDatabases())('signed webhook notifications ($kind)', (db) => {
     });
   });
 
+  it('guards and validates the admin routes: admin scope only, bad input refused with nothing enqueued', async () => {
+    const before = (await call('get', '/api/v1/notifications')).body.total as number;
+    expect((await request(bridge.url).get('/api/v1/notifications')).status).toBe(401);
+    const client = await call('post', '/api/v1/clients', { id: 'sync-operator', name: 'Sync operator', scopes: ['sync:admin'] });
+    expect(client.status).toBe(201);
+    const operator = { Authorization: `Bearer ${client.body.secret as string}` };
+    expect((await request(bridge.url).get('/api/v1/notifications').set(operator)).status).toBe(403);
+    expect((await request(bridge.url).post('/api/v1/notifications/test').set(operator).send({})).status).toBe(403);
+
+    const badStatus = await call('get', '/api/v1/notifications?status=lost');
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.body.error.code).toBe('VALIDATION.FAILED');
+    for (const body of [{ message: 5 }, { message: 'x'.repeat(501) }, { message: 'ok', url: 'http://elsewhere' }]) {
+      const refused = await call('post', '/api/v1/notifications/test', body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error.code).toBe('VALIDATION.FAILED');
+    }
+    expect((await call('get', '/api/v1/notifications')).body.total).toBe(before);
+  });
+
   it('never shows the signing secret or the webhooks’ credentials in a log, an answer or a notification', async () => {
     answers.push((await call('get', '/api/v1/notifications?limit=200')).text, (await call('get', '/health')).text, (await call('get', '/metrics')).text);
     answers.push((await call('get', '/api/v1/audit/events?action=notification.*&limit=200')).text);
