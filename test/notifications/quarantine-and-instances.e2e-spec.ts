@@ -91,6 +91,52 @@ describe.each(testDatabases())('first quarantine of a person, notified once ($ki
   });
 });
 
+describe.each(testDatabases())('notifications survive a restart ($kind)', (db) => {
+  const dir = mkdtempSync(join(tmpdir(), 'notify-restart-'));
+  const file = join(dir, 'organisation.json');
+  let receiver: WebhookReceiver;
+  let bridge: RunningBridge | undefined;
+
+  beforeAll(async () => {
+    writeOrganisation(file, people(3));
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await receiver?.close();
+    await db.dropAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers after a restart what failed before it, under the same id', async () => {
+    const database = await db.create();
+    const env = {
+      HR_SOURCE: 'file',
+      HR_FILE: file,
+      NOTIFY_WEBHOOK_URLS: `${receiver.url}/hooks`,
+      NOTIFY_WEBHOOK_SECRET: SECRET,
+      NOTIFY_RETRY_BASE_SECONDS: '2',
+    };
+    receiver.rule = () => 503;
+    bridge = await startBridgeWith(database, { env });
+    const sent = await request(bridge.url).post('/api/v1/notifications/test').set(admin).send({ message: 'before the restart' }).expect(202);
+    await receiver.waitFor((r) => eventOf(r).id === sent.body.id);
+    await bridge.close();
+    bridge = undefined;
+
+    receiver.rule = () => 200;
+    bridge = await startBridgeWith(database, { env });
+    const attempts = await receiver.waitFor((r) => eventOf(r).id === sent.body.id, 2);
+    expect(attempts.map((a) => a.answered)).toEqual([503, 200]);
+    const [row] = (await request(bridge.url).get('/api/v1/notifications?type=notification.test').set(admin).expect(200)).body.items as {
+      id: string;
+      status: string;
+      attempts: number;
+    }[];
+    expect(row).toMatchObject({ id: sent.body.id, status: 'delivered', attempts: 2 });
+  });
+});
+
 // Several instances share one MySQL-compatible database in production (SQLite is single-instance).
 const mysql = testDatabases().filter((db) => db.kind === 'mysql');
 
