@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
 import { people, writeOrganisation } from '../support/organisation.js';
-import { bridgeBuilt, databaseEnv, killProcess, launchBridgeProcess, type BridgeProcess } from '../support/process.js';
+import { bridgeBuilt, databaseEnv, killProcess, launchBridgeProcess, runUntilCrash, type BridgeProcess } from '../support/process.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const built = bridgeBuilt('test/notifications/crash.e2e-spec.ts');
@@ -34,13 +33,7 @@ describe.skipIf(!built).each(testDatabases())('a crashed run notified as failed 
     const env = { ...databaseEnv(database), HR_FILE: file, NOTIFY_WEBHOOK_URLS: `${receiver.url}/hooks`, NOTIFY_WEBHOOK_SECRET: SECRET };
 
     const first = await launchBridgeProcess(dir, { ...env, SYNC_TEST_CRASH_AT: 'after-write' }, children);
-    const answer = await fetch(`${first.url}/api/v1/sync/runs`, {
-      method: 'POST',
-      headers: { ...admin, 'Content-Type': 'application/json' },
-      body: '{}',
-    }).catch(() => null);
-    expect(answer).toBeNull(); // the process died before answering
-    expect((await first.child.exited).signal).toBe('SIGKILL');
+    expect(await runUntilCrash(first)).toMatchObject({ answered: false, exit: { signal: 'SIGKILL' } });
 
     await launchBridgeProcess(dir, env, children);
     const [hook] = await receiver.waitFor((r) => r.headers['x-bridge-event-type'] === 'sync.run.failed', 1, 30_000);
