@@ -38,6 +38,8 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   credential: 'omflow',
   auth_lockout: 'omflow',
   omflow_security_code: 'omflow',
+  notification_outbox: 'notifications',
+  notification_quarantine: 'notifications',
 };
 
 /** Calls whose string argument is a table name: TypeORM's `@Entity('t')`, `.update('t')`, `.from('t')`..., the snapshots' `insertRows(m, 't', ...)`. */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { DatabaseConfig } from '#app/database';
-import { bridgeEnv } from './credentials.js';
+import { admin, bridgeEnv } from './credentials.js';
 
 /**
  * The real process, as `npm start` runs it: `node dist/apps/bridge/src/main.js`. `npm test`
@@ -100,6 +100,19 @@ export async function launchBridgeProcess(cwd: string, env: NodeJS.ProcessEnv, s
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, child);
   return { child, url };
+}
+
+/**
+ * Asks a bridge process started with SYNC_TEST_CRASH_AT for a run and waits for the process to
+ * end: whether it answered first, and how it exited (the hook kills it with SIGKILL).
+ */
+export async function runUntilCrash(started: { child: BridgeProcess; url: string }): Promise<{ answered: boolean; exit: ProcessExit }> {
+  const answer = await fetch(`${started.url}/api/v1/sync/runs`, {
+    method: 'POST',
+    headers: { ...admin, 'Content-Type': 'application/json' },
+    body: '{}',
+  }).catch(() => null);
+  return { answered: answer !== null, exit: await started.child.exited };
 }
 
 /** Ends a child that a test left running (SIGKILL: nothing to wait for). */

@@ -10,6 +10,7 @@ import { type BridgeConfig, ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
 import { DirectoryProxyModule } from '#app/directory-proxy';
 import { MetricsModule } from '#app/metrics';
+import { NotificationsModule } from '#app/notifications';
 import { OmflowModule } from '#app/omflow';
 import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
@@ -44,6 +45,7 @@ export class AppModule {
         SnapshotsModule,
         OmflowModule,
         DirectoryProxyModule,
+        NotificationsModule,
       ],
       controllers: [HealthController, StatusController],
       providers: [

@@ -162,6 +162,39 @@ describe('loadBridgeConfig', () => {
     expect(sensitive).toEqual(expect.arrayContaining(['AUDIT_HMAC_KEY', 'AUDIT_HMAC_KEYS_RETIRED']));
   });
 
+  it('reads the notification webhooks, refuses bad URLs without echoing the chat ones, and requires the secret with JSON webhooks', () => {
+    const secretFile = join(dir, 'notify-secret');
+    writeFileSync(secretFile, `${'w'.repeat(40)}\n`);
+    const config = loadBridgeConfig({
+      NOTIFY_WEBHOOK_URLS: ' https://hooks.example/a?x=1 , http://10.0.0.2:9000/b ',
+      NOTIFY_WEBHOOK_SECRET_FILE: secretFile,
+      NOTIFY_CHAT_WEBHOOK_URLS: 'https://hooks.slack.com/services/T0/B0/XYZ',
+    });
+    expect(config.notify).toMatchObject({
+      webhookUrls: ['https://hooks.example/a?x=1', 'http://10.0.0.2:9000/b'],
+      webhookSecret: 'w'.repeat(40),
+      chatWebhookUrls: ['https://hooks.slack.com/services/T0/B0/XYZ'],
+      timeoutMs: 5000,
+      maxAttempts: 10,
+      maxAgeHours: 24,
+      retryBaseSeconds: 10,
+    });
+    expect(loadBridgeConfig({}).notify).toMatchObject({ webhookUrls: [], chatWebhookUrls: [], webhookSecret: undefined });
+    expect(failure({ NOTIFY_WEBHOOK_URLS: 'https://hooks.example/a' }).message).toBe('NOTIFY_WEBHOOK_SECRET is required when NOTIFY_WEBHOOK_URLS is set');
+    expect(failure({ NOTIFY_WEBHOOK_URLS: 'https://a.example/x,ftp://b.example/y', NOTIFY_WEBHOOK_SECRET: 's'.repeat(32) }).message).toBe(
+      'NOTIFY_WEBHOOK_URLS must be comma-separated URLs starting with http:// or https://; item 2 is not (got "https://a.example/x,ftp://b.example/y")',
+    );
+    const chat = failure({ NOTIFY_CHAT_WEBHOOK_URLS: 'hooks.slack.com/services/T0/B0/SECRETPATH' }).message;
+    expect(chat).toMatch(/^NOTIFY_CHAT_WEBHOOK_URLS must be comma-separated URLs/);
+    expect(chat).not.toContain('SECRETPATH');
+    expect(failure({ NOTIFY_WEBHOOK_URLS: 'https://a.example/x', NOTIFY_WEBHOOK_SECRET: 'short' }).message).toBe(
+      'NOTIFY_WEBHOOK_SECRET must be at least 32 characters long',
+    );
+    expect(failure({ NOTIFY_CHAT_WEBHOOK_URLS: 'https://a.example/x, https://a.example/x' }).message).toBe(
+      'NOTIFY_CHAT_WEBHOOK_URLS must not name the same URL twice',
+    );
+  });
+
   it('declares every variable once', () => {
     const names = listVars(bridgeEnv).map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);

@@ -250,6 +250,42 @@ export const bridgeEnv = {
       minLength: 16,
     }),
   },
+  notify: {
+    webhookUrls: env.urlList('NOTIFY_WEBHOOK_URLS', {
+      doc: 'Webhooks receiving the notifications (held and failed runs, first quarantines, OMFLOW pulls stale or resumed, removals due) as signed JSON, comma-separated http(s) URLs. Empty: no JSON webhook. See "Notifications".',
+      protocols: ['http:', 'https:'],
+    }),
+    webhookSecret: env.optionalString('NOTIFY_WEBHOOK_SECRET', {
+      doc: 'Key of the HMAC-SHA256 signature (`X-Bridge-Signature`) of every notification, at least 32 characters; required with NOTIFY_WEBHOOK_URLS.',
+      sensitive: true,
+      minLength: 32,
+    }),
+    chatWebhookUrls: env.urlList('NOTIFY_CHAT_WEBHOOK_URLS', {
+      doc: 'Incoming webhooks of chat tools (Slack, Mattermost, Microsoft Teams...) receiving the same notifications as a `{"text": ...}` message, comma-separated. Their URLs are their credentials: never shown whole.',
+      protocols: ['http:', 'https:'],
+      sensitive: true,
+    }),
+    linkBaseUrl: env.url('NOTIFY_LINK_BASE_URL', {
+      doc: "The bridge's address as its operators reach it (e.g. https://hr-bridge.example.com): makes the links in notifications absolute. Empty: links are paths.",
+      protocols: ['http:', 'https:'],
+    }),
+    timeoutMs: env.int('NOTIFY_TIMEOUT_MS', 5000, {
+      doc: 'Timeout of one webhook request; a request that takes longer is a failed attempt.',
+      min: 100,
+      max: 60000,
+    }),
+    maxAttempts: env.int('NOTIFY_MAX_ATTEMPTS', 10, {
+      doc: 'Attempts per notification and webhook before it is abandoned (audited, shown in /health).',
+      min: 1,
+      max: 100,
+    }),
+    maxAgeHours: env.int('NOTIFY_MAX_AGE_HOURS', 24, { doc: 'A notification not delivered within this many hours is abandoned.', min: 1, max: 720 }),
+    retryBaseSeconds: env.int('NOTIFY_RETRY_BASE_SECONDS', 10, {
+      doc: 'First retry delay; each further retry waits twice as long (at most an hour), with random jitter.',
+      min: 1,
+      max: 3600,
+    }),
+  },
   audit: {
     flushMs: env.int('AUDIT_FLUSH_MS', 0, {
       doc: 'Longest wait (ms) before an idle audit appender writes a batch; 0 writes at the next tick (events arriving meanwhile share the commit).',
@@ -381,6 +417,8 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
     throw new ConfigError('AUDIT_HMAC_KEY_FILE', 'cannot be combined with AUDIT_HMAC_KEY or AUDIT_HMAC_KEYS_RETIRED: put every key in the file');
   }
   if (audit.hmacKeysRetired && !audit.hmacKey) throw new ConfigError('AUDIT_HMAC_KEY', 'is required when AUDIT_HMAC_KEYS_RETIRED is set');
+  const { notify } = config;
+  if (notify.webhookUrls.length && !notify.webhookSecret) throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'is required when NOTIFY_WEBHOOK_URLS is set');
   if (Boolean(access.omflowClientId) !== Boolean(access.omflowClientSecret)) {
     throw new ConfigError(access.omflowClientId ? 'OMFLOW_CLIENT_SECRET' : 'OMFLOW_CLIENT_ID', 'is required when the other OMFLOW credential is set');
   }

@@ -151,6 +151,34 @@ export const env = {
     );
   },
 
+  /** Comma-separated URLs of the given protocols (an empty list when unset); a trailing slash is kept (it is part of a webhook's path). */
+  urlList(name: string, opts: Options & { protocols: string[] }): EnvVar<string[]> {
+    return make(
+      name,
+      '',
+      opts,
+      (raw) => {
+        const urls = raw
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean);
+        for (const [i, text] of urls.entries()) {
+          let url: URL;
+          try {
+            url = new URL(text);
+          } catch {
+            throw new Expectation(`must be comma-separated URLs (${opts.protocols.map((p) => `${p}//…`).join(' or ')}); item ${i + 1} is not a URL`);
+          }
+          if (!opts.protocols.includes(url.protocol))
+            throw new Expectation(`must be comma-separated URLs starting with ${opts.protocols.map((p) => `${p}//`).join(' or ')}; item ${i + 1} is not`);
+        }
+        if (new Set(urls).size !== urls.length) throw new Expectation('must not name the same URL twice');
+        return urls;
+      },
+      () => [],
+    );
+  },
+
   file(name: string, opts: Options): EnvVar<string | undefined> {
     return make(
       name,

@@ -31,6 +31,7 @@ export class BridgeMetrics {
   readonly lockouts: Counter<'kind'>;
   readonly queryRows: Counter<'call'>;
   readonly auditAppendDuration: Histogram<'mode'>;
+  readonly notifications: Counter<'type' | 'outcome'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry];
@@ -97,6 +98,12 @@ export class BridgeMetrics {
       buckets: AUDIT_BUCKETS,
       registers,
     });
+    this.notifications = new Counter({
+      name: 'bridge_notifications_total',
+      help: 'Webhook notifications by event type and outcome: enqueued (one per webhook), delivered, failed (an attempt failed, a retry is scheduled), abandoned.',
+      labelNames: ['type', 'outcome'],
+      registers,
+    });
   }
 
   /** One answered request; `route` is the route template (UNMATCHED_ROUTE when none), `seconds` its duration. */
@@ -134,6 +141,11 @@ export class BridgeMetrics {
 
   rowsServed(call: 'users' | 'groups' | 'users_by_group', rows: number): void {
     this.queryRows.inc({ call }, rows);
+  }
+
+  /** A notification enqueued, delivered, failed (to be retried) or abandoned; `type` is one of the closed set of event types. */
+  notification(type: string, outcome: 'enqueued' | 'delivered' | 'failed' | 'abandoned', count = 1): void {
+    this.notifications.inc({ type, outcome }, count);
   }
 
   auditAppended(mode: 'batch' | 'transaction', seconds: number): void {

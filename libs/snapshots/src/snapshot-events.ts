@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { SyncRun } from './sync-run.entity.js';
 
 /** People who kept their directory id under a new username, in a snapshot just published. */
 export interface RenamesPublished {
@@ -6,25 +7,62 @@ export interface RenamesPublished {
   renames: readonly { key: string; from: string; to: string }[];
 }
 
+/**
+ * Pending removals whose grace window has passed (issue 15 part 3): the people about to leave
+ * `/sync`. Whoever decides that they are due emits it with `SnapshotEvents.removalsDue()`; the
+ * notifications send `sync.removals.due`.
+ */
+export interface RemovalsDue {
+  /** The run or decision that makes them due, when there is one. */
+  runId?: number | null;
+  /** How many people are due (all of them, even when `people` lists fewer). */
+  count: number;
+  people: readonly { key: string; username: string; missingSince?: Date | string | null; dueAt: Date | string }[];
+}
+
 export type SnapshotEventHandler<E> = (event: E) => Promise<void>;
 
 /**
  * What happens to snapshots that other libraries react to (e.g. stored passwords follow a
- * rename). A subscriber is a provider of its own library that registers here when its module
- * starts; it runs after the publish committed, and its failure is logged, never undoes it.
+ * rename, a held run is notified). A subscriber is a provider of its own library that registers
+ * here when its module starts; it runs after the change committed, and its failure is logged,
+ * never undoes it nor fails the run.
  */
 @Injectable()
 export class SnapshotEvents {
   private readonly logger = new Logger(SnapshotEvents.name);
   private readonly renameHandlers: SnapshotEventHandler<RenamesPublished>[] = [];
+  private readonly runEndedHandlers: SnapshotEventHandler<SyncRun>[] = [];
+  private readonly removalsDueHandlers: SnapshotEventHandler<RemovalsDue>[] = [];
 
   onRenamesPublished(handler: SnapshotEventHandler<RenamesPublished>): void {
     this.renameHandlers.push(handler);
   }
 
+  /** A run's outcome was recorded (held, failed, published, unchanged, dry-run...): the run as stored. */
+  onRunEnded(handler: SnapshotEventHandler<SyncRun>): void {
+    this.runEndedHandlers.push(handler);
+  }
+
+  onRemovalsDue(handler: SnapshotEventHandler<RemovalsDue>): void {
+    this.removalsDueHandlers.push(handler);
+  }
+
   async renamesPublished(event: RenamesPublished): Promise<void> {
-    for (const handler of this.renameHandlers) {
-      await handler(event).catch((error: unknown) => this.logger.error({ err: error }, `A rename subscriber failed for snapshot ${event.snapshotId}`));
+    await this.notify(this.renameHandlers, event, `A rename subscriber failed for snapshot ${event.snapshotId}`);
+  }
+
+  async runEnded(run: SyncRun): Promise<void> {
+    await this.notify(this.runEndedHandlers, run, `A run subscriber failed for sync run ${run.id}`);
+  }
+
+  async removalsDue(event: RemovalsDue): Promise<void> {
+    await this.notify(this.removalsDueHandlers, event, `A removals-due subscriber failed (${event.count} people)`);
+  }
+
+  private async notify<E>(handlers: readonly SnapshotEventHandler<E>[], event: E, failure: string): Promise<void> {
+    for (const handler of handlers) {
+      await handler(event).catch((error: unknown) => this.logger.error({ err: error }, failure));
     }
   }
 }

@@ -22,6 +22,21 @@ export interface SyncStatus {
   heldRuns: number;
 }
 
+/**
+ * Since when OMFLOW has not pulled /sync (its last pull, or the first publish if it never
+ * pulled); null before the first publish (nothing to pull yet).
+ */
+export function pullAwaitedSince(status: Pick<SyncStatus, 'publishedAt' | 'lastPullAt'>): Date | null {
+  if (status.publishedAt === null) return null;
+  return status.lastPullAt ?? status.publishedAt;
+}
+
+/** Whether OMFLOW has not pulled /sync for longer than OMFLOW_PULL_STALE_SECONDS. */
+export function pullStale(status: Pick<SyncStatus, 'publishedAt' | 'lastPullAt'>, staleSeconds: number, now = Date.now()): boolean {
+  const since = pullAwaitedSince(status);
+  return since !== null && now - since.getTime() > staleSeconds * 1000;
+}
+
 /** Read side of sync: run history, snapshots, their content and diffs. */
 @Injectable()
 export class SnapshotReader {

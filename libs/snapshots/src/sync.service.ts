@@ -13,6 +13,7 @@ import { crashPoint } from './crash-point.js';
 import { diffContents, summarise, type Diff } from './diff.js';
 import { evaluateGuard, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
+import { SnapshotEvents } from './snapshot-events.js';
 import { SnapshotPublisher, type Publishable, type Published } from './snapshot-publisher.service.js';
 import { SyncCancelled, SyncLease } from './sync-lease.js';
 import { SyncRun, type RunDiff, type RunFailureReason, type RunTrigger } from './sync-run.entity.js';
@@ -61,6 +62,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly audit: AuditService,
     private readonly source: HrSource,
     private readonly metrics: BridgeMetrics,
+    private readonly events: SnapshotEvents,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @Inject(MAPPING_CONFIG) private readonly mapping: MappingConfig,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
@@ -311,7 +313,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Marks a run still `running` as failed, with its audit event, in one transaction; false if it was no longer running. */
   private async closeRun(run: SyncRun, reason: RunFailureReason, error: string): Promise<boolean> {
-    return this.tx.transaction(async (m) => {
+    const closed = await this.tx.transaction(async (m) => {
       const finishedAt = new Date();
       const result = await m.getRepository(SyncRun).update({ id: run.id, status: 'running' }, { status: 'failed', failureReason: reason, error, finishedAt });
       if (!result.affected) return false;
@@ -319,6 +321,8 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       await this.audit.recordWithin(m, [{ ...this.runEvent(run), actor: { kind: 'system', id: null } }]);
       return true;
     });
+    if (closed) await this.events.runEnded(run);
+    return closed;
   }
 
   /** The audit event of a run's outcome. */
@@ -414,6 +418,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     });
     this.metrics.syncPhase('total', total / 1000);
     this.metrics.syncRunEnded(run.status);
+    await this.events.runEnded(run);
     return run;
   }
 

@@ -2,15 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { MetricsRegistry } from '#app/metrics';
-import { SnapshotReader, type SyncStatus } from '#app/snapshots';
-
-/** Whether OMFLOW has not pulled /sync for longer than OMFLOW_PULL_STALE_SECONDS. */
-export function pullStale(status: SyncStatus, staleSeconds: number, now = Date.now()): boolean {
-  // Before the first publish OMFLOW has nothing to pull: not stale.
-  if (status.publishedAt === null) return false;
-  const since = status.lastPullAt ?? status.publishedAt;
-  return now - since.getTime() > staleSeconds * 1000;
-}
+import { pullStale, SnapshotReader, type SyncStatus } from '#app/snapshots';
 
 const seconds = (d: Date | null): number => (d ? d.getTime() / 1000 : 0);
 

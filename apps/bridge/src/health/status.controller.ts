@@ -3,8 +3,8 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags 
 import { ErrorBodyDto, Public } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { METRICS_CONTENT_TYPE, MetricsRegistry } from '#app/metrics';
-import { SnapshotReader } from '#app/snapshots';
-import { pullStale } from './status-metrics.js';
+import { NotificationsHealth } from '#app/notifications';
+import { pullStale, SnapshotReader } from '#app/snapshots';
 import { StatusDto } from './status.dto.js';
 
 /**
@@ -20,6 +20,7 @@ export class StatusController {
     private readonly reader: SnapshotReader,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     private readonly registry: MetricsRegistry,
+    private readonly notifications: NotificationsHealth,
   ) {}
 
   @Get('health')
@@ -39,6 +40,8 @@ export class StatusController {
       );
     }
     if (stale) warnings.push(`OMFLOW has not pulled /sync for more than ${this.config.sync.pullStaleSeconds} s.`);
+    const notifications = await this.notifications.status();
+    if (notifications.warning) warnings.push(notifications.warning);
     return {
       status: warnings.length ? 'degraded' : 'ok',
       warnings,
@@ -51,6 +54,12 @@ export class StatusController {
         lastRunQuarantined: quarantined,
       },
       omflow: { lastPullAt: status.lastPullAt?.toISOString() ?? null, lastPullSnapshotId: status.lastPullSnapshotId, stale },
+      notifications: {
+        webhooks: notifications.webhooks,
+        failing: notifications.failing,
+        abandoned: notifications.abandoned,
+        lastError: notifications.lastError,
+      },
     };
   }
 

@@ -1,6 +1,30 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** The latest failed notification attempt. */
+export class NotificationErrorDto {
+  at: string;
+  /** The webhook: its format, position and origin (never its path or query). */
+  webhook: string;
+  /** What went wrong (`HTTP 503`, `no answer within 5000 ms`, `network error (ECONNREFUSED)`...). */
+  error: string;
+}
+
+/** The notifications' delivery (NOTIFY_*). */
+export class NotificationsHealthDto {
+  /** Webhooks configured (NOTIFY_WEBHOOK_URLS, NOTIFY_CHAT_WEBHOOK_URLS); 0: notifications are off. */
+  webhooks: number;
+  /** Notifications with failed attempts that are still retried. */
+  failing: number;
+  /** Notifications abandoned in the last 24 hours (each audited as notification.abandoned). */
+  abandoned: number;
+  /** The latest failure among those. */
+  @ApiProperty({ type: NotificationErrorDto, nullable: true })
+  lastError: NotificationErrorDto | null;
+}
+
 /** `/health`: what needs attention, at a glance (a .dto.ts file, so that the Swagger plugin documents its fields). */
 export class StatusDto {
-  /** `ok`, or `degraded` when nothing is published, the last run failed, runs wait for a decision or OMFLOW stopped pulling. */
+  /** `ok`, or `degraded` when nothing is published, the last run failed, runs wait for a decision, OMFLOW stopped pulling or notifications fail. */
   status: 'ok' | 'degraded';
   /** What needs attention, in words. */
   warnings: string[];
@@ -19,4 +43,5 @@ export class StatusDto {
     /** No pull for longer than OMFLOW_PULL_STALE_SECONDS. */
     stale: boolean;
   };
+  notifications: NotificationsHealthDto;
 }

@@ -7,6 +7,7 @@ import { OmflowQuery1763910000000 } from './1763910000000-omflow-query.js';
 import { AuditKeyedChain1764020000000 } from './1764020000000-audit-keyed-chain.js';
 import { LoginReservations1764030000000 } from './1764030000000-login-reservations.js';
 import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-failure-reason.js';
+import { Notifications1764080000000 } from './1764080000000-notifications.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   AuditKeyedChain1764020000000,
   LoginReservations1764030000000,
   SyncRunFailureReason1764040000000,
+  Notifications1764080000000,
 ];
