@@ -7,6 +7,7 @@ import { AuthAdminService } from './auth-admin.service.js';
 import { AuthenticateController } from './authenticate.controller.js';
 import { AuthenticateService } from './authenticate.service.js';
 import { HttpPasswordVerifier } from './http-password.verifier.js';
+import { LdapPasswordVerifier } from './ldap-password.verifier.js';
 import { LocalPasswordVerifier } from './local-password.verifier.js';
 import { LockoutService } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
@@ -33,8 +34,16 @@ import { PasswordVerifier } from './password-verifier.js';
     {
       provide: PasswordVerifier,
       inject: [BRIDGE_CONFIG, PasswordStore, Argon2Hasher],
-      useFactory: (config: BridgeConfig, store: PasswordStore, hasher: Argon2Hasher): PasswordVerifier =>
-        config.auth.verifier === 'http' ? new HttpPasswordVerifier(config) : new LocalPasswordVerifier(store, hasher, demoLogins(config)),
+      useFactory: (config: BridgeConfig, store: PasswordStore, hasher: Argon2Hasher): PasswordVerifier => {
+        switch (config.auth.verifier) {
+          case 'http':
+            return new HttpPasswordVerifier(config);
+          case 'ldap':
+            return new LdapPasswordVerifier(config);
+          case 'local':
+            return new LocalPasswordVerifier(store, hasher, demoLogins(config));
+        }
+      },
     },
   ],
   exports: [PasswordStore],
