@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { Clock } from '#app/common';
 import type { BridgeConfig } from '#app/config';
 import { buildDataSourceOptions, type DatabaseConfig } from '#app/database';
+import type { BridgeModuleOptions } from '../../apps/bridge/src/app.module.js';
 import { admin, bridgeEnv, OMFLOW, startBridge, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { writeOrganisation, type TestPerson } from '../support/organisation.js';
@@ -29,11 +30,16 @@ export interface AuthBridge extends RunningBridge {
 }
 
 /** A bridge on `database` with `persons` published and a controllable auth clock. */
-export async function startAuthBridge(database: DatabaseConfig, persons: TestPerson[], env: NodeJS.ProcessEnv = {}): Promise<AuthBridge> {
+export async function startAuthBridge(
+  database: DatabaseConfig,
+  persons: TestPerson[],
+  env: NodeJS.ProcessEnv = {},
+  options: Pick<BridgeModuleOptions, 'logDestination'> = {},
+): Promise<AuthBridge> {
   const file = join(mkdtempSync(join(tmpdir(), 'bridge-auth-')), 'org.json');
   writeOrganisation(file, persons);
   const config: BridgeConfig = testConfig(database, {}, bridgeEnv({ HR_SOURCE: 'file', HR_FILE: file, ...TEST_ARGON2, ...env }));
-  const bridge = await startBridge(config);
+  const bridge = await startBridge(config, options);
   let now = Date.UTC(2026, 0, 1);
   bridge.app.get(Clock).now = () => now;
   const db = await new DataSource(buildDataSourceOptions(config.database)).initialize();

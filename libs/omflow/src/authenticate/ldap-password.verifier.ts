@@ -147,7 +147,9 @@ export class LdapPasswordVerifier extends PasswordVerifier implements OnModuleDe
    */
   private async connect(): Promise<Client> {
     const auth = this.config.auth;
-    const client = new Client({ url: this.url, connectTimeout: auth.ldapConnectTimeoutMs, timeout: auth.ldapTimeoutMs, tlsOptions: this.tls });
+    // TLS options on an ldap:// URL would make ldapts speak TLS from the first byte: only for ldaps://.
+    const secure = this.url.startsWith('ldaps:');
+    const client = new Client({ url: this.url, connectTimeout: auth.ldapConnectTimeoutMs, timeout: auth.ldapTimeoutMs, ...(secure ? { tlsOptions: this.tls } : {}) });
     if (!auth.ldapStartTls) return client;
     const host = new URL(this.url).hostname;
     const upgraded = client.startTLS({ ...this.tls, host, ...(isIP(host) ? {} : { servername: host }) });
