@@ -38,7 +38,13 @@ describe.each(testDatabases())('POST /authenticate against OpenLDAP over TLS, an
   beforeAll(async () => {
     // Three bridges on one database would share the lockouts: a database each.
     ldaps = await startAuthBridge(await db.create(), PERSONS, { ...search(), ...fast, AUTH_LDAP_URL: ldap.ldapsUrl, AUTH_LDAP_CA_FILE: ldap.caFile });
-    startTls = await startAuthBridge(await db.create(), PERSONS, { ...direct, ...fast, AUTH_LDAP_URL: ldap.url, AUTH_LDAP_STARTTLS: 'true', AUTH_LDAP_CA_FILE: ldap.caFile });
+    startTls = await startAuthBridge(await db.create(), PERSONS, {
+      ...direct,
+      ...fast,
+      AUTH_LDAP_URL: ldap.url,
+      AUTH_LDAP_STARTTLS: 'true',
+      AUTH_LDAP_CA_FILE: ldap.caFile,
+    });
     // LDAPS with the certificate checked (the default) against the system's CAs only.
     untrusted = await startAuthBridge(await db.create(), PERSONS, { ...direct, ...fast, AUTH_LDAP_URL: ldap.ldapsUrl });
   });
@@ -50,8 +56,7 @@ describe.each(testDatabases())('POST /authenticate against OpenLDAP over TLS, an
     for (const bridge of [ldaps, startTls, untrusted]) bridge.advance(HOUR);
   });
 
-  const lastReasons = async (bridge: AuthBridge, n: number) =>
-    (await bridge.events('auth.login.failed')).slice(-n).map((e) => JSON.parse(e.details).reason as string);
+  const lastReasons = (bridge: AuthBridge, n: number) => bridge.failureReasons(n);
 
   it('logs in over LDAPS with the CA file (search-then-bind on pooled TLS connections)', async () => {
     expect((await ldaps.login('alice', 'alice-Dir-pass-1')).body).toEqual({ status: 'success' });

@@ -177,8 +177,12 @@ describe('loadBridgeConfig', () => {
     expect(failure({ ...url, ...search, AUTH_LDAP_BIND_PASSWORD: 'x', AUTH_LDAP_BIND_DN_TEMPLATE: 'uid={username},dc=corp' }).message).toBe(
       'AUTH_LDAP_BIND_DN_TEMPLATE cannot be combined with AUTH_LDAP_BIND_DN: choose the direct bind or search-then-bind',
     );
-    expect(failure({ ...url, AUTH_LDAP_BIND_DN_TEMPLATE: 'uid=alice,dc=corp' }).message).toMatch(/^AUTH_LDAP_BIND_DN_TEMPLATE must be a bind DN or name containing \{username\}/);
-    expect(failure({ ...url, ...search, AUTH_LDAP_BIND_PASSWORD: 'x', AUTH_LDAP_SEARCH_FILTER: 'uid={username}' }).message).toMatch(/^AUTH_LDAP_SEARCH_FILTER must be an LDAP filter/);
+    expect(failure({ ...url, AUTH_LDAP_BIND_DN_TEMPLATE: 'uid=alice,dc=corp' }).message).toMatch(
+      /^AUTH_LDAP_BIND_DN_TEMPLATE must be a bind DN or name containing \{username\}/,
+    );
+    expect(failure({ ...url, ...search, AUTH_LDAP_BIND_PASSWORD: 'x', AUTH_LDAP_SEARCH_FILTER: 'uid={username}' }).message).toMatch(
+      /^AUTH_LDAP_SEARCH_FILTER must be an LDAP filter/,
+    );
     const direct = { AUTH_VERIFIER: 'ldap', AUTH_LDAP_BIND_DN_TEMPLATE: 'uid={username},dc=corp' };
     expect(failure({ ...direct, AUTH_LDAP_URL: 'http://dc1' }).message).toMatch(/^AUTH_LDAP_URL must be a URL starting with ldap:\/\/ or ldaps:\/\//);
     expect(failure({ ...direct, AUTH_LDAP_URL: 'ldap://dc1/dc=corp' }).message).toMatch(/^AUTH_LDAP_URL must be ldap:\/\/host\[:port\]/);

@@ -203,7 +203,9 @@ export const bridgeEnv = {
       doc: 'Directory server checking passwords when AUTH_VERIFIER=ldap: `ldaps://host[:636]`, or `ldap://host[:389]` (with AUTH_LDAP_STARTTLS=true unless the network is trusted). No DN in the URL.',
       protocols: ['ldap:', 'ldaps:'],
     }),
-    ldapStartTls: env.bool('AUTH_LDAP_STARTTLS', false, { doc: 'Upgrade `ldap://` connections with StartTLS before anything is sent (refused with `ldaps://`).' }),
+    ldapStartTls: env.bool('AUTH_LDAP_STARTTLS', false, {
+      doc: 'Upgrade `ldap://` connections with StartTLS before anything is sent (refused with `ldaps://`).',
+    }),
     ldapCaFile: env.file('AUTH_LDAP_CA_FILE', {
       doc: "PEM file of the CA(s) that signed the directory server's certificate (LDAPS or StartTLS), e.g. the company's AD CA. Empty: the system's trusted CAs.",
     }),
@@ -214,9 +216,11 @@ export const bridgeEnv = {
       doc: 'Search-then-bind: DN (or AD `user@domain`) of the service account that looks users up, e.g. `cn=omflow-bridge,ou=services,dc=example,dc=org`.',
     }),
     ldapBindPassword: env.optionalString('AUTH_LDAP_BIND_PASSWORD', { doc: 'Password of AUTH_LDAP_BIND_DN.', sensitive: true }),
-    ldapSearchBase: env.optionalString('AUTH_LDAP_SEARCH_BASE', { doc: 'Search-then-bind: DN under which users are searched (whole subtree), e.g. `ou=people,dc=example,dc=org`.' }),
+    ldapSearchBase: env.optionalString('AUTH_LDAP_SEARCH_BASE', {
+      doc: 'Search-then-bind: DN under which users are searched (whole subtree), e.g. `ou=people,dc=example,dc=org`.',
+    }),
     ldapSearchFilter: env.optionalString('AUTH_LDAP_SEARCH_FILTER', {
-      doc: 'Search-then-bind: filter finding a user\'s entry, `{username}` standing for the login name (escaped, RFC 4515): `(uid={username})` (OpenLDAP), `(&(objectClass=user)(sAMAccountName={username}))` (AD). Exactly one entry must match.',
+      doc: "Search-then-bind: filter finding a user's entry, `{username}` standing for the login name (escaped, RFC 4515): `(uid={username})` (OpenLDAP), `(&(objectClass=user)(sAMAccountName={username}))` (AD). Exactly one entry must match.",
       pattern: /^\(.*\{username\}.*\)$/,
       what: 'an LDAP filter in parentheses containing {username}, such as (uid={username})',
     }),

@@ -11,7 +11,12 @@ describe('LdapPasswordVerifier', () => {
   });
   afterAll(() => ldap?.close());
 
-  const direct = { AUTH_VERIFIER: 'ldap', AUTH_LDAP_BIND_DN_TEMPLATE: `uid={username},${LDAP_PEOPLE}`, AUTH_LDAP_CONNECT_TIMEOUT_MS: '600', AUTH_LDAP_TIMEOUT_MS: '600' };
+  const direct = {
+    AUTH_VERIFIER: 'ldap',
+    AUTH_LDAP_BIND_DN_TEMPLATE: `uid={username},${LDAP_PEOPLE}`,
+    AUTH_LDAP_CONNECT_TIMEOUT_MS: '600',
+    AUTH_LDAP_TIMEOUT_MS: '600',
+  };
   const verifier = (env: NodeJS.ProcessEnv) => new LdapPasswordVerifier(loadBridgeConfig({ ...direct, ...env }));
 
   it('refuses StartTLS to a server whose certificate it cannot verify, and never falls back to plain text', async () => {
@@ -23,7 +28,10 @@ describe('LdapPasswordVerifier', () => {
 
   it('connects without verifying the certificate only when told to (AUTH_LDAP_TLS_VERIFY=false)', async () => {
     expect(await verifier({ AUTH_LDAP_URL: ldap.ldapsUrl }).verify('alice', 'alice-Dir-pass-1')).toEqual({ ok: false, reason: 'upstream_error' });
-    expect(await verifier({ AUTH_LDAP_URL: ldap.ldapsUrl, AUTH_LDAP_TLS_VERIFY: 'false' }).verify('alice', 'alice-Dir-pass-1')).toEqual({ ok: true, mustChange: false });
+    expect(await verifier({ AUTH_LDAP_URL: ldap.ldapsUrl, AUTH_LDAP_TLS_VERIFY: 'false' }).verify('alice', 'alice-Dir-pass-1')).toEqual({
+      ok: true,
+      mustChange: false,
+    });
   });
 
   it('treats a refused connection as an upstream failure', async () => {

@@ -52,7 +52,8 @@ export class LdapPasswordVerifier extends PasswordVerifier implements OnModuleDe
         throw new ConfigError('AUTH_LDAP_CA_FILE', `names a file that cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, auth.ldapCaFile);
       }
     }
-    if (!auth.ldapTlsVerify) this.logger.warn("AUTH_LDAP_TLS_VERIFY=false: the directory server's certificate is not checked; passwords can be read by anyone in the path");
+    if (!auth.ldapTlsVerify)
+      this.logger.warn("AUTH_LDAP_TLS_VERIFY=false: the directory server's certificate is not checked; passwords can be read by anyone in the path");
     if (auth.ldapBindDnTemplate) {
       this.pool = null;
       this.nobodyDn = fillTemplate(auth.ldapBindDnTemplate, NOBODY, escapeDnValue);
@@ -149,7 +150,12 @@ export class LdapPasswordVerifier extends PasswordVerifier implements OnModuleDe
     const auth = this.config.auth;
     // TLS options on an ldap:// URL would make ldapts speak TLS from the first byte: only for ldaps://.
     const secure = this.url.startsWith('ldaps:');
-    const client = new Client({ url: this.url, connectTimeout: auth.ldapConnectTimeoutMs, timeout: auth.ldapTimeoutMs, ...(secure ? { tlsOptions: this.tls } : {}) });
+    const client = new Client({
+      url: this.url,
+      connectTimeout: auth.ldapConnectTimeoutMs,
+      timeout: auth.ldapTimeoutMs,
+      ...(secure ? { tlsOptions: this.tls } : {}),
+    });
     if (!auth.ldapStartTls) return client;
     const host = new URL(this.url).hostname;
     const upgraded = client.startTLS({ ...this.tls, host, ...(isIP(host) ? {} : { servername: host }) });

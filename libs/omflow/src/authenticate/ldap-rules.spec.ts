@@ -24,7 +24,9 @@ describe('LDAP escaping', () => {
     expect(escapeDnValue('#x')).toBe('\\#x');
     expect(escapeDnValue(' x ')).toBe('\\ x\\ ');
     expect(escapeDnValue('nul\0')).toBe('nul\\00');
-    expect(fillTemplate('uid={username},ou=people,dc=example,dc=org', 'bob,ou=admins', escapeDnValue)).toBe('uid=bob\\,ou\\=admins,ou=people,dc=example,dc=org');
+    expect(fillTemplate('uid={username},ou=people,dc=example,dc=org', 'bob,ou=admins', escapeDnValue)).toBe(
+      'uid=bob\\,ou\\=admins,ou=people,dc=example,dc=org',
+    );
     expect(fillTemplate('{username}@corp.example', 'zhang.wei', escapeDnValue)).toBe('zhang.wei@corp.example');
   });
 });
@@ -54,7 +56,10 @@ describe("Active Directory's bind sub-codes", () => {
     expect(bindFailure(new UnwillingToPerformError())).toEqual({ ok: false, reason: 'upstream_rejected' });
     expect(bindFailure(new InvalidDNSyntaxError())).toEqual({ ok: false, reason: 'upstream_rejected' });
     expect(bindFailure(new UnavailableError())).toEqual({ ok: false, reason: 'upstream_error' });
-    expect(bindFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toEqual({ ok: false, reason: 'upstream_error' });
+    expect(bindFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toEqual({
+      ok: false,
+      reason: 'upstream_error',
+    });
     expect(bindFailure(new Error('Connection timeout'))).toEqual({ ok: false, reason: 'upstream_timeout' });
     expect(bindFailure(new Error('BindRequest: Operation timed out'))).toEqual({ ok: false, reason: 'upstream_timeout' });
     expect(unavailability(new SizeLimitExceededError())).toBe('upstream_error');

@@ -94,6 +94,7 @@ export function unavailability(error: unknown): Extract<VerifyFailure, 'upstream
 /** Words for the log: the error's class, code and message, never a password (binds carry none in their errors). */
 export function describeLdapError(error: unknown): string {
   if (error instanceof ResultCodeError) return `${error.name} (LDAP result ${error.code}): ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}${(error as NodeJS.ErrnoException).code ? ` (${(error as NodeJS.ErrnoException).code})` : ''}`;
+  if (error instanceof Error)
+    return `${error.name}: ${error.message}${(error as NodeJS.ErrnoException).code ? ` (${(error as NodeJS.ErrnoException).code})` : ''}`;
   return String(error);
 }
