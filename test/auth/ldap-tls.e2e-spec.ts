@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testDatabases } from '../support/databases.js';
 import { LDAP_PEOPLE, LDAP_SERVICE, startTestLdap, type TestLdap } from '../support/ldap.js';
@@ -104,10 +105,18 @@ describe.each(testDatabases())('POST /authenticate against OpenLDAP over TLS, an
       }
       expect(await lastReasons(ldaps, 6)).toEqual(Array(6).fill('upstream_error'));
       expect(await lastReasons(startTls, 6)).toEqual(Array(6).fill('upstream_error'));
+      // /health says so (without failing readiness).
+      const health = await request(ldaps.url).get('/health');
+      expect(health.body.status).toBe('degraded');
+      expect(health.body.warnings).toContainEqual(
+        expect.stringMatching(/^The server checking passwords \(AUTH_VERIFIER=ldap\) could not be reached at the last login \(.*, upstream_error\)/),
+      );
+      expect((await request(ldaps.url).get('/health/ready')).status).toBe(200);
     } finally {
       await ldap.start();
     }
     expect((await ldaps.login('bob', 'bob-Dir-pass-1')).body).toEqual({ status: 'success' });
+    expect((await request(ldaps.url).get('/health')).body.warnings).not.toContainEqual(expect.stringMatching(/checking passwords/));
     expect((await startTls.login('bob', 'bob-Dir-pass-1')).body).toEqual({ status: 'success' });
     // Whereas wrong passwords do lock.
     for (let i = 0; i < 3; i++) expect((await startTls.login('bob', 'wrong')).body).toEqual(FAILED);

@@ -17,8 +17,9 @@ import { PasswordVerifier } from './password-verifier.js';
 
 /**
  * OMFLOW's `POST /authenticate` and the operators' routes for passwords and lockouts. Exports
- * PasswordStore, through which the directory proxy stores the password of a created user;
- * stored passwords follow published renames (PasswordRenamesSubscriber).
+ * PasswordStore, through which the directory proxy stores the password of a created user
+ * (stored passwords follow published renames: PasswordRenamesSubscriber), and PasswordVerifier,
+ * whose last contact with its upstream /health reports.
  */
 @Module({
   imports: [SnapshotsModule],
@@ -46,6 +47,6 @@ import { PasswordVerifier } from './password-verifier.js';
       },
     },
   ],
-  exports: [PasswordStore],
+  exports: [PasswordStore, PasswordVerifier],
 })
 export class AuthenticateModule {}

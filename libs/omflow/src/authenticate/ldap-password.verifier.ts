@@ -7,7 +7,7 @@ import { Client, FilterParser, ResultCodeError } from 'ldapts';
 import { BRIDGE_CONFIG, type BridgeConfig, ConfigError } from '#app/config';
 import { ConnectionPool } from './ldap-connection-pool.js';
 import { bindFailure, describeLdapError, escapeDnValue, escapeFilterValue, fillTemplate, unavailability } from './ldap-rules.js';
-import { PasswordVerifier, type VerifyResult } from './password-verifier.js';
+import { isUnavailable, PasswordVerifier, type UpstreamContact, type VerifyResult } from './password-verifier.js';
 
 /** A bind name no directory holds, for the binds that must not succeed (see verify). */
 const NOBODY = 'omflow-bridge-no-such-user';
@@ -38,6 +38,7 @@ export class LdapPasswordVerifier extends PasswordVerifier implements OnModuleDe
   /** The password of the binds that must fail: random, never a user's. */
   private readonly nobodyPassword = randomBytes(24).toString('base64url');
   private readonly nobodyDn: string;
+  private contact: UpstreamContact | null = null;
 
   constructor(@Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig) {
     super();
@@ -69,6 +70,19 @@ export class LdapPasswordVerifier extends PasswordVerifier implements OnModuleDe
   }
 
   async verify(username: string, password: string): Promise<VerifyResult> {
+    const result = await this.check(username, password);
+    const unavailable = !result.ok && isUnavailable(result.reason);
+    this.contact = unavailable
+      ? { ok: false, at: new Date(), reason: !result.ok && result.reason === 'upstream_timeout' ? 'upstream_timeout' : 'upstream_error' }
+      : { ok: true, at: new Date() };
+    return result;
+  }
+
+  override lastContact(): UpstreamContact | null {
+    return this.contact;
+  }
+
+  private async check(username: string, password: string): Promise<VerifyResult> {
     const found = await this.lookUp(username);
     if (found.dn === null && 'unavailable' in found) return found.unavailable;
     // Never an empty password (an unauthenticated bind), never a user's password under a name nobody holds.

@@ -34,4 +34,19 @@ export function isUnavailable(reason: VerifyFailure): reason is 'upstream_timeou
 export abstract class PasswordVerifier {
   abstract readonly kind: 'local' | 'http' | 'ldap';
   abstract verify(username: string, password: string): Promise<VerifyResult>;
+
+  /**
+   * For /health: whether the server the last check asked could be reached (null when the
+   * verifier asks nobody, or has not asked yet). Passive: it reports what logins saw.
+   */
+  lastContact(): UpstreamContact | null {
+    return null;
+  }
+}
+
+/** The outcome of a verifier's last call to its upstream: reached (whatever it said), or not and why. */
+export interface UpstreamContact {
+  ok: boolean;
+  at: Date;
+  reason?: 'upstream_timeout' | 'upstream_error';
 }
