@@ -81,14 +81,14 @@ describe.each(testDatabases())('POST /authenticate against OpenLDAP over TLS, an
 
   it('treats a directory that does not answer as a timeout, and recovers when it answers again', async () => {
     expect((await ldaps.login('alice', 'alice-Dir-pass-1')).body).toEqual({ status: 'success' });
-    ldap.freeze();
+    await ldap.freeze();
     try {
       const started = Date.now();
       expect((await ldaps.login('alice', 'alice-Dir-pass-1')).body).toEqual(UNAVAILABLE);
       expect((await startTls.login('alice', 'alice-Dir-pass-1')).body).toEqual(UNAVAILABLE);
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
-      ldap.resume();
+      await ldap.resume();
     }
     expect(await lastReasons(ldaps, 1)).toEqual(['upstream_timeout']);
     expect(await lastReasons(startTls, 1)).toEqual(['upstream_timeout']);

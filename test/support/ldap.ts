@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,9 +31,12 @@ export interface TestLdap {
   /** Stops the server (the data stays); `start()` brings it back on the same ports. */
   stop(): Promise<void>;
   start(): Promise<void>;
-  /** Freezes the server (SIGSTOP): connections open, nothing is answered, like a hung directory. `resume()` thaws it. */
-  freeze(): void;
-  resume(): void;
+  /**
+   * Freezes the server (SIGSTOP, resolved once every thread is stopped): connections open,
+   * nothing is answered, like a hung directory. `resume()` thaws it.
+   */
+  freeze(): Promise<void>;
+  resume(): Promise<void>;
   /** The bind names the server was asked for since the last call (from its `stats` log), in order; `''` for an anonymous bind. */
   takeBinds(): Promise<string[]>;
   /** Stops the server and removes its directory. */
@@ -107,7 +110,8 @@ export async function startTestLdap(people: LdapPerson[]): Promise<TestLdap> {
   const ldapsUrl = `ldaps://127.0.0.1:${tlsPort}`;
   const start = async () => {
     // -d stats: in the foreground (a child this suite can stop), logging every operation (never a password) to stderr.
-    child = spawn(SLAPD, ['-f', conf, '-h', `${url}/ ${ldapsUrl}/`, '-d', 'stats'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: a signal meant for the test runner's group (or a SIGCONT the kernel sends it) never reaches it.
+    child = spawn(SLAPD, ['-f', conf, '-h', `${url}/ ${ldapsUrl}/`, '-d', 'stats'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -132,6 +136,11 @@ export async function startTestLdap(people: LdapPerson[]): Promise<TestLdap> {
     clearTimeout(timer);
   };
 
+  // Should the runner exit without close(), the server goes with it (only while it still runs: never a reused pid).
+  const killOnExit = () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
   await start();
   const ldif = [
     `dn: ${LDAP_SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n`,
@@ -159,9 +168,10 @@ export async function startTestLdap(people: LdapPerson[]): Promise<TestLdap> {
       log = '';
       return binds;
     },
-    freeze: () => child?.kill('SIGSTOP'),
-    resume: () => child?.kill('SIGCONT'),
+    freeze: () => signalAndWait(child, 'SIGSTOP', true),
+    resume: () => signalAndWait(child, 'SIGCONT', false),
     async close() {
+      process.off('exit', killOnExit);
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -212,4 +222,20 @@ function listening(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Sends `signal`, then waits until every thread of the process is stopped (`stopped`) or none is. */
+async function signalAndWait(child: ChildProcess | null, signal: NodeJS.Signals, stopped: boolean): Promise<void> {
+  if (!child?.pid) throw new Error('slapd is not running');
+  child.kill(signal);
+  const deadline = Date.now() + 5000;
+  while (threadStates(child.pid).some((state) => (state === 'T') !== stopped)) {
+    if (Date.now() > deadline) throw new Error(`slapd did not ${stopped ? 'stop' : 'continue'} within 5 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The scheduler state letter of each thread of `pid` (`T`: stopped), from /proc. */
+function threadStates(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => /\) (\S)/.exec(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))?.[1] ?? '?');
 }
