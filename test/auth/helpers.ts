@@ -25,6 +25,8 @@ export interface AuthBridge extends RunningBridge {
   publish(persons: TestPerson[]): Promise<void>;
   setPassword(username: string, password: string, mustChange?: boolean): Promise<request.Response>;
   events(action: string): Promise<{ action: string; outcome: string; target_id: string | null; details: string; source_ip: string | null }[]>;
+  /** The audit reasons of the last `n` failed logins, oldest first. */
+  failureReasons(n: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,9 @@ export async function startAuthBridge(
     },
     events(action) {
       return db.query(`SELECT action, outcome, target_id, details, source_ip FROM audit_event WHERE action = ? ORDER BY seq`, [action]);
+    },
+    async failureReasons(n) {
+      return (await auth.events('auth.login.failed')).slice(-n).map((e) => (JSON.parse(e.details) as { reason: string }).reason);
     },
     async stop() {
       await db.destroy();

@@ -195,6 +195,37 @@ describe('loadBridgeConfig', () => {
     );
   });
 
+  it('reads AUTH_VERIFIER=ldap in either mode, the bind password also from a file, and refuses an incomplete or mixed mode', () => {
+    const url = { AUTH_VERIFIER: 'ldap', AUTH_LDAP_URL: 'ldaps://dc1.corp.example:636' };
+    const search = { AUTH_LDAP_BIND_DN: 'cn=svc,dc=corp', AUTH_LDAP_SEARCH_BASE: 'dc=corp', AUTH_LDAP_SEARCH_FILTER: '(sAMAccountName={username})' };
+    const secret = join(dir, 'ldap-bind-password');
+    writeFileSync(secret, 's3rvice-pass\n');
+    const config = loadBridgeConfig({ ...url, ...search, AUTH_LDAP_BIND_PASSWORD_FILE: secret });
+    expect(config.auth).toMatchObject({ verifier: 'ldap', ldapBindPassword: 's3rvice-pass', ldapTlsVerify: true, ldapPoolSize: 4, ldapStartTls: false });
+    expect(loadBridgeConfig({ ...url, AUTH_LDAP_BIND_DN_TEMPLATE: '{username}@corp.example' }).auth.ldapBindDnTemplate).toBe('{username}@corp.example');
+
+    expect(failure({ AUTH_VERIFIER: 'ldap' }).message).toBe('AUTH_LDAP_URL is required when AUTH_VERIFIER=ldap');
+    expect(failure({ ...url }).message).toMatch(/^AUTH_LDAP_BIND_DN is required when AUTH_VERIFIER=ldap without AUTH_LDAP_BIND_DN_TEMPLATE/);
+    expect(failure({ ...url, ...search }).message).toMatch(/^AUTH_LDAP_BIND_PASSWORD is required/);
+    expect(failure({ ...url, ...search, AUTH_LDAP_BIND_PASSWORD: 'x', AUTH_LDAP_BIND_DN_TEMPLATE: 'uid={username},dc=corp' }).message).toBe(
+      'AUTH_LDAP_BIND_DN_TEMPLATE cannot be combined with AUTH_LDAP_BIND_DN: choose the direct bind or search-then-bind',
+    );
+    expect(failure({ ...url, AUTH_LDAP_BIND_DN_TEMPLATE: 'uid=alice,dc=corp' }).message).toMatch(
+      /^AUTH_LDAP_BIND_DN_TEMPLATE must be a bind DN or name containing \{username\}/,
+    );
+    expect(failure({ ...url, ...search, AUTH_LDAP_BIND_PASSWORD: 'x', AUTH_LDAP_SEARCH_FILTER: 'uid={username}' }).message).toMatch(
+      /^AUTH_LDAP_SEARCH_FILTER must be an LDAP filter/,
+    );
+    const direct = { AUTH_VERIFIER: 'ldap', AUTH_LDAP_BIND_DN_TEMPLATE: 'uid={username},dc=corp' };
+    expect(failure({ ...direct, AUTH_LDAP_URL: 'http://dc1' }).message).toMatch(/^AUTH_LDAP_URL must be a URL starting with ldap:\/\/ or ldaps:\/\//);
+    expect(failure({ ...direct, AUTH_LDAP_URL: 'ldap://dc1/dc=corp' }).message).toMatch(/^AUTH_LDAP_URL must be ldap:\/\/host\[:port\]/);
+    expect(failure({ ...direct, AUTH_LDAP_URL: 'ldaps://dc1', AUTH_LDAP_STARTTLS: 'true' }).message).toMatch(/^AUTH_LDAP_STARTTLS cannot be combined/);
+    expect(failure({ ...direct, AUTH_LDAP_URL: 'ldap://dc1', AUTH_LDAP_CA_FILE: cert }).message).toMatch(/^AUTH_LDAP_CA_FILE is only used with/);
+    expect(loadBridgeConfig({ ...direct, AUTH_LDAP_URL: 'ldap://dc1', AUTH_LDAP_STARTTLS: 'true', AUTH_LDAP_CA_FILE: cert }).auth.ldapCaFile).toBe(cert);
+    // Another verifier ignores the LDAP settings.
+    expect(loadBridgeConfig({ AUTH_LDAP_URL: 'ldap://dc1' }).auth.verifier).toBe('local');
+  });
+
   it('declares every variable once', () => {
     const names = listVars(bridgeEnv).map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);

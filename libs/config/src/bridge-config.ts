@@ -166,8 +166,8 @@ export const bridgeEnv = {
     }),
   },
   auth: {
-    verifier: env.oneOf('AUTH_VERIFIER', ['local', 'http'] as const, 'local', {
-      doc: 'How /authenticate checks a password: `local` (argon2id hashes kept by the bridge) or `http` (delegated to AUTH_HTTP_URL).',
+    verifier: env.oneOf('AUTH_VERIFIER', ['local', 'http', 'ldap'] as const, 'local', {
+      doc: 'How /authenticate checks a password: `local` (argon2id hashes kept by the bridge), `http` (delegated to AUTH_HTTP_URL) or `ldap` (a bind to the LDAP / Active Directory server at AUTH_LDAP_URL; see "Logins against Active Directory / LDAP").',
     }),
     argon2MemoryKib: env.int('AUTH_ARGON2_MEMORY_KIB', 19456, {
       doc: 'argon2id memory cost (KiB) of new hashes; older hashes are re-hashed at the next good login.',
@@ -199,6 +199,51 @@ export const bridgeEnv = {
     }),
     httpSuccessValue: env.string('AUTH_HTTP_SUCCESS_VALUE', 'true', { doc: 'Value (compared as text) AUTH_HTTP_SUCCESS_FIELD must hold for a success.' }),
     httpTimeoutMs: env.int('AUTH_HTTP_TIMEOUT_MS', 5000, { doc: 'Timeout of one upstream password check; a timeout is a failed login.', min: 100, max: 60000 }),
+    ldapUrl: env.url('AUTH_LDAP_URL', {
+      doc: 'Directory server checking passwords when AUTH_VERIFIER=ldap: `ldaps://host[:636]`, or `ldap://host[:389]` (with AUTH_LDAP_STARTTLS=true unless the network is trusted). No DN in the URL.',
+      protocols: ['ldap:', 'ldaps:'],
+    }),
+    ldapStartTls: env.bool('AUTH_LDAP_STARTTLS', false, {
+      doc: 'Upgrade `ldap://` connections with StartTLS before anything is sent (refused with `ldaps://`).',
+    }),
+    ldapCaFile: env.file('AUTH_LDAP_CA_FILE', {
+      doc: "PEM file of the CA(s) that signed the directory server's certificate (LDAPS or StartTLS), e.g. the company's AD CA. Empty: the system's trusted CAs.",
+    }),
+    ldapTlsVerify: env.bool('AUTH_LDAP_TLS_VERIFY', true, {
+      doc: "Verify the directory server's certificate and host name (LDAPS, StartTLS). `false` is for a test bench only: anyone in the path could read the passwords.",
+    }),
+    ldapBindDn: env.optionalString('AUTH_LDAP_BIND_DN', {
+      doc: 'Search-then-bind: DN (or AD `user@domain`) of the service account that looks users up, e.g. `cn=omflow-bridge,ou=services,dc=example,dc=org`.',
+    }),
+    ldapBindPassword: env.optionalString('AUTH_LDAP_BIND_PASSWORD', { doc: 'Password of AUTH_LDAP_BIND_DN.', sensitive: true }),
+    ldapSearchBase: env.optionalString('AUTH_LDAP_SEARCH_BASE', {
+      doc: 'Search-then-bind: DN under which users are searched (whole subtree), e.g. `ou=people,dc=example,dc=org`.',
+    }),
+    ldapSearchFilter: env.optionalString('AUTH_LDAP_SEARCH_FILTER', {
+      doc: "Search-then-bind: filter finding a user's entry, `{username}` standing for the login name (escaped, RFC 4515): `(uid={username})` (OpenLDAP), `(&(objectClass=user)(sAMAccountName={username}))` (AD). Exactly one entry must match.",
+      pattern: /^\(.*\{username\}.*\)$/,
+      what: 'an LDAP filter in parentheses containing {username}, such as (uid={username})',
+    }),
+    ldapBindDnTemplate: env.optionalString('AUTH_LDAP_BIND_DN_TEMPLATE', {
+      doc: 'Direct bind instead of search-then-bind (no service account): the bind name of a user, `{username}` standing for the login name (escaped, RFC 4514): `uid={username},ou=people,dc=example,dc=org`, or `{username}@corp.example` (AD).',
+      pattern: /\{username\}/,
+      what: 'a bind DN or name containing {username}, such as uid={username},ou=people,dc=example,dc=org',
+    }),
+    ldapConnectTimeoutMs: env.int('AUTH_LDAP_CONNECT_TIMEOUT_MS', 3000, {
+      doc: 'Timeout of opening one directory connection (TCP, TLS and StartTLS); a timeout is an upstream failure, never counted towards lockouts.',
+      min: 100,
+      max: 60000,
+    }),
+    ldapTimeoutMs: env.int('AUTH_LDAP_TIMEOUT_MS', 5000, {
+      doc: 'Timeout of one directory operation (bind, search) and of waiting for a pooled connection.',
+      min: 100,
+      max: 60000,
+    }),
+    ldapPoolSize: env.int('AUTH_LDAP_POOL_SIZE', 4, {
+      doc: "Service-account connections kept open for searches (search-then-bind). Each user's password is checked on a connection of its own, closed at once.",
+      min: 1,
+      max: 64,
+    }),
     lockoutThreshold: env.int('AUTH_LOCKOUT_THRESHOLD', 5, {
       doc: 'Failed logins of one username within AUTH_LOCKOUT_WINDOW_SECONDS that lock it (0: never).',
       min: 0,
@@ -412,6 +457,7 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
       'is the bundled sample organisation, which is not published to a production database by accident: on MySQL set HR_SOURCE=directory (and DIRECTORY_*) or HR_FILE to your organisation, or ALLOW_SAMPLE_ORGANISATION=true to publish the sample on purpose',
     );
   }
+  if (config.auth.verifier === 'ldap') checkLdap(config.auth);
   const { audit } = config;
   if (audit.hmacKeyFile && (audit.hmacKey || audit.hmacKeysRetired)) {
     throw new ConfigError('AUDIT_HMAC_KEY_FILE', 'cannot be combined with AUDIT_HMAC_KEY or AUDIT_HMAC_KEYS_RETIRED: put every key in the file');
@@ -423,4 +469,39 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
     throw new ConfigError(access.omflowClientId ? 'OMFLOW_CLIENT_SECRET' : 'OMFLOW_CLIENT_ID', 'is required when the other OMFLOW credential is set');
   }
   return config;
+}
+
+/**
+ * AUTH_VERIFIER=ldap needs a server and one complete way of finding a user's bind name: a
+ * template (direct bind), or a service account with a search base and filter (search-then-bind).
+ */
+function checkLdap(auth: BridgeConfig['auth']): void {
+  if (!auth.ldapUrl) throw new ConfigError('AUTH_LDAP_URL', 'is required when AUTH_VERIFIER=ldap');
+  const url = new URL(auth.ldapUrl);
+  if (url.pathname || url.search || url.username || url.password || !url.hostname) {
+    throw new ConfigError('AUTH_LDAP_URL', 'must be ldap://host[:port] or ldaps://host[:port], without user, DN or query', auth.ldapUrl);
+  }
+  const secure = url.protocol === 'ldaps:';
+  if (secure && auth.ldapStartTls) throw new ConfigError('AUTH_LDAP_STARTTLS', 'cannot be combined with an ldaps:// AUTH_LDAP_URL (already TLS)');
+  if (auth.ldapCaFile && !secure && !auth.ldapStartTls) {
+    throw new ConfigError('AUTH_LDAP_CA_FILE', 'is only used with an ldaps:// AUTH_LDAP_URL or AUTH_LDAP_STARTTLS=true');
+  }
+  const search = [
+    ['AUTH_LDAP_BIND_DN', auth.ldapBindDn],
+    ['AUTH_LDAP_BIND_PASSWORD', auth.ldapBindPassword],
+    ['AUTH_LDAP_SEARCH_BASE', auth.ldapSearchBase],
+    ['AUTH_LDAP_SEARCH_FILTER', auth.ldapSearchFilter],
+  ] as const;
+  if (auth.ldapBindDnTemplate) {
+    const mixed = search.find(([, value]) => value);
+    if (mixed) throw new ConfigError('AUTH_LDAP_BIND_DN_TEMPLATE', `cannot be combined with ${mixed[0]}: choose the direct bind or search-then-bind`);
+    return;
+  }
+  const missing = search.find(([, value]) => !value);
+  if (missing) {
+    throw new ConfigError(
+      missing[0],
+      'is required when AUTH_VERIFIER=ldap without AUTH_LDAP_BIND_DN_TEMPLATE (search-then-bind needs AUTH_LDAP_BIND_DN, AUTH_LDAP_BIND_PASSWORD, AUTH_LDAP_SEARCH_BASE and AUTH_LDAP_SEARCH_FILTER)',
+    );
+  }
 }

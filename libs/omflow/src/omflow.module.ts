@@ -10,5 +10,7 @@ import { OmflowSyncController } from './sync.controller.js';
   imports: [QueryModule, AuthenticateModule, SnapshotsModule],
   controllers: [OmflowSyncController],
   providers: [CustomHrBodyErrors],
+  // PasswordVerifier, for /health (and PasswordStore).
+  exports: [AuthenticateModule],
 })
 export class OmflowModule {}

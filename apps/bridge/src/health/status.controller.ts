@@ -4,12 +4,13 @@ import { ErrorBodyDto, Public } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { METRICS_CONTENT_TYPE, MetricsRegistry } from '#app/metrics';
 import { NotificationsHealth } from '#app/notifications';
+import { PasswordVerifier } from '#app/omflow';
 import { pullStale, SnapshotReader } from '#app/snapshots';
 import { StatusDto } from './status.dto.js';
 
 /**
  * What an operator wants to know at a glance: is something published, did the last run work,
- * does OMFLOW still pull. It never fails readiness (OMFLOW being away is no reason to take the
+ * does OMFLOW still pull, could the last login reach the server checking passwords. It never fails readiness (OMFLOW being away is no reason to take the
  * bridge out of a load balancer): it says so instead.
  */
 @ApiTags('Health')
@@ -21,6 +22,7 @@ export class StatusController {
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     private readonly registry: MetricsRegistry,
     private readonly notifications: NotificationsHealth,
+    private readonly verifier: PasswordVerifier,
   ) {}
 
   @Get('health')
@@ -37,6 +39,12 @@ export class StatusController {
     if (quarantined.users || quarantined.groups) {
       warnings.push(
         `The last sync run (${status.lastRun!.id}) left out ${quarantined.users} people and ${quarantined.groups} departments for problems in their data; see /api/v1/sync/runs/${status.lastRun!.id}.`,
+      );
+    }
+    const contact = this.verifier.lastContact();
+    if (contact && !contact.ok) {
+      warnings.push(
+        `The server checking passwords (AUTH_VERIFIER=${this.verifier.kind}) could not be reached at the last login (${contact.at.toISOString()}, ${contact.reason ?? 'upstream_error'}): logins fail with "cannot be checked" until it answers.`,
       );
     }
     if (stale) warnings.push(`OMFLOW has not pulled /sync for more than ${this.config.sync.pullStaleSeconds} s.`);

@@ -7,6 +7,7 @@ import { AuthAdminService } from './auth-admin.service.js';
 import { AuthenticateController } from './authenticate.controller.js';
 import { AuthenticateService } from './authenticate.service.js';
 import { HttpPasswordVerifier } from './http-password.verifier.js';
+import { LdapPasswordVerifier } from './ldap-password.verifier.js';
 import { LocalPasswordVerifier } from './local-password.verifier.js';
 import { LockoutService } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
@@ -17,8 +18,9 @@ import { PasswordVerifier } from './password-verifier.js';
 
 /**
  * OMFLOW's `POST /authenticate` and the operators' routes for passwords and lockouts. Exports
- * PasswordStore, through which the directory proxy stores the password of a created user;
- * stored passwords follow published renames (PasswordRenamesSubscriber).
+ * PasswordStore, through which the directory proxy stores the password of a created user
+ * (stored passwords follow published renames: PasswordRenamesSubscriber), and PasswordVerifier,
+ * whose last contact with its upstream /health reports.
  */
 @Module({
   imports: [SnapshotsModule],
@@ -35,10 +37,18 @@ import { PasswordVerifier } from './password-verifier.js';
     {
       provide: PasswordVerifier,
       inject: [BRIDGE_CONFIG, PasswordStore, PasswordHasher],
-      useFactory: (config: BridgeConfig, store: PasswordStore, hasher: PasswordHasher): PasswordVerifier =>
-        config.auth.verifier === 'http' ? new HttpPasswordVerifier(config) : new LocalPasswordVerifier(store, hasher, demoLogins(config)),
+      useFactory: (config: BridgeConfig, store: PasswordStore, hasher: PasswordHasher): PasswordVerifier => {
+        switch (config.auth.verifier) {
+          case 'http':
+            return new HttpPasswordVerifier(config);
+          case 'ldap':
+            return new LdapPasswordVerifier(config);
+          case 'local':
+            return new LocalPasswordVerifier(store, hasher, demoLogins(config));
+        }
+      },
     },
   ],
-  exports: [PasswordStore],
+  exports: [PasswordStore, PasswordVerifier],
 })
 export class AuthenticateModule {}

@@ -91,13 +91,13 @@ export class AuthenticateService {
       throw error;
     }
 
+    if (person?.active && (result.ok ? result.mustChange : result.reason === 'password_expired')) {
+      // Only said after the password proved right (a directory says `expired` only then too): it tells nothing to someone guessing.
+      await this.lockout.settle(reserved.reservation, 'released');
+      await this.failed(subject, result.ok ? 'must_change' : 'password_expired');
+      return { answer: { status: 'fail', message: LOGIN_MUST_CHANGE } };
+    }
     if (result.ok && person?.active) {
-      if (result.mustChange) {
-        // Only said after the password proved right: it tells nothing to someone guessing.
-        await this.lockout.settle(reserved.reservation, 'released');
-        await this.failed(subject, 'must_change');
-        return { answer: { status: 'fail', message: LOGIN_MUST_CHANGE } };
-      }
       // The login's own writes and its audit event overlap: the hash is the only cost a login should have.
       await Promise.all([
         this.lockout.settle(reserved.reservation, 'succeeded'),

@@ -1,8 +1,22 @@
 /**
  * Why a check did not accept a password. `wrong_password` and `no_credential` are the user's
- * business; the `upstream_*` reasons mean the password could not be checked at all.
+ * business; the `upstream_*` reasons mean the password could not be checked at all. A directory
+ * (AUTH_VERIFIER=ldap, Active Directory's sub-codes) can say more: the account is disabled,
+ * locked, expired or not permitted now (`not_permitted`: logon hours or workstation), or the
+ * password was right but has expired (`password_expired`: answered as a password that must change).
  */
-export type VerifyFailure = 'wrong_password' | 'no_credential' | 'upstream_rejected' | 'upstream_timeout' | 'upstream_error' | 'upstream_garbage';
+export type VerifyFailure =
+  | 'wrong_password'
+  | 'no_credential'
+  | 'account_disabled'
+  | 'account_locked'
+  | 'account_expired'
+  | 'not_permitted'
+  | 'password_expired'
+  | 'upstream_rejected'
+  | 'upstream_timeout'
+  | 'upstream_error'
+  | 'upstream_garbage';
 
 export type VerifyResult = { ok: true; mustChange: boolean } | { ok: false; reason: VerifyFailure };
 
@@ -14,9 +28,25 @@ export function isUnavailable(reason: VerifyFailure): reason is 'upstream_timeou
 /**
  * Checks a username and password. Implementations do the same work whether or not the user
  * exists (a verify against a dummy hash, a call upstream), so that time says nothing.
- * Chosen by AUTH_VERIFIER: LocalPasswordVerifier (`local`) or HttpPasswordVerifier (`http`).
+ * Chosen by AUTH_VERIFIER: LocalPasswordVerifier (`local`), HttpPasswordVerifier (`http`) or
+ * LdapPasswordVerifier (`ldap`).
  */
 export abstract class PasswordVerifier {
-  abstract readonly kind: 'local' | 'http';
+  abstract readonly kind: 'local' | 'http' | 'ldap';
   abstract verify(username: string, password: string): Promise<VerifyResult>;
+
+  /**
+   * For /health: whether the server the last check asked could be reached (null when the
+   * verifier asks nobody, or has not asked yet). Passive: it reports what logins saw.
+   */
+  lastContact(): UpstreamContact | null {
+    return null;
+  }
+}
+
+/** The outcome of a verifier's last call to its upstream: reached (whatever it said), or not and why. */
+export interface UpstreamContact {
+  ok: boolean;
+  at: Date;
+  reason?: 'upstream_timeout' | 'upstream_error';
 }
