@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, type Repository } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { jsonColumn } from '#app/database';
+import { DirectSql, jsonColumn } from '#app/database';
 import { AuditService } from '#app/audit';
 import { AppError, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
 import { ApiClient, type ClientOrigin } from './api-client.entity.js';
@@ -52,6 +52,7 @@ export class AccessService {
     @InjectRepository(ApiClient) private readonly clients: Repository<ApiClient>,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     private readonly audit: AuditService,
+    private readonly sql: DirectSql,
   ) {}
 
   /** HTTP Basic: client id and secret. Null when unknown, revoked or wrong. */
@@ -307,10 +308,11 @@ export class AccessService {
   /**
    * The active (not revoked) client with this id or secret digest, as every authenticated
    * request needs it. One constant statement, which the driver keeps prepared, rather than a
-   * query built by the ORM on each request (measured: the builder cost more than the lookup).
+   * query built by the ORM on each request (measured: the builder cost more than the lookup), run
+   * straight on the driver (DirectSql).
    */
   private async activeClient(by: 'id' | 'secret_digest', value: string): Promise<ActiveClient | null> {
-    const rows = await this.clients.query<RawClient[]>(by === 'id' ? ACTIVE_CLIENT_BY_ID : ACTIVE_CLIENT_BY_DIGEST, [value]);
+    const rows = await this.sql.rows<RawClient>(by === 'id' ? ACTIVE_CLIENT_BY_ID : ACTIVE_CLIENT_BY_DIGEST, [value]);
     const row = rows[0];
     if (!row) return null;
     const client = {
