@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { DirectSql, toSqlDateTime } from '#app/database';
 
 /** Someone holding a username in the published view: their stable number, and whether they are active now. */
@@ -54,9 +54,11 @@ export class PublishedPeople {
     return row ? { id: Number(row.id), active: row.state === 'active' } : null;
   }
 
-  /** Records a successful login (the query API's `last_login`). */
-  async recordLogin(personId: number, at: Date): Promise<void> {
-    await this.sql.run(RECORD_LOGIN, [toSqlDateTime(at), personId]);
+  /** Records a successful login (the query API's `last_login`), inside the caller's transaction `m` when given. */
+  async recordLogin(personId: number, at: Date, m?: EntityManager): Promise<void> {
+    const params = [toSqlDateTime(at), personId];
+    if (m) await m.query(RECORD_LOGIN, params);
+    else await this.sql.run(RECORD_LOGIN, params);
   }
 
   /**

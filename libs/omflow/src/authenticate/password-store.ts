@@ -54,12 +54,6 @@ export class PasswordStore {
     return row ? { hash: row.hash, mustChange: Boolean(Number(row.must_change)) } : null;
   }
 
-  /** Whether `username` has a password here (whatever it is). */
-  async has(username: string): Promise<boolean> {
-    const rows = await this.sql.rows<unknown>('SELECT 1 AS found FROM credential WHERE username = ?', [username]);
-    return rows.length > 0;
-  }
-
   /**
    * Sets (or replaces) the password of `username`. Throws VALIDATION.FAILED for an empty or
    * oversized username or password. Resolves with whether the user had no password before.
