@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AccessService } from '#app/access';
+import { AccessService, activeClientJoin } from '#app/access';
 import { AppError, Clock, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { DirectSql, TransactionRunner } from '#app/database';
@@ -11,6 +11,11 @@ type Row = Record<string, unknown>;
 export const NO_SUCH_CLIENT = 'User does not exist or is not enabled.';
 /** Renewals closer together than this are not written (one UPDATE per second per code at most). */
 const RENEW_GRANULARITY_MS = 1000;
+
+/** A code and the active client it was issued to, in one indexed statement (the client part as the access library reads it). */
+const CLIENT = activeClientJoin('c', 's.client_id');
+const CODE_AND_CLIENT = `SELECT s.client_id AS client_id, s.credential AS credential, s.last_used_at AS last_used_at, ${CLIENT.columns}
+  FROM omflow_security_code s ${CLIENT.join} WHERE s.code = ?`;
 
 /**
  * Security codes of the query API, kept in `omflow_security_code` so that they survive restarts
@@ -90,13 +95,13 @@ export class SecurityCodeService {
     if (typeof code !== 'string' || code.length > 64)
       throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
     const now = this.clock.now();
-    const rows = await this.sql.rows<Row>('SELECT client_id, credential, last_used_at FROM omflow_security_code WHERE code = ?', [code]);
+    const rows = await this.sql.rows<Row>(CODE_AND_CLIENT, [code]);
     const row = rows[0];
     const lastUsed = Number(row?.last_used_at ?? 0);
     if (!row || lastUsed + this.ttlMs <= now) {
       throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
     }
-    const principal = await this.access.principalHolding(String(row.client_id), String(row.credential), 'security-code');
+    const principal = this.access.principalHoldingJoined(CLIENT, row, String(row.credential), 'security-code');
     if (!principal) {
       // Rotated, replaced or revoked since: the code is over for good, whatever happens to the client next.
       await this.sql.run('DELETE FROM omflow_security_code WHERE code = ?', [code]);
