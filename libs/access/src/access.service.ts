@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, type Repository } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { jsonColumn } from '#app/database';
+import { DirectSql, jsonColumn } from '#app/database';
 import { AuditService } from '#app/audit';
 import { AppError, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
 import { ApiClient, type ClientOrigin } from './api-client.entity.js';
@@ -52,6 +52,7 @@ export class AccessService {
     @InjectRepository(ApiClient) private readonly clients: Repository<ApiClient>,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     private readonly audit: AuditService,
+    private readonly sql: DirectSql,
   ) {}
 
   /** HTTP Basic: client id and secret. Null when unknown, revoked or wrong. */
@@ -81,6 +82,18 @@ export class AccessService {
   async principalHolding(clientId: string, credential: string, via: Principal['via']): Promise<Principal | null> {
     const client = clientId.length <= 64 ? await this.activeClient('id', clientId) : null;
     return client && client.credential === credential ? toPrincipal(client, via) : null;
+  }
+
+  /**
+   * principalHolding() for a row another library read with `join` (activeClientJoin) in the same
+   * statement as what it handed out against `credential`: one indexed statement per request
+   * instead of two, the same answer (null when the client is revoked, or rotated since).
+   */
+  principalHoldingJoined(join: ClientJoin, row: Record<string, unknown>, credential: string, via: Principal['via']): Principal | null {
+    const raw = join.read(row);
+    if (!raw) return null;
+    const client = decodeClient(raw);
+    return client.credential === credential ? toPrincipal(client, via) : null;
   }
 
   /** Bearer: the secret alone identifies the client (its digest is unique). */
@@ -307,20 +320,12 @@ export class AccessService {
   /**
    * The active (not revoked) client with this id or secret digest, as every authenticated
    * request needs it. One constant statement, which the driver keeps prepared, rather than a
-   * query built by the ORM on each request (measured: the builder cost more than the lookup).
+   * query built by the ORM on each request (measured: the builder cost more than the lookup), run
+   * straight on the driver (DirectSql).
    */
   private async activeClient(by: 'id' | 'secret_digest', value: string): Promise<ActiveClient | null> {
-    const rows = await this.clients.query<RawClient[]>(by === 'id' ? ACTIVE_CLIENT_BY_ID : ACTIVE_CLIENT_BY_DIGEST, [value]);
-    const row = rows[0];
-    if (!row) return null;
-    const client = {
-      id: row.id,
-      name: row.name,
-      scopes: jsonColumn.from(row.scopes) as Scope[],
-      organisations: jsonColumn.from(row.organisations) as string[] | null,
-      secretDigest: row.secret_digest,
-    };
-    return { ...client, credential: credentialVersion(client.secretDigest, row.rotated_at) };
+    const rows = await this.sql.rows<RawClient>(by === 'id' ? ACTIVE_CLIENT_BY_ID : ACTIVE_CLIENT_BY_DIGEST, [value]);
+    return rows[0] ? decodeClient(rows[0]) : null;
   }
 
   /** Records last use at most once a minute per client, off the request path. */
@@ -334,9 +339,50 @@ export class AccessService {
   }
 }
 
-const CLIENT_COLUMNS = 'id, name, scopes, organisations, secret_digest, rotated_at';
+const CLIENT_FIELDS = ['id', 'name', 'scopes', 'organisations', 'secret_digest', 'rotated_at'] as const;
+const CLIENT_COLUMNS = CLIENT_FIELDS.join(', ');
 const ACTIVE_CLIENT_BY_ID = `SELECT ${CLIENT_COLUMNS} FROM api_client WHERE id = ? AND revoked_at IS NULL`;
 const ACTIVE_CLIENT_BY_DIGEST = `SELECT ${CLIENT_COLUMNS} FROM api_client WHERE secret_digest = ? AND revoked_at IS NULL`;
+
+/** What another library's statement adds to read the active client its rows name (activeClientJoin). */
+export interface ClientJoin {
+  /** The client's columns, each as `<alias>_<column>`, for the SELECT list. */
+  columns: string;
+  /** A LEFT JOIN of the active (not revoked) client: its columns are NULL when there is none. */
+  join: string;
+  /** The client's part of a row the statement answered; null when no active client was joined. */
+  read(row: Record<string, unknown>): RawClient | null;
+}
+
+/**
+ * The access library's read of an active client, as a fragment of another library's statement:
+ * the owner of `api_client` still decides what is read and what "active" means, and decodes
+ * the row (AccessService.principalHoldingJoined); the other library's SQL names only its own
+ * table. `alias` is the client's alias in that statement, `clientIdSql` the expression holding
+ * the client id (both written in code, never from a request).
+ */
+export function activeClientJoin(alias: string, clientIdSql: string): ClientJoin {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(alias) || !/^[a-z_][a-z0-9_.]*$/i.test(clientIdSql)) throw new Error(`Not an alias or a column: ${alias}, ${clientIdSql}`);
+  return {
+    columns: CLIENT_FIELDS.map((f) => `${alias}.${f} AS ${alias}_${f}`).join(', '),
+    join: `LEFT JOIN api_client ${alias} ON ${alias}.id = ${clientIdSql} AND ${alias}.revoked_at IS NULL`,
+    read: (row) => {
+      if (row[`${alias}_id`] === null || row[`${alias}_id`] === undefined) return null;
+      return Object.fromEntries(CLIENT_FIELDS.map((f) => [f, row[`${alias}_${f}`]])) as unknown as RawClient;
+    },
+  };
+}
+
+function decodeClient(row: RawClient): ActiveClient {
+  const client = {
+    id: row.id,
+    name: row.name,
+    scopes: jsonColumn.from(row.scopes) as Scope[],
+    organisations: jsonColumn.from(row.organisations) as string[] | null,
+    secretDigest: row.secret_digest,
+  };
+  return { ...client, credential: credentialVersion(client.secretDigest, row.rotated_at) };
+}
 
 /** A row of ACTIVE_CLIENT_BY_*, as the driver gives it (mysql2: a Date for rotated_at; better-sqlite3: its text). */
 interface RawClient {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { isMysql, toSqlDateTime } from '#app/database';
+import { isMysql, toSqlDateTime, TransactionRunner } from '#app/database';
 import { AUDIT_EVENT_FIELDS } from './audit-event.entity.js';
 import { AuditKeyring, type AuditKey } from './audit-keys.js';
 import type { ChainHead, PreparedAuditEvent, StoredAuditEvent } from './audit.types.js';
@@ -16,6 +16,16 @@ const ROWS_PER_INSERT = 250;
 const RETRYABLE_MYSQL = new Set([1213, 1205]);
 
 const HEAD_SQL = 'SELECT last_seq, last_hash, last_key_id, anchor_seq, anchor_hash FROM audit_chain_head WHERE id = 1';
+const MOVE_HEAD_SQL = 'UPDATE audit_chain_head SET last_seq = ?, last_hash = ?, last_key_id = ? WHERE id = 1';
+/** How long an append waits for its turn on SQLite's one connection before it gives up. */
+const SQLITE_WAIT_MS = 10_000;
+
+/** The statements every SQLite append runs, compiled once per connection (compiling them cost more than running them). */
+interface SqliteStatements {
+  head: Statement;
+  insertOne: Statement;
+  moveHead: Statement;
+}
 
 interface HeadRow {
   last_seq: number | string;
@@ -140,9 +150,12 @@ export class AuditStore {
   /** Whether this process has recorded a rotation to its current key (see `chain`). */
   private rotationRecorded = false;
 
+  private statements: { db: SqliteDatabase; compiled: SqliteStatements } | null = null;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly keys: AuditKeyring,
+    private readonly tx: TransactionRunner,
   ) {
     this.mysql = isMysql(dataSource.options);
   }
@@ -159,14 +172,11 @@ export class AuditStore {
     const announce = !this.rotationRecorded;
     let chained: Chained;
     if (!this.mysql) {
-      const db = await this.sqliteIdle();
-      chained = db
-        .transaction(() => {
-          const c = chain(events, toHead(db.prepare(HEAD_SQL).get() as HeadRow | undefined), key, announce);
-          this.sqliteInsert(db, c);
-          return c;
-        })
-        .immediate();
+      chained = await this.sqliteTransaction((_db, st) => {
+        const c = chain(events, toHead(st.head.get() as HeadRow | undefined), key, announce);
+        this.sqliteInsert(st, c);
+        return c;
+      });
     } else {
       chained = await this.mysqlTransaction(async (qr) => {
         const c = chain(events, toHead(((await qr.query(`${HEAD_SQL} FOR UPDATE`)) as HeadRow[])[0]), key, announce);
@@ -225,21 +235,18 @@ export class AuditStore {
     missing: () => Error,
   ): Promise<(RemovedPrefix & Appended) | null> {
     if (!this.mysql) {
-      const db = await this.sqliteIdle();
-      return db
-        .transaction(() => {
-          const head = toHead(db.prepare(HEAD_SQL).get() as HeadRow | undefined);
-          if (head.anchorSeq !== expectedAnchorSeq || upToSeq > head.lastSeq) return null;
-          const last = db.prepare('SELECT hash FROM audit_event WHERE seq = ?').get(upToSeq) as { hash: string } | undefined;
-          if (!last) throw missing();
-          const result = db.prepare('DELETE FROM audit_event WHERE seq <= ?').run(upToSeq);
-          db.prepare('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ?, anchor_at = ? WHERE id = 1').run(upToSeq, last.hash, toSqlDateTime(now));
-          const removed = { removed: result.changes, anchorHash: last.hash };
-          const chained = chain([record(removed)], { ...head, anchorSeq: upToSeq, anchorHash: last.hash }, key, !this.rotationRecorded);
-          this.sqliteInsert(db, chained);
-          return { ...removed, events: chained.stored, head: chained.head };
-        })
-        .immediate();
+      return this.sqliteTransaction((db, st) => {
+        const head = toHead(st.head.get() as HeadRow | undefined);
+        if (head.anchorSeq !== expectedAnchorSeq || upToSeq > head.lastSeq) return null;
+        const last = db.prepare('SELECT hash FROM audit_event WHERE seq = ?').get(upToSeq) as { hash: string } | undefined;
+        if (!last) throw missing();
+        const result = db.prepare('DELETE FROM audit_event WHERE seq <= ?').run(upToSeq);
+        db.prepare('UPDATE audit_chain_head SET anchor_seq = ?, anchor_hash = ?, anchor_at = ? WHERE id = 1').run(upToSeq, last.hash, toSqlDateTime(now));
+        const removed = { removed: result.changes, anchorHash: last.hash };
+        const chained = chain([record(removed)], { ...head, anchorSeq: upToSeq, anchorHash: last.hash }, key, !this.rotationRecorded);
+        this.sqliteInsert(st, chained);
+        return { ...removed, events: chained.stored, head: chained.head };
+      });
     }
     return this.mysqlTransaction(async (qr) => {
       const head = toHead(((await qr.query(`${HEAD_SQL} FOR UPDATE`)) as HeadRow[])[0]);
@@ -255,31 +262,59 @@ export class AuditStore {
     });
   }
 
-  private sqliteInsert(db: SqliteDatabase, { stored, head }: Chained): void {
-    for (const part of chunks(stored, ROWS_PER_INSERT)) db.prepare(insertSql(part.length)).run(part.flatMap(rowParams));
-    db.prepare('UPDATE audit_chain_head SET last_seq = ?, last_hash = ?, last_key_id = ? WHERE id = 1').run(head.lastSeq, head.lastHash, head.lastKeyId);
+  /** One prepared single-row INSERT run per event: on SQLite a row costs the same either way, and nothing is compiled per batch. */
+  private sqliteInsert(st: SqliteStatements, { stored, head }: Chained): void {
+    for (const event of stored) st.insertOne.run(rowParams(event));
+    st.moveHead.run(head.lastSeq, head.lastHash, head.lastKeyId);
   }
 
   private async mysqlInsert(qr: Pick<QueryRunner | EntityManager, 'query'>, { stored, head }: Chained): Promise<void> {
     for (const part of chunks(stored, ROWS_PER_INSERT)) await qr.query(insertSql(part.length), part.flatMap(rowParams));
-    await qr.query('UPDATE audit_chain_head SET last_seq = ?, last_hash = ?, last_key_id = ? WHERE id = 1', [head.lastSeq, head.lastHash, head.lastKeyId]);
+    await qr.query(MOVE_HEAD_SQL, [head.lastSeq, head.lastHash, head.lastKeyId]);
   }
 
   /**
-   * The better-sqlite3 handle once no TypeORM transaction is open on it: a transaction begun
-   * there would otherwise swallow ours (as a savepoint) and could roll it back after we reported
-   * the events stored.
+   * Runs `work` in a write transaction (BEGIN IMMEDIATE) on the better-sqlite3 handle, once no
+   * TypeORM transaction is open on it: one begun there would otherwise swallow ours (as a
+   * savepoint) and could roll it back after we reported the events stored. It takes its turn in
+   * the TransactionRunner's queue (no polling while the bridge's own transactions run), then
+   * waits out any transaction opened on the handle some other way.
    */
-  private async sqliteIdle(): Promise<SqliteDatabase> {
-    const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
-    for (let waited = 0; db.inTransaction; waited++) {
-      if (waited > 10_000)
-        throw new Error(
-          'the SQLite connection stayed inside a transaction for more than 10 s (is AuditService.record() awaited inside an open TypeORM transaction? Record after the commit)',
+  private async sqliteTransaction<T>(work: (db: SqliteDatabase, statements: SqliteStatements) => T): Promise<T> {
+    let expired = false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        expired = true;
+        reject(
+          new Error(
+            'the SQLite connection stayed inside a transaction for more than 10 s (is AuditService.record() awaited inside an open TypeORM transaction? Record after the commit)',
+          ),
         );
-      await sleep(1);
+      }, SQLITE_WAIT_MS);
+    });
+    const turn = this.tx.exclusive(async () => {
+      const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
+      while (db.inTransaction && !expired) await sleep(1);
+      if (expired) throw new Error('gave up waiting for the SQLite connection');
+      const statements = this.sqliteStatements(db);
+      return db.transaction(() => work(db, statements)).immediate();
+    });
+    try {
+      return await Promise.race([turn, late]);
+    } finally {
+      clearTimeout(timer);
+      // The loser of the race must not be reported as unhandled.
+      turn.catch(() => undefined);
+      late.catch(() => undefined);
     }
-    return db;
+  }
+
+  private sqliteStatements(db: SqliteDatabase): SqliteStatements {
+    if (this.statements?.db !== db) {
+      this.statements = { db, compiled: { head: db.prepare(HEAD_SQL), insertOne: db.prepare(insertSql(1)), moveHead: db.prepare(MOVE_HEAD_SQL) } };
+    }
+    return this.statements.compiled;
   }
 
   private async mysqlTransaction<T>(work: (qr: QueryRunner) => Promise<T>): Promise<T> {

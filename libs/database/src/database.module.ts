@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { DirectSql } from './direct-sql.js';
 import { InstanceIdentity } from './instance-identity.js';
 import { runMigrationsLocked } from './migrate.js';
 import { TransactionRunner } from './transaction-runner.js';
@@ -34,7 +35,7 @@ import { TransactionRunner } from './transaction-runner.js';
       },
     }),
   ],
-  providers: [TransactionRunner, InstanceIdentity],
-  exports: [TransactionRunner, InstanceIdentity],
+  providers: [TransactionRunner, DirectSql, InstanceIdentity],
+  exports: [TransactionRunner, DirectSql, InstanceIdentity],
 })
 export class DatabaseModule {}

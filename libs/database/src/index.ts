@@ -3,6 +3,7 @@ export * from './data-source-options.js';
 export * from './database.module.js';
 export { migrations } from './migrations/index.js';
 export * from './transaction-runner.js';
+export * from './direct-sql.js';
 export * from './json-column.js';
 export * from './sql-datetime.js';
 export * from './instance-identity.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { fromSqlDateTime, isMysql } from '#app/database';
+import { DirectSql, fromSqlDateTime, isMysql } from '#app/database';
 import { USER_FIELDS, type ListQuery, type QueryColumn } from '#app/omflow-contract';
 import { compileList, groupColumnSql, userColumnSql, type CompiledList, type ListSource, type TextRules } from './list-query-sql.js';
 import { validIn } from './valid-in.js';
@@ -67,8 +67,9 @@ export class ListQueries {
   private readonly dialect: 'mysql' | 'sqlite';
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     private readonly chain: VersionChain,
+    private readonly sql: DirectSql,
   ) {
     this.dialect = isMysql(dataSource.options) ? 'mysql' : 'sqlite';
   }
@@ -102,7 +103,7 @@ export class ListQueries {
     const aliases = query.columns.map((_, i) => `c${i}`);
     let read = 0;
     while (read < total) {
-      const rows = await this.dataSource.query<Record<string, unknown>[]>(
+      const rows = await this.sql.rows<Record<string, unknown>>(
         statement.sql,
         statement.params(query.start + read, Math.min(PAGE_ROWS, total - read)),
       );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { toSqlDateTime } from '#app/database';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DirectSql, toSqlDateTime } from '#app/database';
 
 /** Someone holding a username in the published view: their stable number, and whether they are active now. */
 export interface PublishedPerson {
@@ -18,6 +18,8 @@ export interface DepartmentMember {
 }
 
 type Id = number | string;
+
+const RECORD_LOGIN = 'UPDATE person SET last_login = ? WHERE id = ?';
 interface PersonRow {
   id: Id;
   state: string;
@@ -37,11 +39,14 @@ interface MemberRow {
  */
 @Injectable()
 export class PublishedPeople {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: DirectSql,
+  ) {}
 
   /** The person who holds `username` (compared as OMFLOW does, case-insensitively): an active one first; null when nobody was ever published with it. */
   async byUsername(username: string): Promise<PublishedPerson | null> {
-    const rows = await this.dataSource.query<PersonRow[]>(
+    const rows = await this.sql.rows<PersonRow>(
       "SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1",
       [username],
     );
@@ -49,9 +54,11 @@ export class PublishedPeople {
     return row ? { id: Number(row.id), active: row.state === 'active' } : null;
   }
 
-  /** Records a successful login (the query API's `last_login`). */
-  async recordLogin(personId: number, at: Date): Promise<void> {
-    await this.dataSource.query('UPDATE person SET last_login = ? WHERE id = ?', [toSqlDateTime(at), personId]);
+  /** Records a successful login (the query API's `last_login`), inside the caller's transaction `m` when given. */
+  async recordLogin(personId: number, at: Date, m?: EntityManager): Promise<void> {
+    const params = [toSqlDateTime(at), personId];
+    if (m) await m.query(RECORD_LOGIN, params);
+    else await this.sql.run(RECORD_LOGIN, params);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '#app/audit';
+import type { EntityManager } from 'typeorm';
+import { AuditService, type AuditEventInput } from '#app/audit';
 import { Clock, requestContext } from '#app/common';
 import { BridgeMetrics } from '#app/metrics';
 import { PublishedPeople, type PublishedPerson } from '#app/snapshots';
@@ -7,7 +8,7 @@ import { parseAuthenticateRequest } from './authenticate.dto.js';
 import { LockoutService } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { PasswordStore } from './password-store.js';
-import { isUnavailable, PasswordVerifier, type VerifyFailure, type VerifyResult } from './password-verifier.js';
+import { isUnavailable, type KnownCredential, PasswordVerifier, type VerifyFailure, type VerifyResult } from './password-verifier.js';
 
 /** The same words for an unknown user, an inactive one and a wrong password. */
 export const LOGIN_FAILED = 'Invalid username or password.';
@@ -30,6 +31,10 @@ export type LoginFailureReason =
  * too). Only users active in the published snapshot may log in. Every attempt is audited with
  * its reason; the password never leaves this method, and a username nobody holds (often a
  * password typed into the wrong field) is neither audited nor counted as typed.
+ *
+ * Apart from the hash, a login costs two short write transactions: the reservation, and its
+ * settlement together with everything the outcome writes (last login, audit event), which thus
+ * commit at once and before the answer.
  */
 @Injectable()
 export class AuthenticateService {
@@ -62,7 +67,7 @@ export class AuthenticateService {
     }
     const { username, password } = parsed.value;
 
-    const { subject, person } = await this.lookUp(username);
+    const { subject, person, credential } = await this.lookUp(username);
     const reserved = await this.lockout.reserve({ username, known: subject.known, ip });
     if (!reserved.ok) {
       const { kind, lockedUntil } = reserved.refusal;
@@ -85,7 +90,7 @@ export class AuthenticateService {
 
     let result: VerifyResult;
     try {
-      result = await this.verifier.verify(username, password);
+      result = await this.verifier.verify(username, password, credential);
     } catch (error) {
       await this.lockout.settle(reserved.reservation, 'released');
       throw error;
@@ -93,30 +98,26 @@ export class AuthenticateService {
 
     if (person?.active && (result.ok ? result.mustChange : result.reason === 'password_expired')) {
       // Only said after the password proved right (a directory says `expired` only then too): it tells nothing to someone guessing.
-      await this.lockout.settle(reserved.reservation, 'released');
-      await this.failed(subject, result.ok ? 'must_change' : 'password_expired');
+      const reason = result.ok ? 'must_change' : 'password_expired';
+      await this.lockout.settle(reserved.reservation, 'released', (_locked, m) => this.failedWithin(m, subject, reason));
+      this.metrics.login(reason);
       return { answer: { status: 'fail', message: LOGIN_MUST_CHANGE } };
     }
     if (result.ok && person?.active) {
-      // The login's own writes and its audit event overlap: the hash is the only cost a login should have.
-      await Promise.all([
-        this.lockout.settle(reserved.reservation, 'succeeded'),
-        this.people.recordLogin(person.id, this.clock.date()),
-        this.audit.record({
-          action: 'auth.login.succeeded',
-          outcome: 'success',
-          target: target(subject),
-          details: { verifier: this.verifier.kind },
-        }),
-      ]);
+      // One transaction: the counter cleared, the last login and the audit event.
+      await this.lockout.settle(reserved.reservation, 'succeeded', async (_locked, m) => {
+        await this.people.recordLogin(person.id, this.clock.date(), m);
+        await this.audit.recordWithin(m, [{ action: 'auth.login.succeeded', outcome: 'success', target: target(subject), details: { verifier: this.verifier.kind } }]);
+      });
       this.metrics.login('success');
       return { answer: { status: 'success' } };
     }
 
     if (!result.ok && isUnavailable(result.reason)) {
       // The check itself failed: not the user's fault, so not counted towards a lockout.
-      await this.lockout.settle(reserved.reservation, 'released');
-      await this.failed(subject, result.reason);
+      const reason = result.reason;
+      await this.lockout.settle(reserved.reservation, 'released', (_locked, m) => this.failedWithin(m, subject, reason));
+      this.metrics.login(reason);
       return { answer: { status: 'fail', message: LOGIN_UNAVAILABLE } };
     }
 
@@ -127,29 +128,41 @@ export class AuthenticateService {
         : result.reason === 'no_credential'
           ? 'no_password'
           : result.reason;
-    const locked = await this.lockout.settle(reserved.reservation, 'failed');
-    await this.failed(subject, reason, locked.length ? { lockedNow: locked.map((l) => ({ lock: l.kind, lockedUntil: l.lockedUntil.toISOString() })) } : {});
+    await this.lockout.settle(reserved.reservation, 'failed', (locked, m) =>
+      this.failedWithin(m, subject, reason, locked.length ? { lockedNow: locked.map((l) => ({ lock: l.kind, lockedUntil: l.lockedUntil.toISOString() })) } : {}),
+    );
+    this.metrics.login(reason);
     return { answer: { status: 'fail', message: LOGIN_FAILED } };
   }
 
-  /** Counts and audits a failed attempt (its reason is the metric's outcome: a closed set). */
+  /** Counts and audits a failed attempt that reserved nothing (its reason is the metric's outcome: a closed set). */
   private failed(subject: AuditSubject | null, reason: LoginFailureReason, details: Record<string, unknown> = {}): Promise<void> {
     this.metrics.login(reason);
-    return this.audit.record({
+    return this.audit.record(this.failure(subject, reason, details));
+  }
+
+  /** Records a failed attempt's audit event inside the transaction settling its reservation (the caller counts it once that commits). */
+  private failedWithin(m: EntityManager, subject: AuditSubject, reason: LoginFailureReason, details: Record<string, unknown> = {}): Promise<void> {
+    return this.audit.recordWithin(m, [this.failure(subject, reason, details)]);
+  }
+
+  private failure(subject: AuditSubject | null, reason: LoginFailureReason, details: Record<string, unknown>): AuditEventInput {
+    return {
       action: 'auth.login.failed',
       outcome: 'failure',
       target: target(subject),
       details: { verifier: this.verifier.kind, reason, ...details, ...known(subject) },
-    });
+    };
   }
 
   /**
-   * Whether anyone holds `username` (a person ever published, or a stored password), and the
-   * person holding it (an active one first). Both lookups run for every attempt, known or not.
+   * Whether anyone holds `username` (a person ever published, or a stored password), the person
+   * holding it (an active one first) and the stored password, which the check then uses. Both
+   * lookups run for every attempt, known or not.
    */
-  private async lookUp(username: string): Promise<{ subject: AuditSubject; person: PublishedPerson | null }> {
-    const [person, hasPassword] = await Promise.all([this.people.byUsername(username), this.passwords.has(username)]);
-    return { subject: { username, known: Boolean(person) || hasPassword }, person };
+  private async lookUp(username: string): Promise<{ subject: AuditSubject; person: PublishedPerson | null; credential: KnownCredential | null }> {
+    const [person, credential] = await Promise.all([this.people.byUsername(username), this.passwords.find(username)]);
+    return { subject: { username, known: Boolean(person) || credential !== null }, person, credential };
   }
 }
 

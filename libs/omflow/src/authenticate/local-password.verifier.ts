@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEMO_PASSWORD } from '#app/config';
 import { PasswordHasher } from './password-hasher.js';
-import { PasswordVerifier, type VerifyResult } from './password-verifier.js';
+import { type KnownCredential, PasswordVerifier, type VerifyResult } from './password-verifier.js';
 import { PasswordStore } from './password-store.js';
 
 /**
@@ -26,8 +26,8 @@ export class LocalPasswordVerifier extends PasswordVerifier {
     super();
   }
 
-  async verify(username: string, password: string): Promise<VerifyResult> {
-    const credential = await this.store.find(username);
+  async verify(username: string, password: string, stored?: KnownCredential | null): Promise<VerifyResult> {
+    const credential = stored === undefined ? await this.store.find(username) : stored;
     if (!credential && this.demo) {
       this.demoHash ??= this.hasher.argon2.hash(DEMO_PASSWORD);
       return (await this.hasher.verify(await this.demoHash, password)) ? { ok: true, mustChange: false } : { ok: false, reason: 'wrong_password' };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
@@ -40,6 +40,13 @@ type Row = { kind: string; subject: string; failures: unknown; pending: unknown;
 /** Stale rows (window over, lock over) are purged at most this often per instance. */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
+/** Thrown inside a reservation's transaction to roll back the places already taken when a later one is refused. */
+class Refused extends Error {
+  constructor(readonly refusal: Refusal) {
+    super('refused');
+  }
+}
+
 /**
  * Failed-login counters and lockouts, per username and per source IP, in the database so that
  * every instance counts the same attempts. A username is locked after AUTH_LOCKOUT_THRESHOLD
@@ -71,48 +78,55 @@ export class LockoutService {
 
   /**
    * Takes the attempt's place under the username's threshold, then the IP's (always in that
-   * order). Refused, it holds nothing: a place already taken is given back.
+   * order), in one transaction. Refused, it holds nothing: the transaction is rolled back.
    */
   async reserve(who: LoginSubject): Promise<{ ok: true; reservation: Reservation } | { ok: false; refusal: Refusal }> {
     const now = this.clock.now();
     await this.purgeNow(now);
-    const places: Reservation['places'][number][] = [];
-    for (const [kind, subject] of this.keys(who)) {
-      const answer = await this.inTransaction(kind, subject, now, (counter) => {
-        const reserved = reserve(counter, now, this.policies[kind]);
-        return { next: reserved.granted ? reserved.next : undefined, answer: reserved };
+    const keys = this.keys(who);
+    if (!keys.length) return { ok: true, reservation: { places: [] } };
+    try {
+      const places = await this.transaction(async (m) => {
+        const taken: Reservation['places'][number][] = [];
+        for (const [kind, subject] of keys) {
+          const answer = await this.step(m, kind, subject, now, true, (counter) => {
+            const reserved = reserve(counter, now, this.policies[kind]);
+            return { next: reserved.granted ? reserved.next : undefined, answer: reserved };
+          });
+          if (!answer.granted) throw new Refused({ kind, lockedUntil: answer.lockedUntil === null ? null : new Date(answer.lockedUntil) });
+          taken.push({ kind, subject, window: answer.window });
+        }
+        return taken;
       });
-      if (!answer.granted) {
-        await this.settle({ places }, 'released');
-        return { ok: false, refusal: { kind, lockedUntil: answer.lockedUntil === null ? null : new Date(answer.lockedUntil) } };
-      }
-      places.push({ kind, subject, window: answer.window });
+      return { ok: true, reservation: { places } };
+    } catch (error) {
+      if (error instanceof Refused) return { ok: false, refusal: error.refusal };
+      throw error;
     }
-    return { ok: true, reservation: { places } };
   }
 
   /**
-   * Ends a reservation. A failure counts against the username and the IP and answers the locks
-   * it started; a success clears the username's count (never the IP's: one valid account must not
-   * reset a spray); a release gives the places back uncounted.
+   * Ends a reservation, in one transaction with `then` (given the locks the settlement started),
+   * so that a login's other writes, such as its audit event, commit with it or not at all. A
+   * failure counts against the username and the IP and answers the locks it started; a success
+   * clears the username's count (never the IP's: one valid account must not reset a spray); a
+   * release gives the places back uncounted.
    */
-  async settle(reservation: Reservation, outcome: Settlement): Promise<Lockout[]> {
+  async settle(reservation: Reservation, outcome: Settlement, then?: (locked: Lockout[], m: EntityManager) => Promise<void>): Promise<Lockout[]> {
     const now = this.clock.now();
-    const locked = await Promise.all(
-      reservation.places.map(({ kind, subject, window }) =>
-        this.inTransaction(
-          kind,
-          subject,
-          now,
-          (counter) => {
-            const settled = settle(counter, window, kind === 'ip' && outcome === 'succeeded' ? 'released' : outcome, now, this.policies[kind]);
-            return { next: settled.next, answer: settled.lockedUntil === null ? null : { kind, subject, lockedUntil: new Date(settled.lockedUntil) } };
-          },
-          false,
-        ),
-      ),
-    );
-    const started = locked.filter((l): l is Lockout => l !== null);
+    if (!reservation.places.length && !then) return [];
+    const started = await this.transaction(async (m) => {
+      const locked: Lockout[] = [];
+      for (const { kind, subject, window } of reservation.places) {
+        const lock = await this.step(m, kind, subject, now, false, (counter) => {
+          const settled = settle(counter, window, kind === 'ip' && outcome === 'succeeded' ? 'released' : outcome, now, this.policies[kind]);
+          return { next: settled.next, answer: settled.lockedUntil === null ? null : { kind, subject, lockedUntil: new Date(settled.lockedUntil) } };
+        });
+        if (lock) locked.push(lock);
+      }
+      if (then) await then(locked, m);
+      return locked;
+    });
     for (const lock of started) this.metrics.lockout(lock.kind);
     return started;
   }
@@ -160,54 +174,56 @@ export class LockoutService {
    * the lock at once: InnoDB's exclusive lock of an upsert (a shared one first, as INSERT IGNORE
    * takes, deadlocks against a second transaction doing the same), SQLite's write lock (a read
    * first could not be upgraded once another instance wrote). `create` makes a missing counter
-   * (as EMPTY); otherwise a missing one is left missing.
+   * (as EMPTY); otherwise a missing one is left missing. Counters are always taken username
+   * first, then IP, so two transactions never wait on each other in a circle.
    */
-  private async inTransaction<T>(
+  private async step<T>(
+    m: EntityManager,
     kind: LockoutKind,
     subject: string,
     now: number,
+    create: boolean,
     decide: (counter: Counter) => { next: Counter | null | undefined; answer: T },
-    create = true,
   ): Promise<T> {
-    const work = () =>
-      this.tx.transaction(async (m) => {
-        if (create) {
-          const conflict = this.tx.mysql ? 'ON DUPLICATE KEY UPDATE updated_at = updated_at' : 'ON CONFLICT (kind, subject) DO NOTHING';
-          await m.query(
-            `INSERT INTO auth_lockout (kind, subject, failures, pending, window_started_at, locked_until, updated_at) VALUES (?, ?, 0, 0, 0, 0, ?) ${conflict}`,
-            [kind, subject, now],
-          );
-        } else {
-          await m.query('UPDATE auth_lockout SET updated_at = updated_at WHERE kind = ? AND subject = ?', [kind, subject]);
+    if (create) {
+      const conflict = this.tx.mysql ? 'ON DUPLICATE KEY UPDATE updated_at = updated_at' : 'ON CONFLICT (kind, subject) DO NOTHING';
+      await m.query(
+        `INSERT INTO auth_lockout (kind, subject, failures, pending, window_started_at, locked_until, updated_at) VALUES (?, ?, 0, 0, 0, 0, ?) ${conflict}`,
+        [kind, subject, now],
+      );
+    } else {
+      await m.query('UPDATE auth_lockout SET updated_at = updated_at WHERE kind = ? AND subject = ?', [kind, subject]);
+    }
+    const [row] = await m.query<Row[]>(
+      `SELECT failures, pending, window_started_at, locked_until FROM auth_lockout WHERE kind = ? AND subject = ?${this.tx.mysql ? ' FOR UPDATE' : ''}`,
+      [kind, subject],
+    );
+    const counter: Counter = row
+      ? {
+          failures: Number(row.failures),
+          pending: Number(row.pending),
+          windowStartedAt: Number(row.window_started_at),
+          lockedUntil: Number(row.locked_until),
         }
-        const [row] = await m.query<Row[]>(
-          `SELECT failures, pending, window_started_at, locked_until FROM auth_lockout WHERE kind = ? AND subject = ?${this.tx.mysql ? ' FOR UPDATE' : ''}`,
-          [kind, subject],
-        );
-        const counter: Counter = row
-          ? {
-              failures: Number(row.failures),
-              pending: Number(row.pending),
-              windowStartedAt: Number(row.window_started_at),
-              lockedUntil: Number(row.locked_until),
-            }
-          : EMPTY;
-        const { next, answer } = decide(counter);
-        if (next === null) {
-          if (row) await m.query('DELETE FROM auth_lockout WHERE kind = ? AND subject = ?', [kind, subject]);
-        } else if (next !== undefined && (row || create)) {
-          await m.query(
-            'UPDATE auth_lockout SET failures = ?, pending = ?, window_started_at = ?, locked_until = ?, updated_at = ? WHERE kind = ? AND subject = ?',
-            [next.failures, next.pending, next.windowStartedAt, next.lockedUntil, now, kind, subject],
-          );
-        }
-        return answer;
-      });
+      : EMPTY;
+    const { next, answer } = decide(counter);
+    if (next === null) {
+      if (row) await m.query('DELETE FROM auth_lockout WHERE kind = ? AND subject = ?', [kind, subject]);
+    } else if (next !== undefined && (row || create)) {
+      await m.query(
+        'UPDATE auth_lockout SET failures = ?, pending = ?, window_started_at = ?, locked_until = ?, updated_at = ? WHERE kind = ? AND subject = ?',
+        [next.failures, next.pending, next.windowStartedAt, next.lockedUntil, now, kind, subject],
+      );
+    }
+    return answer;
+  }
+
+  /** A transaction of the counters, run again when InnoDB picks it as a deadlock victim (many inserting a new key at once). */
+  private async transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await work();
+        return await this.tx.transaction(work);
       } catch (error) {
-        // InnoDB may still pick a transaction as a deadlock victim when many insert a new key at once: again.
         if (attempt >= 3 || (error as { driverError?: { code?: string } }).driverError?.code !== 'ER_LOCK_DEADLOCK') throw error;
       }
     }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
-import { TransactionRunner, toSqlDateTime } from '#app/database';
+import { DirectSql, TransactionRunner, toSqlDateTime } from '#app/database';
 import { Argon2Hasher } from './argon2-hasher.js';
 import { parseDjangoHash } from './django-hash.js';
 
@@ -64,18 +64,13 @@ export class PasswordStore {
     @InjectDataSource() private readonly db: DataSource,
     private readonly tx: TransactionRunner,
     private readonly hasher: Argon2Hasher,
+    private readonly sql: DirectSql,
   ) {}
 
   async find(username: string): Promise<StoredCredential | null> {
-    const rows = await this.db.query<{ hash: string; must_change: unknown }[]>('SELECT hash, must_change FROM credential WHERE username = ?', [username]);
+    const rows = await this.sql.rows<{ hash: string; must_change: unknown }>('SELECT hash, must_change FROM credential WHERE username = ?', [username]);
     const row = rows[0];
     return row ? { hash: row.hash, mustChange: Boolean(Number(row.must_change)) } : null;
-  }
-
-  /** Whether `username` has a password here (whatever it is). */
-  async has(username: string): Promise<boolean> {
-    const rows = await this.db.query<unknown[]>('SELECT 1 AS found FROM credential WHERE username = ?', [username]);
-    return rows.length > 0;
   }
 
   /**

@@ -25,15 +25,23 @@ export function isUnavailable(reason: VerifyFailure): reason is 'upstream_timeou
   return reason === 'upstream_timeout' || reason === 'upstream_error' || reason === 'upstream_garbage';
 }
 
+/** The bridge's own record of a password, read before the check (undefined: not read yet; null: there is none). */
+export interface KnownCredential {
+  hash: string;
+  mustChange: boolean;
+}
+
 /**
  * Checks a username and password. Implementations do the same work whether or not the user
  * exists (a verify against a dummy hash, a call upstream), so that time says nothing.
  * Chosen by AUTH_VERIFIER: LocalPasswordVerifier (`local`), HttpPasswordVerifier (`http`) or
- * LdapPasswordVerifier (`ldap`).
+ * LdapPasswordVerifier (`ldap`). `stored` is the bridge's stored password of `username` when the
+ * caller has already read it (a login reads it to know whether anyone holds the username), so
+ * that it is not read twice.
  */
 export abstract class PasswordVerifier {
   abstract readonly kind: 'local' | 'http' | 'ldap';
-  abstract verify(username: string, password: string): Promise<VerifyResult>;
+  abstract verify(username: string, password: string, stored?: KnownCredential | null): Promise<VerifyResult>;
 
   /**
    * For /health: whether the server the last check asked could be reached (null when the

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { AccessService } from '#app/access';
+import { AccessService, activeClientJoin } from '#app/access';
 import { AppError, Clock, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { TransactionRunner } from '#app/database';
+import { DirectSql, TransactionRunner } from '#app/database';
 
 type Row = Record<string, unknown>;
 
@@ -13,6 +11,11 @@ type Row = Record<string, unknown>;
 export const NO_SUCH_CLIENT = 'User does not exist or is not enabled.';
 /** Renewals closer together than this are not written (one UPDATE per second per code at most). */
 const RENEW_GRANULARITY_MS = 1000;
+
+/** A code and the active client it was issued to, in one indexed statement (the client part as the access library reads it). */
+const CLIENT = activeClientJoin('c', 's.client_id');
+const CODE_AND_CLIENT = `SELECT s.client_id AS client_id, s.credential AS credential, s.last_used_at AS last_used_at, ${CLIENT.columns}
+  FROM omflow_security_code s ${CLIENT.join} WHERE s.code = ?`;
 
 /**
  * Security codes of the query API, kept in `omflow_security_code` so that they survive restarts
@@ -28,7 +31,7 @@ export class SecurityCodeService {
   private readonly ttlMs: number;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: DirectSql,
     private readonly transactions: TransactionRunner,
     private readonly access: AccessService,
     private readonly clock: Clock,
@@ -92,16 +95,16 @@ export class SecurityCodeService {
     if (typeof code !== 'string' || code.length > 64)
       throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
     const now = this.clock.now();
-    const rows = await this.dataSource.query<Row[]>('SELECT client_id, credential, last_used_at FROM omflow_security_code WHERE code = ?', [code]);
+    const rows = await this.sql.rows<Row>(CODE_AND_CLIENT, [code]);
     const row = rows[0];
     const lastUsed = Number(row?.last_used_at ?? 0);
     if (!row || lastUsed + this.ttlMs <= now) {
       throw new AppError(ErrorCode.AuthForbidden, 'The "security" code is unknown or has expired; get a new one from /accounts/api/security/get/.');
     }
-    const principal = await this.access.principalHolding(String(row.client_id), String(row.credential), 'security-code');
+    const principal = this.access.principalHoldingJoined(CLIENT, row, String(row.credential), 'security-code');
     if (!principal) {
       // Rotated, replaced or revoked since: the code is over for good, whatever happens to the client next.
-      await this.dataSource.query('DELETE FROM omflow_security_code WHERE code = ?', [code]);
+      await this.sql.run('DELETE FROM omflow_security_code WHERE code = ?', [code]);
       throw new AppError(
         ErrorCode.AuthForbidden,
         'The "security" code is no longer valid: its client was revoked or its secret changed; get a new one from /accounts/api/security/get/.',
@@ -110,7 +113,7 @@ export class SecurityCodeService {
     if (!hasScope(principal, Scope.UsersQuery))
       throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope "${Scope.UsersQuery}".`);
     if (now - lastUsed >= RENEW_GRANULARITY_MS) {
-      await this.dataSource.query('UPDATE omflow_security_code SET last_used_at = ? WHERE code = ? AND last_used_at < ?', [now, code, now]);
+      await this.sql.run('UPDATE omflow_security_code SET last_used_at = ? WHERE code = ? AND last_used_at < ?', [now, code, now]);
     }
     return principal;
   }
