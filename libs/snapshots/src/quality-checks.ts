@@ -20,10 +20,19 @@ export interface CheckInput {
   groups: GroupRecord[];
   /** Keys whose mapping failed (already reported): kept as published when they were. */
   failedKeys: string[];
-  /** The published snapshot, by user key and by group code. */
-  publishedUsers: ReadonlyMap<string, UserRecord>;
+  /** The published snapshot's people by key: the username and email reserved for each. */
+  publishedUsers: ReadonlyMap<string, PublishedValues>;
+  /** The published snapshot's departments by code. */
   publishedGroups: ReadonlyMap<string, GroupRecord>;
+  /**
+   * The whole published records of `keys` (people kept as published because of a problem this
+   * run: usually few, so they are read only when needed), by key.
+   */
+  loadPublished(keys: string[]): Promise<ReadonlyMap<string, UserRecord>>;
 }
+
+/** What the checks need of every published person. */
+export type PublishedValues = Pick<UserRecord, 'username' | 'email'>;
 
 export interface CheckResult {
   users: UserRecord[];
@@ -78,7 +87,9 @@ async function checkUsers(
   const carryOrDrop = (key: string, label: string | undefined, finding: Omit<Finding, 'record' | 'action'>): void => {
     const published = input.publishedUsers.get(key);
     if (published) {
-      kept.set(key, { ...published, groups: [...published.groups] });
+      // Until the end of the checks a carried person is its reserved username and email alone
+      // (all that the uniqueness checks read of it); its whole record is read at the end.
+      kept.set(key, { ...CARRIED, key, username: published.username, email: published.email });
       carried.add(key);
     } else {
       kept.delete(key);
@@ -171,8 +182,29 @@ async function checkUsers(
       if (replacement) taken.add(replacement);
     }
   }
+  if (carried.size) {
+    const records = await input.loadPublished([...carried]);
+    for (const key of carried) {
+      const record = records.get(key);
+      if (!record) throw new Error(`The published record of ${key} could not be read`);
+      kept.set(key, record);
+    }
+  }
   return { records: [...kept.values()], quarantined };
 }
+
+/** The rest of a carried person until its published record is read (see carryOrDrop). */
+const CARRIED: Omit<UserRecord, 'key' | 'username' | 'email'> = {
+  sourceId: '',
+  nick_name: null,
+  ad_no: null,
+  company: null,
+  phone1: null,
+  phone2: null,
+  extension_no: null,
+  gender: null,
+  groups: [],
+};
 
 /** Returns the problem that quarantines the record, after applying fallbacks and truncations. */
 function checkUserFields(user: UserRecord, policy: QualityPolicy, findings: Finding[]): Omit<Finding, 'record' | 'action'> | null {
