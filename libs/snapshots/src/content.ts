@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import { USER_FIELDS } from '#app/omflow-contract';
 import { TimeSlice } from './time-slice.js';
@@ -62,19 +62,19 @@ export interface ContentHashes {
   groups: ReadonlyMap<string, string>;
 }
 
-/** A digest of everything OMFLOW sees of a user (and its source id), to detect change cheaply. */
+/**
+ * A digest of everything OMFLOW sees of a user (and its source id), to detect change cheaply.
+ * One string hashed at once (`crypto.hash`): half the cost of feeding a Hash object field by
+ * field, for the same bytes, hence the same digest as the versions stored before.
+ */
 export function userHash(user: UserRecord): string {
-  const h = createHash('sha1');
-  for (const field of USER_FIELDS) h.update(`${user[field] ?? '\u0001'}\u0000`);
-  h.update(user.groups.join('\u0002'));
-  h.update(`\u0000${user.sourceId}`);
-  return h.digest('base64url');
+  let text = '';
+  for (const field of USER_FIELDS) text += `${user[field] ?? '\u0001'}\u0000`;
+  return hash('sha1', `${text}${user.groups.join('\u0002')}\u0000${user.sourceId}`, 'base64url');
 }
 
 export function groupHash(group: GroupRecord): string {
-  return createHash('sha1')
-    .update(`${group.group_no}\u0000${group.display_name}\u0000${group.parent_group_no ?? '\u0001'}`)
-    .digest('base64url');
+  return hash('sha1', `${group.group_no}\u0000${group.display_name}\u0000${group.parent_group_no ?? '\u0001'}`, 'base64url');
 }
 
 /** The hashes of a content (asynchronous only to let the event loop run between slices). */

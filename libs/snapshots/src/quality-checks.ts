@@ -138,22 +138,28 @@ async function checkUsers(
       const user = kept.get(key);
       if (user) candidates.push(user);
     }
-    // Without a published owner there is no telling who is right: every holder of a repeated value loses.
+    // Each candidate's value, lower-cased once, and its published owner. Without a published owner
+    // there is no telling who is right: every holder of a repeated value loses. Only values without
+    // an owner are counted and handed out (`holders`, `taken`): an owned value goes to its owner alone.
+    const values: (string | undefined)[] = [];
+    const owners: (string | undefined)[] = [];
     const holders = new Map<string, number>();
     for (const user of candidates) {
       if (slice.due()) await slice.pause();
       const value = user[field]?.toLowerCase();
-      if (value) holders.set(value, (holders.get(value) ?? 0) + 1);
+      const reservedBy = value ? owner.get(value) : undefined;
+      values.push(value);
+      owners.push(reservedBy);
+      if (value && reservedBy === undefined) holders.set(value, (holders.get(value) ?? 0) + 1);
     }
     const taken = new Set<string>();
-    for (const user of candidates) {
+    for (let i = 0; i < candidates.length; i++) {
       if (slice.due()) await slice.pause();
-      const value = user[field]?.toLowerCase();
+      const [user, value, reservedBy] = [candidates[i], values[i], owners[i]];
       if (!value) continue;
-      const reservedBy = owner.get(value);
       const clash = reservedBy !== undefined ? reservedBy !== user.key : holders.get(value)! > 1 || taken.has(value);
       if (!clash) {
-        taken.add(value);
+        if (reservedBy === undefined) taken.add(value);
         continue;
       }
       if (carried.has(user.key)) continue; // a published version is unique by construction
