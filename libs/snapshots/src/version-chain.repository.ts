@@ -325,20 +325,12 @@ export class VersionChain {
     );
 
     // Versions: close what changed or went, open what is new or changed.
-    const users = versionChanges(
-      head.users,
-      people.ids,
-      [...content.users.values()].map((user) => ({ key: user.key, hash: hashes.users.get(user.key)!, values: () => storedValues(user) })),
-    );
-    const groups = versionChanges(
-      head.groups,
-      departments.ids,
-      [...content.groups.values()].map((group) => ({
-        key: group.group_no,
-        hash: hashes.groups.get(group.group_no)!,
-        values: () => [group.group_no, group.display_name, group.parent_group_no],
-      })),
-    );
+    const users = versionChanges(head.users, people.ids, content.users, hashes.users, storedValues);
+    const groups = versionChanges(head.groups, departments.ids, content.groups, hashes.groups, (group) => [
+      group.group_no,
+      group.display_name,
+      group.parent_group_no,
+    ]);
     const changedRows = users.close.length + users.open.length + groups.close.length + groups.open.length;
     await this.writeVersions('user_version', 'person_id', STORED_USER_COLUMNS, snapshotId, users);
     await this.writeVersions('group_version', 'department_id', ['group_no', 'display_name', 'parent_group_no'], snapshotId, groups);
@@ -460,25 +452,27 @@ interface VersionChanges {
 }
 
 /**
- * From the head's open versions to `items`: the versions to close (by stable number: changed or
- * gone) and the versions to open (new or changed), their values made only when written.
+ * From the head's open versions to `records` (by key, with their `hashes`): the versions to close
+ * (by stable number: changed or gone) and the versions to open (new or changed), their values
+ * made only when written. Nothing is made for an unchanged record (most of them in a re-sync).
  */
-function versionChanges(
+function versionChanges<R>(
   head: ReadonlyMap<string, Identity>,
   newIds: ReadonlyMap<string, number>,
-  items: { key: string; hash: string; values: () => unknown[] }[],
+  records: ReadonlyMap<string, R>,
+  hashes: ReadonlyMap<string, string>,
+  values: (record: R) => unknown[],
 ): VersionChanges {
   const close: number[] = [];
   const open: VersionChanges['open'] = [];
-  const present = new Set<string>();
-  for (const item of items) {
-    present.add(item.key);
-    const prev = head.get(item.key);
-    if (prev && prev.hash === item.hash) continue;
+  for (const [key, record] of records) {
+    const hash = hashes.get(key)!;
+    const prev = head.get(key);
+    if (prev && prev.hash === hash) continue;
     if (prev) close.push(prev.id);
-    open.push({ id: prev?.id ?? newIds.get(item.key)!, hash: item.hash, values: item.values });
+    open.push({ id: prev?.id ?? newIds.get(key)!, hash, values: () => values(record) });
   }
-  for (const [key, prev] of head) if (!present.has(key)) close.push(prev.id);
+  for (const [key, prev] of head) if (!records.has(key)) close.push(prev.id);
   return { close, open };
 }
 
