@@ -60,7 +60,7 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'applica
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
-const baseEnv = { BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret, QUERY_AUDIT: values['query-audit']! };
+const baseEnv = { BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret, QUERY_AUDIT: values['query-audit'] };
 
 async function call(
   url: string,

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { InstanceIdentity } from './instance-identity.js';
@@ -23,7 +23,7 @@ import { TransactionRunner } from './transaction-runner.js';
         retryDelay: 1000,
       }),
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource({ ...options!, migrationsRun: false } as DataSourceOptions).initialize();
+        const dataSource = await new DataSource({ ...options!, migrationsRun: false }).initialize();
         try {
           if (options!.migrationsRun) await runMigrationsLocked(dataSource);
         } catch (error) {
