@@ -1,5 +1,6 @@
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import { GROUP_FIELDS, USER_FIELDS } from '#app/omflow-contract';
+import { groupRecords, type Content, type ContentHashes, type PublishedIndex } from './content.js';
 import { TimeSlice } from './time-slice.js';
 
 export interface FieldChange {
@@ -77,6 +78,39 @@ export async function diffContents(
   }
   for (const [code, prev] of before.groups) if (!after.groups.has(code)) diff.groups.removed.push(prev);
   return diff;
+}
+
+/**
+ * `diffContents` of the published snapshot and a run's content, reading whole published records
+ * only where they can differ: a person whose hash is the published one is unchanged, so only the
+ * people whose hash differs and those who went are read (`load`, by stable number, answering
+ * records by key in the order of the numbers given). The answer is `diffContents`' on the whole
+ * published content.
+ */
+export async function diffWithPublished(
+  published: PublishedIndex | null,
+  content: Content,
+  hashes: ContentHashes,
+  load: (ids: number[]) => Promise<ReadonlyMap<string, UserRecord>>,
+  slice = new TimeSlice(),
+): Promise<Diff> {
+  const after = new Map<string, UserRecord>();
+  const ids: number[] = [];
+  for (const [key, user] of content.users) {
+    if (slice.due()) await slice.pause();
+    const before = published?.users.get(key);
+    if (before?.hash === hashes.users.get(key)) continue;
+    after.set(key, user);
+    if (before) ids.push(before.id);
+  }
+  for (const [key, before] of published?.users ?? []) {
+    if (slice.due()) await slice.pause();
+    if (!content.users.has(key)) ids.push(before.id);
+  }
+  // Stable-number order, the order of the published content: removals are listed in it.
+  ids.sort((a, b) => a - b);
+  const users = ids.length ? await load(ids) : new Map<string, UserRecord>();
+  return diffContents({ users, groups: groupRecords(published?.groups) }, { users: after, groups: content.groups }, slice);
 }
 
 export function summarise(diff: Diff): DiffSummary {

@@ -31,13 +31,16 @@ const group = (code: string, parent: string | null, name = code): GroupRecord =>
 const tree = [group('root', null), group('a', 'root'), group('b', 'a')];
 
 function check(users: UserRecord[], groups: GroupRecord[] = tree, published: { users?: UserRecord[]; groups?: GroupRecord[] } = {}, p: QualityPolicy = policy) {
+  const publishedUsers = new Map((published.users ?? []).map((u) => [u.key, u]));
   return checkOrganisation(
     {
       users,
       groups,
       failedKeys: [],
-      publishedUsers: new Map((published.users ?? []).map((u) => [u.key, u])),
+      publishedUsers: new Map([...publishedUsers].map(([key, u]) => [key, { username: u.username, email: u.email }])),
       publishedGroups: new Map((published.groups ?? []).map((g) => [g.group_no, g])),
+      // A copy, as the database gives: the checks may change what they are given.
+      loadPublished: (keys) => Promise.resolve(new Map(keys.map((key) => [key, structuredClone(publishedUsers.get(key)!)]))),
     },
     p,
   );

@@ -20,10 +20,19 @@ export interface CheckInput {
   groups: GroupRecord[];
   /** Keys whose mapping failed (already reported): kept as published when they were. */
   failedKeys: string[];
-  /** The published snapshot, by user key and by group code. */
-  publishedUsers: ReadonlyMap<string, UserRecord>;
+  /** The published snapshot's people by key: the username and email reserved for each. */
+  publishedUsers: ReadonlyMap<string, PublishedValues>;
+  /** The published snapshot's departments by code. */
   publishedGroups: ReadonlyMap<string, GroupRecord>;
+  /**
+   * The whole published records of `keys` (people kept as published because of a problem this
+   * run: usually few, so they are read only when needed), by key.
+   */
+  loadPublished(keys: string[]): Promise<ReadonlyMap<string, UserRecord>>;
 }
+
+/** What the checks need of every published person. */
+export type PublishedValues = Pick<UserRecord, 'username' | 'email'>;
 
 export interface CheckResult {
   users: UserRecord[];
@@ -78,7 +87,9 @@ async function checkUsers(
   const carryOrDrop = (key: string, label: string | undefined, finding: Omit<Finding, 'record' | 'action'>): void => {
     const published = input.publishedUsers.get(key);
     if (published) {
-      kept.set(key, { ...published, groups: [...published.groups] });
+      // Until the end of the checks a carried person is its reserved username and email alone
+      // (all that the uniqueness checks read of it); its whole record is read at the end.
+      kept.set(key, { ...CARRIED, key, username: published.username, email: published.email });
       carried.add(key);
     } else {
       kept.delete(key);
@@ -127,22 +138,28 @@ async function checkUsers(
       const user = kept.get(key);
       if (user) candidates.push(user);
     }
-    // Without a published owner there is no telling who is right: every holder of a repeated value loses.
+    // Each candidate's value, lower-cased once, and its published owner. Without a published owner
+    // there is no telling who is right: every holder of a repeated value loses. Only values without
+    // an owner are counted and handed out (`holders`, `taken`): an owned value goes to its owner alone.
+    const values: (string | undefined)[] = [];
+    const owners: (string | undefined)[] = [];
     const holders = new Map<string, number>();
     for (const user of candidates) {
       if (slice.due()) await slice.pause();
       const value = user[field]?.toLowerCase();
-      if (value) holders.set(value, (holders.get(value) ?? 0) + 1);
+      const reservedBy = value ? owner.get(value) : undefined;
+      values.push(value);
+      owners.push(reservedBy);
+      if (value && reservedBy === undefined) holders.set(value, (holders.get(value) ?? 0) + 1);
     }
     const taken = new Set<string>();
-    for (const user of candidates) {
+    for (let i = 0; i < candidates.length; i++) {
       if (slice.due()) await slice.pause();
-      const value = user[field]?.toLowerCase();
+      const [user, value, reservedBy] = [candidates[i], values[i], owners[i]];
       if (!value) continue;
-      const reservedBy = owner.get(value);
       const clash = reservedBy !== undefined ? reservedBy !== user.key : holders.get(value)! > 1 || taken.has(value);
       if (!clash) {
-        taken.add(value);
+        if (reservedBy === undefined) taken.add(value);
         continue;
       }
       if (carried.has(user.key)) continue; // a published version is unique by construction
@@ -171,8 +188,29 @@ async function checkUsers(
       if (replacement) taken.add(replacement);
     }
   }
+  if (carried.size) {
+    const records = await input.loadPublished([...carried]);
+    for (const key of carried) {
+      const record = records.get(key);
+      if (!record) throw new Error(`The published record of ${key} could not be read`);
+      kept.set(key, record);
+    }
+  }
   return { records: [...kept.values()], quarantined };
 }
+
+/** The rest of a carried person until its published record is read (see carryOrDrop). */
+const CARRIED: Omit<UserRecord, 'key' | 'username' | 'email'> = {
+  sourceId: '',
+  nick_name: null,
+  ad_no: null,
+  company: null,
+  phone1: null,
+  phone2: null,
+  extension_no: null,
+  gender: null,
+  groups: [],
+};
 
 /** Returns the problem that quarantines the record, after applying fallbacks and truncations. */
 function checkUserFields(user: UserRecord, policy: QualityPolicy, findings: Finding[]): Omit<Finding, 'record' | 'action'> | null {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner, toSqlDateTime } from '#app/database';
-import type { LoadedContent } from './content.js';
+import type { Identities, PublishedIndex } from './content.js';
 import { crashPoint } from './crash-point.js';
 import { PublishedPayload } from './published-payload.service.js';
 import { PublishedView, type PublishedState, type ViewChange } from './published-view.repository.js';
@@ -17,12 +17,12 @@ export type Publishable = Pick<WrittenSnapshot, 'snapshotId' | 'content'> & Part
 /** What is published now. */
 export interface Published {
   state: PublishedState;
-  /** Its content; null before the first publish. */
-  content: LoadedContent | null;
+  /** Its people (slim: identity, username, email) and departments; null before the first publish. */
+  content: PublishedIndex | null;
 }
 
 /** What the published view must change to go from `published` to `next` (asynchronous only to let the event loop run between slices). */
-export async function viewChange(next: Publishable, published: LoadedContent | null, slice = new TimeSlice()): Promise<ViewChange> {
+export async function viewChange(next: Publishable, published: Identities | null, slice = new TimeSlice()): Promise<ViewChange> {
   const personIds: number[] = [];
   const memberships = new Map<number, readonly string[]>();
   for (const [key, user] of next.content.users) {
@@ -66,10 +66,10 @@ export class SnapshotPublisher {
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
   ) {}
 
-  /** What is published now, with its content. */
+  /** What is published now, with its people's identities, usernames and emails and its departments. */
   async published(): Promise<Published> {
     const state = await this.view.state();
-    return { state, content: state.snapshotId === null ? null : await this.chain.content(state.snapshotId) };
+    return { state, content: state.snapshotId === null ? null : await this.chain.index(state.snapshotId) };
   }
 
   /**
@@ -77,7 +77,7 @@ export class SnapshotPublisher {
    * `within` records what must commit with the publish; it runs last in the transaction (on
    * MySQL the audit chain head stays locked until the commit).
    */
-  async publish(next: Publishable, published: LoadedContent | null, within: (m: EntityManager) => Promise<void>): Promise<void> {
+  async publish(next: Publishable, published: PublishedIndex | null, within: (m: EntityManager) => Promise<void>): Promise<void> {
     const payload = await preparePayload(syncAnswerOf(next.content));
     const change = await viewChange(next, published);
     const begun = performance.now();
@@ -92,7 +92,7 @@ export class SnapshotPublisher {
     this.served.invalidate();
     const renames: { key: string; from: string; to: string }[] = [];
     for (const [key, user] of next.content.users) {
-      const before = published?.users.get(key)?.record;
+      const before = published?.users.get(key);
       if (before && before.username !== user.record.username) renames.push({ key, from: before.username, to: user.record.username });
     }
     if (renames.length) await this.events.renamesPublished({ snapshotId: next.snapshotId, renames });

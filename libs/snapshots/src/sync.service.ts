@@ -8,9 +8,9 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { InstanceIdentity, TransactionRunner } from '#app/database';
 import { BridgeMetrics } from '#app/metrics';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
-import { emptyContent, hashesOf, recordsOf, versionedContent, type Content, type ContentHashes } from './content.js';
+import { emptyContent, groupRecords, hashesOf, recordsOf, versionedContent, type Content, type ContentHashes, type PublishedIndex } from './content.js';
 import { crashPoint } from './crash-point.js';
-import { diffContents, summarise, type Diff } from './diff.js';
+import { diffWithPublished, summarise, type Diff } from './diff.js';
 import { evaluateGuard, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
 import { SnapshotEvents } from './snapshot-events.js';
@@ -179,7 +179,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       const kept = Object.entries(renames).filter(([, choice]) => choice === 'keep');
       if (kept.length && published) {
         // Kept usernames make a new snapshot: the candidate with the published usernames of those people.
-        const overrides = kept.map(([key]) => ({ key, username: published.users.get(key)!.record.username }));
+        const overrides = kept.map(([key]) => ({ key, username: published.users.get(key)!.username }));
         const content = recordsOf(candidate);
         for (const { key, username } of overrides) {
           const user = content.users.get(key);
@@ -453,18 +453,21 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     }
 
     const { state, content: published, head } = await loading;
-    const publishedRecords = published ? recordsOf(published) : emptyContent();
     run.baseSnapshotId = state.snapshotId;
     signal.throwIfAborted();
     phase('load');
 
+    // Whole published records are read only for the few people that need them (see PublishedIndex).
+    const publishedUsers = (ids: number[]): Promise<Map<string, UserRecord>> =>
+      state.snapshotId === null ? Promise.resolve(new Map<string, UserRecord>()) : this.chain.users(state.snapshotId, ids);
     const checked = await checkOrganisation(
       {
         users: organisation.users,
         groups: organisation.groups,
         failedKeys: organisation.failedKeys,
-        publishedUsers: publishedRecords.users,
-        publishedGroups: publishedRecords.groups,
+        publishedUsers: published?.users ?? new Map(),
+        publishedGroups: groupRecords(published?.groups),
+        loadPublished: (keys) => publishedUsers(stableOrder(published, keys)),
       },
       this.quality,
     );
@@ -489,7 +492,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     if (!content.users.size) throw new SourceReadError('No user passed the checks; an empty organisation is never published');
     phase('check');
 
-    const diff = await diffContents(publishedRecords, content);
+    const diff = await diffWithPublished(published, content, hashes, publishedUsers);
     run.diff = sampleDiff(diff);
     const hold = evaluateGuard(run.diff.summary, published ? { users: published.users.size, groups: published.groups.size } : null, this.guard);
     phase('diff');
@@ -506,12 +509,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       run.counts.writtenRows = written.changedRows;
       crashPoint(this.config, 'after-write');
     }
-    // Nothing new since the head: the head is the run's snapshot, with its people's numbers.
-    const next: Publishable = written ?? {
-      snapshotId: head.snapshotId!,
-      content: versionedContent(content, hashes, { user: (key) => head.users.get(key)!.id, group: (code) => head.groups.get(code)!.id }),
-    };
-    const snapshotId = next.snapshotId;
+    const snapshotId = written?.snapshotId ?? head.snapshotId!;
     run.snapshotId = snapshotId;
     phase('write');
 
@@ -519,6 +517,11 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       run.status = 'unchanged';
       return;
     }
+    // Nothing new since the head: the head is the run's snapshot, with its people's numbers.
+    const next: Publishable = written ?? {
+      snapshotId,
+      content: versionedContent(content, hashes, { user: (key) => head.users.get(key)!.id, group: (code) => head.groups.get(code)!.id }),
+    };
     if (hold.length) {
       run.status = 'held';
       run.holdReasons = hold;
@@ -567,6 +570,16 @@ function sameAsHead(hashes: ContentHashes, head: ChainHead): boolean {
   for (const [key, hash] of hashes.users) if (head.users.get(key)?.hash !== hash) return false;
   for (const [code, hash] of hashes.groups) if (head.groups.get(code)?.hash !== hash) return false;
   return true;
+}
+
+/** The stable numbers of published people `keys`, ascending. */
+function stableOrder(published: PublishedIndex | null, keys: string[]): number[] {
+  const ids: number[] = [];
+  for (const key of keys) {
+    const id = published?.users.get(key)?.id;
+    if (id !== undefined) ids.push(id);
+  }
+  return ids.sort((a, b) => a - b);
 }
 
 function label(user: UserRecord): string {

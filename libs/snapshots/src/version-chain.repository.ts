@@ -3,7 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { fromSqlDateTime, isMysql, toSqlDateTime, TransactionRunner } from '#app/database';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
-import { hashesOf, versionedContent, type Content, type ContentHashes, type Identity, type LoadedContent, type Versioned } from './content.js';
+import {
+  hashesOf,
+  versionedContent,
+  type Content,
+  type ContentHashes,
+  type Identities,
+  type Identity,
+  type LoadedContent,
+  type PublishedIndex,
+  type PublishedUser,
+  type Versioned,
+} from './content.js';
 import { breathe, inChunks, insertRows } from './sql.js';
 import { STORED_USER_COLUMNS, storedValues, userOfRow, type StoredUser } from './stored-user.js';
 import { validIn } from './valid-in.js';
@@ -16,7 +27,7 @@ export interface ChainHead {
 }
 
 /** The chain head is the content of its newest snapshot: derived instead of read twice. */
-export function headOf(snapshotId: number, content: LoadedContent): ChainHead {
+export function headOf(snapshotId: number, content: Identities): ChainHead {
   return { snapshotId, users: content.users, groups: content.groups };
 }
 
@@ -51,6 +62,13 @@ interface IdentityRow {
   h: string;
 }
 type UserVersionRow = StoredUser & { user_key: string; person_id: Id; hash: string };
+interface PublishedUserRow {
+  k: string;
+  id: Id;
+  h: string;
+  u: string;
+  e: string | null;
+}
 interface GroupVersionRow {
   department_id: Id;
   hash: string;
@@ -149,6 +167,59 @@ export class VersionChain {
         return Number(row.person_id);
       },
     );
+    return { users, groups: await this.groups(snapshotId) };
+  }
+
+  /**
+   * A snapshot as a sync run compares with it: every person's key, stable number, hash, username
+   * and email (not the whole record), every department whole. In stable-number order.
+   */
+  async index(snapshotId: number): Promise<PublishedIndex> {
+    const users = new Map<string, PublishedUser>();
+    const valid = validIn(snapshotId, 'v');
+    await this.pages<PublishedUserRow>(
+      (after) => [
+        `SELECT p.user_key AS k, v.person_id AS id, v.hash AS h, v.username AS u, v.email AS e FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${valid.sql} AND v.person_id > ? ORDER BY v.person_id LIMIT ${READ_PAGE}`,
+        [...valid.params, after],
+      ],
+      (row) => {
+        const id = Number(row.id);
+        users.set(String(row.k), { id, hash: String(row.h), username: String(row.u), email: row.e ?? null });
+        return id;
+      },
+    );
+    return { users, groups: await this.groups(snapshotId) };
+  }
+
+  /**
+   * The whole records, in snapshot `snapshotId`, of the people numbered `ids`, by key, in the
+   * order of `ids` (ascending numbers give stable-number order). Read a page of numbers at a time.
+   */
+  async users(snapshotId: number, ids: readonly number[]): Promise<Map<string, UserRecord>> {
+    const valid = validIn(snapshotId, 'v');
+    const byId = new Map<number, [string, UserRecord]>();
+    for (let i = 0; i < ids.length; i += READ_PAGE) {
+      if (i) await breathe(this.db);
+      const chunk = ids.slice(i, i + READ_PAGE);
+      const rows = await this.db.query<UserVersionRow[]>(
+        `SELECT p.user_key AS user_key, v.* FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${valid.sql} AND v.person_id IN (${chunk.map(() => '?').join(', ')})`,
+        [...valid.params, ...chunk],
+      );
+      for (const row of rows) {
+        const key = String(row.user_key);
+        byId.set(Number(row.person_id), [key, userOfRow(row, key)]);
+      }
+    }
+    const out = new Map<string, UserRecord>();
+    for (const id of ids) {
+      const found = byId.get(id);
+      if (found) out.set(found[0], found[1]);
+    }
+    return out;
+  }
+
+  /** A snapshot's departments, whole, with their stable numbers. */
+  private async groups(snapshotId: number): Promise<Map<string, Versioned<GroupRecord>>> {
     const groups = new Map<string, Versioned<GroupRecord>>();
     const groupValid = validIn(snapshotId);
     await this.pages<GroupVersionRow>(
@@ -163,7 +234,7 @@ export class VersionChain {
         return Number(row.department_id);
       },
     );
-    return { users, groups };
+    return groups;
   }
 
   /**
@@ -254,20 +325,12 @@ export class VersionChain {
     );
 
     // Versions: close what changed or went, open what is new or changed.
-    const users = versionChanges(
-      head.users,
-      people.ids,
-      [...content.users.values()].map((user) => ({ key: user.key, hash: hashes.users.get(user.key)!, values: () => storedValues(user) })),
-    );
-    const groups = versionChanges(
-      head.groups,
-      departments.ids,
-      [...content.groups.values()].map((group) => ({
-        key: group.group_no,
-        hash: hashes.groups.get(group.group_no)!,
-        values: () => [group.group_no, group.display_name, group.parent_group_no],
-      })),
-    );
+    const users = versionChanges(head.users, people.ids, content.users, hashes.users, storedValues);
+    const groups = versionChanges(head.groups, departments.ids, content.groups, hashes.groups, (group) => [
+      group.group_no,
+      group.display_name,
+      group.parent_group_no,
+    ]);
     const changedRows = users.close.length + users.open.length + groups.close.length + groups.open.length;
     await this.writeVersions('user_version', 'person_id', STORED_USER_COLUMNS, snapshotId, users);
     await this.writeVersions('group_version', 'department_id', ['group_no', 'display_name', 'parent_group_no'], snapshotId, groups);
@@ -389,25 +452,27 @@ interface VersionChanges {
 }
 
 /**
- * From the head's open versions to `items`: the versions to close (by stable number: changed or
- * gone) and the versions to open (new or changed), their values made only when written.
+ * From the head's open versions to `records` (by key, with their `hashes`): the versions to close
+ * (by stable number: changed or gone) and the versions to open (new or changed), their values
+ * made only when written. Nothing is made for an unchanged record (most of them in a re-sync).
  */
-function versionChanges(
+function versionChanges<R>(
   head: ReadonlyMap<string, Identity>,
   newIds: ReadonlyMap<string, number>,
-  items: { key: string; hash: string; values: () => unknown[] }[],
+  records: ReadonlyMap<string, R>,
+  hashes: ReadonlyMap<string, string>,
+  values: (record: R) => unknown[],
 ): VersionChanges {
   const close: number[] = [];
   const open: VersionChanges['open'] = [];
-  const present = new Set<string>();
-  for (const item of items) {
-    present.add(item.key);
-    const prev = head.get(item.key);
-    if (prev && prev.hash === item.hash) continue;
+  for (const [key, record] of records) {
+    const hash = hashes.get(key)!;
+    const prev = head.get(key);
+    if (prev && prev.hash === hash) continue;
     if (prev) close.push(prev.id);
-    open.push({ id: prev?.id ?? newIds.get(item.key)!, hash: item.hash, values: item.values });
+    open.push({ id: prev?.id ?? newIds.get(key)!, hash, values: () => values(record) });
   }
-  for (const [key, prev] of head) if (!present.has(key)) close.push(prev.id);
+  for (const [key, prev] of head) if (!records.has(key)) close.push(prev.id);
   return { close, open };
 }
 

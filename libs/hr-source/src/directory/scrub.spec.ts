@@ -39,6 +39,8 @@ describe('scrubbing the directory secrets from upstream text', () => {
   it('tells which raw answers need the walk, seeing through JSON escapes', () => {
     expect(mayHoldSecrets('{"status":0,"message":"ok","result":[{"name":"张三","id":"fdf8"}]}', [TOKEN])).toBe(false);
     expect(mayHoldSecrets('{"name":"\\u5f20\\u4e09"}', [TOKEN])).toBe(false);
+    expect(mayHoldSecrets('{"name":"\\u00e9\\u0089"}', [TOKEN])).toBe(false);
+    expect(mayHoldSecrets('{"name":"\\u00e9\\u0041"}', [TOKEN])).toBe(true);
     expect(mayHoldSecrets(`{"message":"Cannot GET /x?access_token=${TOKEN}"}`, [])).toBe(true);
     expect(mayHoldSecrets('{"message":"Cannot GET /x?\\u0061ccess_token=abc"}', [])).toBe(true);
     expect(mayHoldSecrets('{"message":"Cannot GET \\/x"}', [])).toBe(true);

@@ -23,14 +23,24 @@ export function scrubText(text: string, secrets: readonly string[]): string {
 
 /**
  * Whether raw JSON text may hold a secret or an `access_token=` value, also JSON-escaped (`\/`,
- * `\u00XX`): answers without any are passed on without a walk (a page of employees is large).
+ * `\u00XX` with XX below 80): answers without any are passed on without a walk (a page of
+ * employees is large). Every answer of a sync's read (256 MB at 100,000 people) goes through
+ * here, so each form is searched for once, with plain string searches rather than one regular
+ * expression of alternatives (a quarter of the time).
  */
 export function mayHoldSecrets(text: string, secrets: readonly string[]): boolean {
-  if (/access_token|\\u00[0-7]|\\\//i.test(text)) return true;
-  return secrets.some(
-    (secret) =>
-      secret.length >= MIN_SECRET_LENGTH && [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)].some((form) => text.includes(form)),
-  );
+  if (/access_token/i.test(text) || text.includes('\\/')) return true;
+  for (let at = text.indexOf('\\u00'); at >= 0; at = text.indexOf('\\u00', at + 1)) {
+    const digit = text.charCodeAt(at + 4);
+    if (digit >= 0x30 && digit <= 0x37) return true; // 0-7
+  }
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < MIN_SECRET_LENGTH) continue;
+    forms.add(secret).add(encodeURIComponent(secret)).add(JSON.stringify(secret).slice(1, -1));
+  }
+  for (const form of forms) if (text.includes(form)) return true;
+  return false;
 }
 
 /** A parsed answer with scrubText applied to every string and key, at any depth. */
