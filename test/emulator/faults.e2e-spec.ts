@@ -94,6 +94,31 @@ describe('emulator: fault injection through /_emulator/faults', () => {
     expect(short.records.length).toBeLessThan(9);
   });
 
+  it('empties the smallest department of at least N people consistently: its people answered locked, every count unchanged', async () => {
+    const view = async (id: string) =>
+      ((await (await fetch(url(`/view?org_id=${id}`))).json()) as Envelope<WorkPlusViewResult>).result[0];
+    const before = ((await (await fetch(url('/list-all'))).json()) as Envelope<WorkPlusOrgNode[]>).result;
+    const state = await em.admin('PUT', '/faults', { empty_department_size: 3 }).then(() => em.admin('GET', '/state'));
+    const emptied = state.body.emptied_department as { id: string; name: string; employees: number };
+    expect(emptied.employees).toBeGreaterThanOrEqual(3);
+    await em.admin('DELETE', '/faults');
+    const home = (await view(emptied.id)).employees.filter((e) => !e.locked && e.positions.some((p) => p.primary && p.org_id === emptied.id));
+    expect(home).toHaveLength(emptied.employees);
+    await em.admin('PUT', '/faults', { empty_department_size: 3 });
+    const node = await view(emptied.id);
+    expect(node.name).toBe(emptied.name);
+    expect(node.employee_count).toBe(before.find((n) => n.id === emptied.id)!.employee_count);
+    const ids = new Set(home.map((e) => e.id));
+    expect(node.employees.filter((e) => ids.has(e.id)).every((e) => e.locked)).toBe(true);
+    const one = (await (await fetch(url(`/employees/${home[0].id}`))).json()) as Envelope<{ disabled: boolean }>;
+    expect(one.result.disabled).toBe(true);
+    const after = ((await (await fetch(url('/list-all'))).json()) as Envelope<WorkPlusOrgNode[]>).result;
+    expect(after.map((n) => [n.id, n.employee_count, n.all_employee_count])).toEqual(before.map((n) => [n.id, n.employee_count, n.all_employee_count]));
+    await em.admin('DELETE', '/faults');
+    expect((await view(emptied.id)).employees.filter((e) => ids.has(e.id) && e.locked)).toHaveLength(0);
+    expect((await em.admin('PUT', '/faults', { empty_department_size: 10_000 }).then(() => em.admin('GET', '/state'))).body.emptied_department).toBeNull();
+  });
+
   it('start-up options set faults too, and the admin surface is never faulted', async () => {
     const faulty = await startEmulator({ employees: 5, departments: 2, faults: { error_rate: 1 } });
     try {

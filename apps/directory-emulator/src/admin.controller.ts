@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { WorkPlusOrganisationFile } from '#app/workplus';
-import { DirectoryService, type MutationResult } from './directory.service.js';
+import { DirectoryService, type EmptiedDepartment, type MutationResult } from './directory.service.js';
 import { EMULATOR_OPTIONS } from './emulator-state.js';
 import { FaultSettingsDto } from './faults.dto.js';
 import { FaultsService } from './faults.js';
@@ -38,6 +38,7 @@ export class AdminController {
       nodes: store.nodeCount,
       faults: this.faults.current(),
       faults_fired: { ...this.faults.fired },
+      emptied_department: emptiedState(this.directory.emptied()),
     };
   }
 
@@ -78,4 +79,9 @@ export class AdminController {
   export(@Query('tree') tree?: string): WorkPlusOrganisationFile {
     return exportOrganisation(this.directory.store, tree === 'true');
   }
+}
+
+/** The department the `empty_department_size` fault empties, as `/_emulator/state` shows it. */
+function emptiedState(department: EmptiedDepartment | null): { id: string; name: string; employees: number } | null {
+  return department && { id: department.id, name: department.name, employees: department.employeeIds.size };
 }

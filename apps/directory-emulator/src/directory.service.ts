@@ -60,6 +60,13 @@ function shorten<T>(rows: T[]): T[] {
   return rows.slice(0, rows.length - Math.max(1, Math.floor(rows.length / 2)));
 }
 
+/** The department the `empty_department_size` fault empties, and the people it answers as locked. */
+export interface EmptiedDepartment {
+  id: string;
+  name: string;
+  employeeIds: ReadonlySet<string>;
+}
+
 /** The directory's behaviour: the employee and organisation calls, and the emulator's mutations. */
 @Injectable()
 export class DirectoryService {
@@ -69,6 +76,8 @@ export class DirectoryService {
   private readonly ids: Prng;
   private readonly tagIds = new Map<string, number>();
   private mutationBatches = 0;
+  /** What the `empty_department_size` fault picked, for the fault settings' generation it was picked under. */
+  private emptiedFor: { generation: number; department: EmptiedDepartment | null } | null = null;
 
   constructor(
     @Inject(EMULATOR_OPTIONS) private readonly options: EmulatorOptions,
@@ -94,11 +103,54 @@ export class DirectoryService {
       orgId: q.org_id || undefined,
       recursion: q.recursion === 'true',
     };
-    return this.store.listEmployees(filter).map((e) => this.store.toListItem(e));
+    return this.store.listEmployees(filter).map((e) => this.listItem(e));
   }
 
   get(id: string): WorkPlusEmployeeRecord {
-    return this.store.toRecord(this.store.requireEmployee(id));
+    const record = this.store.toRecord(this.store.requireEmployee(id));
+    return this.emptied()?.employeeIds.has(id) ? { ...record, disabled: true } : record;
+  }
+
+  /**
+   * The department the `empty_department_size` fault empties: the smallest one with at least that
+   * many active people whose primary position (else first position) is there, ties to the first
+   * in pre-order; null when the fault is off or no department is that large. Picked once per
+   * setting of the faults, so every answer agrees until the faults change.
+   */
+  emptied(): EmptiedDepartment | null {
+    if (this.emptiedFor?.generation === this.faults.generation) return this.emptiedFor.department;
+    const size = this.faults.current().empty_department_size;
+    let department: EmptiedDepartment | null = null;
+    if (size > 0) {
+      const members = new Map<string, string[]>();
+      for (const employee of this.store.allEmployees()) {
+        const home = (employee.positions.find((p) => p.primary) ?? employee.positions[0])?.orgId;
+        if (employee.locked || !home) continue;
+        const list = members.get(home);
+        if (list) list.push(employee.id);
+        else members.set(home, [employee.id]);
+      }
+      let best: string[] | null = null;
+      let bestId: string | null = null;
+      for (const id of this.store.nodeIds()) {
+        const list = members.get(id);
+        if (list && list.length >= size && (!best || list.length < best.length)) [best, bestId] = [list, id];
+      }
+      if (best && bestId) department = { id: bestId, name: this.store.nodeData(bestId).name, employeeIds: new Set(best) };
+      this.logger.log(
+        department
+          ? `Fault empty_department_size=${size}: department ${department.name} (${department.id}) answers its ${best!.length} people as locked`
+          : `Fault empty_department_size=${size}: no department has that many people`,
+      );
+    }
+    this.emptiedFor = { generation: this.faults.generation, department };
+    return department;
+  }
+
+  /** An employee as list and view answers show it; locked when the `empty_department_size` fault empties their department. */
+  private listItem(employee: EmployeeData): WorkPlusEmployee {
+    const item = this.store.toListItem(employee);
+    return this.emptied()?.employeeIds.has(employee.id) ? { ...item, locked: true } : item;
   }
 
   create(dto: CreateEmployeeDto): WorkPlusEmployeeRecord {
@@ -236,7 +288,7 @@ export class DirectoryService {
     const eLimit = count(q.employee_limit, employeeIds.length);
     const oSkip = count(q.org_skip, 0);
     const oLimit = count(q.org_limit, childIds.length);
-    let employees = employeeIds.slice(eSkip, eSkip + eLimit).map((e) => this.store.toListItem(this.store.employee(e)!));
+    let employees = employeeIds.slice(eSkip, eSkip + eLimit).map((e) => this.listItem(this.store.employee(e)!));
     if (employees.length && this.faults.take('short_page')) employees = shorten(employees);
     const counting = q.counting !== 'false';
     const children = childIds.slice(oSkip, oSkip + oLimit).map((c) => {

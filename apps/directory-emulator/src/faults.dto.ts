@@ -61,4 +61,10 @@ export class FaultSettingsDto implements Partial<FaultSettings> {
   @IsInt()
   @Min(0)
   short_page_count?: number;
+
+  /** Answer every active person of the smallest department with at least N of them (primary position) as locked, counts unchanged; 0: off. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  empty_department_size?: number;
 }

@@ -20,6 +20,8 @@ export class FaultsService {
   private prng: Prng;
   /** How many of each fault fired since start-up or the last reset. */
   readonly fired: Record<CountedFault, number> = { error: 0, drop: 0, malformed: 0, short_page: 0 };
+  /** Grows with every change of the settings (lets the directory recompute what a fault picked). */
+  generation = 0;
 
   constructor(@Inject(EMULATOR_OPTIONS) private readonly options: EmulatorOptions) {
     this.settings = { ...options.faults };
@@ -36,6 +38,7 @@ export class FaultsService {
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<FaultSettings>;
     this.settings = { ...NO_FAULTS, ...given };
     this.prng = new Prng(this.options.seed ^ 0x5eed);
+    this.generation += 1;
     for (const k of Object.keys(this.fired) as CountedFault[]) this.fired[k] = 0;
     this.logger.log(`Faults set: ${JSON.stringify(this.settings)}`);
     return this.current();

@@ -37,6 +37,7 @@ describe('emulator options from the environment', () => {
       EMULATOR_DROP_RATE: '0.01',
       EMULATOR_MALFORMED_RATE: '0.02',
       EMULATOR_SHORT_PAGE_RATE: '0.03',
+      EMULATOR_EMPTY_DEPARTMENT_SIZE: '15',
       EMULATOR_DOCS: 'false',
       EMULATOR_LOG: 'no',
     });
@@ -55,7 +56,7 @@ describe('emulator options from the environment', () => {
       docs: false,
       logger: false,
     });
-    expect(options.faults).toMatchObject({ latency_ms: 20, error_rate: 0.1, drop_rate: 0.01, malformed_rate: 0.02, short_page_rate: 0.03 });
+    expect(options.faults).toMatchObject({ latency_ms: 20, error_rate: 0.1, drop_rate: 0.01, malformed_rate: 0.02, short_page_rate: 0.03, empty_department_size: 15 });
   });
 
   it('refuses bad values with a message naming the variable', () => {

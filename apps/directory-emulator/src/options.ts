@@ -22,6 +22,13 @@ export interface FaultSettings {
   malformed_count: number;
   /** The next N non-empty `/view` or `/page-orgs` pages are short. */
   short_page_count: number;
+  /**
+   * Empties one department consistently: the smallest one with at least this many active people
+   * whose primary position is there has all of them answered as locked (resigned) on every
+   * `/v1/...` answer, while every count and total stays as it was. No short page, no error: only
+   * a deletion guard that watches departments can tell. 0: off.
+   */
+  empty_department_size: number;
 }
 
 export const NO_FAULTS: FaultSettings = {
@@ -34,6 +41,7 @@ export const NO_FAULTS: FaultSettings = {
   drop_count: 0,
   malformed_count: 0,
   short_page_count: 0,
+  empty_department_size: 0,
 };
 
 export interface EmulatorOptions {
@@ -146,6 +154,7 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): { options: Emula
       drop_rate: share(env, 'EMULATOR_DROP_RATE', 0),
       malformed_rate: share(env, 'EMULATOR_MALFORMED_RATE', 0),
       short_page_rate: share(env, 'EMULATOR_SHORT_PAGE_RATE', 0),
+      empty_department_size: int(env, 'EMULATOR_EMPTY_DEPARTMENT_SIZE', 0, 0, 2_000_000),
     },
     docs: flag(env, 'EMULATOR_DOCS', d.docs),
     logger: flag(env, 'EMULATOR_LOG', d.logger),

@@ -116,6 +116,10 @@ export const bridgeEnv = {
       doc: 'After this long without an OMFLOW /sync pull, /health and /metrics report OMFLOW as stale.',
       min: 60,
     }),
+    holdEmptiedDepartments: env.int('GUARD_HOLD_EMPTIED_DEPARTMENTS', 5, {
+      doc: 'Hold a run after which a department with at least this many published members (people whose default department it is) has none, whatever the other limits say; 0 turns it off.',
+      min: 0,
+    }),
     holdRenames: env.bool('GUARD_HOLD_RENAMES', true, { doc: 'Hold a run in which a known person (same directory id) has a new username, for a decision.' }),
     policyMissingEmail: env.oneOf('POLICY_MISSING_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
       doc: 'Employee without email: leave out (`quarantine`) or build one from EMAIL_FALLBACK_TEMPLATE.',

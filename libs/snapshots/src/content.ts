@@ -45,6 +45,8 @@ export interface LoadedContent {
 export interface PublishedUser extends Identity {
   username: string;
   email: string | null;
+  /** Their default (primary) department's code: the guard counts each department's people. */
+  department: string | null;
 }
 
 /**

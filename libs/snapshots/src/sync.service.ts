@@ -11,7 +11,7 @@ import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Findi
 import { emptyContent, groupRecords, hashesOf, recordsOf, versionedContent, type Content, type ContentHashes, type PublishedIndex } from './content.js';
 import { crashPoint } from './crash-point.js';
 import { diffWithPublished, summarise, type Diff } from './diff.js';
-import { evaluateGuard, type GuardPolicy } from './guard.js';
+import { evaluateGuard, membersPerDepartment, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
 import { SnapshotEvents } from './snapshot-events.js';
 import { SnapshotPublisher, type Publishable, type Published } from './snapshot-publisher.service.js';
@@ -86,6 +86,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       groupRemovals: { max: s.maxGroupRemovals, percent: s.maxGroupRemovalPercent },
       moves: { max: s.maxMoves, percent: s.maxMovePercent },
       holdRenames: s.holdRenames,
+      holdEmptiedDepartments: s.holdEmptiedDepartments,
     };
   }
 
@@ -494,7 +495,11 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
 
     const diff = await diffWithPublished(published, content, hashes, publishedUsers);
     run.diff = sampleDiff(diff);
-    const hold = evaluateGuard(run.diff.summary, published ? { users: published.users.size, groups: published.groups.size } : null, this.guard);
+    const hold = evaluateGuard(run.diff.summary, published ? { users: published.users.size, groups: published.groups.size } : null, this.guard, {
+      before: membersPerDepartment(published ? departmentsOf(published.users.values(), (u) => u.department) : []),
+      after: membersPerDepartment(departmentsOf(content.users.values(), (u) => u.groups[0])),
+      names: new Map(published ? departmentsOf(published.groups.values(), (g) => [g.record.group_no, g.record.display_name] as const) : []),
+    });
     phase('diff');
     if (request.dryRun) {
       run.status = 'dry-run';
@@ -580,6 +585,11 @@ function stableOrder(published: PublishedIndex | null, keys: string[]): number[]
     if (id !== undefined) ids.push(id);
   }
   return ids.sort((a, b) => a - b);
+}
+
+/** `pick` of each of `items`, lazily (the people's default departments, the departments' names). */
+function* departmentsOf<T, R>(items: Iterable<T>, pick: (item: T) => R): Generator<R> {
+  for (const item of items) yield pick(item);
 }
 
 function label(user: UserRecord): string {

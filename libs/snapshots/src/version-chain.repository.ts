@@ -68,6 +68,7 @@ interface PublishedUserRow {
   h: string;
   u: string;
   e: string | null;
+  d: string | null;
 }
 interface GroupVersionRow {
   department_id: Id;
@@ -171,20 +172,20 @@ export class VersionChain {
   }
 
   /**
-   * A snapshot as a sync run compares with it: every person's key, stable number, hash, username
-   * and email (not the whole record), every department whole. In stable-number order.
+   * A snapshot as a sync run compares with it: every person's key, stable number, hash, username,
+   * email and default department (not the whole record), every department whole. In stable-number order.
    */
   async index(snapshotId: number): Promise<PublishedIndex> {
     const users = new Map<string, PublishedUser>();
     const valid = validIn(snapshotId, 'v');
     await this.pages<PublishedUserRow>(
       (after) => [
-        `SELECT p.user_key AS k, v.person_id AS id, v.hash AS h, v.username AS u, v.email AS e FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${valid.sql} AND v.person_id > ? ORDER BY v.person_id LIMIT ${READ_PAGE}`,
+        `SELECT p.user_key AS k, v.person_id AS id, v.hash AS h, v.username AS u, v.email AS e, v.default_group AS d FROM user_version v JOIN person p ON p.id = v.person_id WHERE ${valid.sql} AND v.person_id > ? ORDER BY v.person_id LIMIT ${READ_PAGE}`,
         [...valid.params, after],
       ],
       (row) => {
         const id = Number(row.id);
-        users.set(String(row.k), { id, hash: String(row.h), username: String(row.u), email: row.e ?? null });
+        users.set(String(row.k), { id, hash: String(row.h), username: String(row.u), email: row.e ?? null, department: row.d ?? null });
         return id;
       },
     );
