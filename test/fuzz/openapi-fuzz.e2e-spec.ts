@@ -78,7 +78,7 @@ describe.skipIf(Boolean(missing)).each(testDatabases())('schema-driven fuzz of e
     });
     reader = await stateReader(database);
 
-    const run = await json('POST', '/api/v1/sync/runs', {});
+    const run = await json('POST', '/api/v1/sync/runs?wait=true', {});
     expect(run.status, run.text).toBe(200);
     expect((run.json as { status: string }).status).toBe('published');
     const client = async (id: string, scopes: string[]) => {
