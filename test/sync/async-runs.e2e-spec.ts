@@ -116,7 +116,7 @@ describe.each(testDatabases())('asynchronous sync runs with progress ($kind)', (
       await sleep(2500);
       const ds = await new DataSource(buildDataSourceOptions(bridge.config.database)).initialize();
       try {
-        const [row] = (await ds.query('SELECT status, progress_json FROM sync_run WHERE id = ?', [res.body.id])) as { status: string; progress_json: string }[];
+        const [row] = await ds.query<{ status: string; progress_json: string }[]>('SELECT status, progress_json FROM sync_run WHERE id = ?', [res.body.id]);
         expect(row.status).toBe('running');
         const stored = JSON.parse(row.progress_json) as Progress;
         expect(stored.phase).toBe('read');
