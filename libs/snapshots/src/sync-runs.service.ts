@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
@@ -27,7 +27,10 @@ const STREAM_RETRY_MS = 2000;
  * instance's memory, or from the row another instance keeps writing).
  */
 @Injectable()
-export class SyncRuns {
+export class SyncRuns implements BeforeApplicationShutdown {
+  /** Aborted when the bridge stops: open streams close (their clients reconnect, after `retry`, to an instance that runs). */
+  private readonly stopping = new AbortController();
+
   constructor(
     private readonly sync: SyncService,
     private readonly progress: RunProgressRegistry,
@@ -77,6 +80,9 @@ export class SyncRuns {
   async stream(run: SyncRun, res: ServerResponse): Promise<void> {
     const gone = new AbortController();
     res.on('close', () => gone.abort());
+    const stop = (): void => gone.abort();
+    this.stopping.signal.addEventListener('abort', stop, { once: true });
+    if (this.stopping.signal.aborted) stop();
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -119,8 +125,13 @@ export class SyncRuns {
         await sleep(STREAM_TICK_MS, undefined, { signal: gone.signal }).catch(() => undefined);
       }
     } finally {
+      this.stopping.signal.removeEventListener('abort', stop);
       if (!res.writableEnded) res.end();
     }
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping.abort();
   }
 
   private withLive(run: SyncRun): SyncRun {
