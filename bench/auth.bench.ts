@@ -126,7 +126,7 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv, opts: { dura
   try {
     await waitUntilUp(url, child);
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const run = await call(url, 'POST', '/api/v1/sync/runs', admin, {});
+    const run = await call(url, 'POST', '/api/v1/sync/runs?wait=true', admin, {});
     if ((run.json as { status?: string }).status !== 'published') throw new Error(`The sync did not publish: ${JSON.stringify(run.json)}`);
     const items = Array.from({ length: USERS }, (_, i) => ({ username: `user${i}`, password: `password-of-user${i}` }));
     const imported = await call(url, 'POST', '/api/v1/auth/passwords/import', admin, { items });

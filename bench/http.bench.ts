@@ -204,7 +204,7 @@ async function benchAuth(dir: string): Promise<void> {
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
   });
   try {
-    const run = await call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
+    const run = await call(bridge.url, 'POST', '/api/v1/sync/runs?wait=true', admin, {});
     if ((run.json as { status?: string }).status !== 'published') throw new Error(`The sync did not publish: ${JSON.stringify(run.json)}`);
     const items = Array.from({ length: 50 }, (_, i) => ({ username: `user${i}`, password: `password-of-user${i}` }));
     await call(bridge.url, 'POST', '/api/v1/auth/passwords/import', admin, { items });
@@ -268,7 +268,7 @@ async function benchSync(label: string, env: NodeJS.ProcessEnv, dir: string): Pr
     let bridge = await startBridgeProcess({ ...baseEnv, ...env, ...syncEnv(first) });
     try {
       const t = performance.now();
-      const run = await call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
+      const run = await call(bridge.url, 'POST', '/api/v1/sync/runs?wait=true', admin, {});
       if ((run.json as { status?: string }).status !== 'published')
         throw new Error(`The first sync did not publish: ${JSON.stringify(run.json).slice(0, 300)}`);
       console.log(`  first sync published in ${fmt((performance.now() - t) / 1000, 1)} s`);
@@ -302,7 +302,7 @@ async function benchSync(label: string, env: NodeJS.ProcessEnv, dir: string): Pr
       // The same database, now read from a second organisation: every person changes.
       bridge = await startBridgeProcess({ ...baseEnv, ...env, ...syncEnv(second) });
       const started = performance.now();
-      const syncing = call(bridge.url, 'POST', '/api/v1/sync/runs', admin, {});
+      const syncing = call(bridge.url, 'POST', '/api/v1/sync/runs?wait=true', admin, {});
       const [syncMs, authMs, run2] = await Promise.all([
         loop(async () => {
           const answer = await request(`${bridge.url}/sync`, { method: 'POST', headers: { authorization: BASIC, 'accept-encoding': 'gzip' } });

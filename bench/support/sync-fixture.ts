@@ -194,7 +194,7 @@ export class SyncFixture {
 
   /** Runs one sync through the admin API and answers its report; throws unless it ends in one of `expect`. */
   async sync(expect: string[] = ['published', 'unchanged']): Promise<RunReport> {
-    const res = await this.post('/api/v1/sync/runs', { authorization: `Bearer ${this.adminToken}` }, {});
+    const res = await this.post('/api/v1/sync/runs?wait=true', { authorization: `Bearer ${this.adminToken}` }, {});
     if (res.status !== 200) throw new Error(`POST /api/v1/sync/runs answered HTTP ${res.status}: ${res.body.toString().slice(0, 500)}`);
     const report = JSON.parse(res.body.toString()) as RunReport;
     if (!expect.includes(report.status)) {

@@ -14,7 +14,7 @@ describe.each(testDatabases())('demo logins ($kind)', (db) => {
 
   beforeAll(async () => {
     bridge = await startBridgeWith(await db.create());
-    expect((await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({})).body.status).toBe('published');
+    expect((await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({})).body.status).toBe('published');
   });
   afterAll(async () => {
     await bridge?.close();
@@ -55,7 +55,7 @@ describe('no demo password with another organisation file (sqlite)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'demo-')), 'organisation.json');
     copyFileSync(SAMPLE_ORGANISATION_FILE, file);
     bridge = await startBridgeWith(await db.create(), { env: { HR_FILE: file } });
-    expect((await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({})).body.status).toBe('published');
+    expect((await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({})).body.status).toBe('published');
     const answer = await request(bridge.url).post('/authenticate').auth(OMFLOW.id, OMFLOW.secret).send({ username: 'ethan.wilson', password: DEMO_PASSWORD });
     expect(answer.body).toMatchObject({ status: 'fail' });
   });

@@ -57,7 +57,7 @@ export async function startAuthBridge(
     },
     async publish(next) {
       writeOrganisation(file, next);
-      const res = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+      const res = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
       expect(res.status).toBe(200);
       expect(res.body.status).toMatch(/published|unchanged/);
     },

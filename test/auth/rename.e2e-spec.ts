@@ -22,7 +22,7 @@ describe.each(testDatabases())('a password follows an accepted rename ($kind)', 
     const renamed = people(5);
     renamed[2] = { ...renamed[2], username: 'user3.new' };
     writeOrganisation(bridge.file, renamed);
-    const held = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const held = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(held.body.status).toBe('held');
     await request(bridge.url)
       .post(`/api/v1/sync/runs/${held.body.id}/approve`)

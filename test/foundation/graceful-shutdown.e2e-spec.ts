@@ -107,7 +107,7 @@ describe.skipIf(!built).each(testDatabases())('graceful shutdown of the bridge p
   it('lets a slow /sync download finish after SIGTERM, exits within the grace, and audits a pull cut off by the client as a failure', async () => {
     const database = await db.create();
     const { child, url } = await launch({ ...databaseEnv(database), HR_FILE: largeOrganisation() });
-    const run = await request(url).post('/api/v1/sync/runs').set(admin).send({});
+    const run = await request(url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(run.body.status).toBe('published');
 
     // A pull the client gives up on mid-body.
@@ -147,7 +147,7 @@ describe.skipIf(!built).each(testDatabases())('graceful shutdown of the bridge p
     const database = await db.create();
     const { child, url } = await launch({ ...databaseEnv(database), ...emulator.bridgeEnv({ DIRECTORY_PAGE_SIZE: '10' }) });
     const started = request(url)
-      .post('/api/v1/sync/runs')
+      .post('/api/v1/sync/runs?wait=true')
       .set(admin)
       .send({})
       .then((res) => res);

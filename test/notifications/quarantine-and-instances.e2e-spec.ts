@@ -23,7 +23,7 @@ describe.each(testDatabases())('first quarantine of a person, notified once ($ki
   const file = join(dir, 'organisation.json');
   let receiver: WebhookReceiver;
   let bridge: RunningBridge;
-  const run = async () => (await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({})).body as { id: number; status: string };
+  const run = async () => (await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({})).body as { id: number; status: string };
   /** A test notification sent and received: every notification enqueued before it has been delivered by then (one worker, oldest first). */
   const settle = async () => {
     const sent = await request(bridge.url).post('/api/v1/notifications/test').set(admin).send({}).expect(202);

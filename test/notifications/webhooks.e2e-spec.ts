@@ -61,7 +61,7 @@ describe.each(testDatabases())('signed webhook notifications ($kind)', (db) => {
     answers.push(res.text);
     return res;
   };
-  const runSync = async () => (await call('post', '/api/v1/sync/runs', {})).body as { id: number; status: string; error: string | null };
+  const runSync = async () => (await call('post', '/api/v1/sync/runs?wait=true', {})).body as { id: number; status: string; error: string | null };
   const faults = (settings: Record<string, number>) => request(emulator.url).put('/_emulator/faults').send(settings).expect(200);
 
   beforeAll(async () => {

@@ -34,7 +34,7 @@ describe.each(testDatabases())('changes through the proxy reach the next sync ($
       env: { ...TEST_ARGON2, PROXY_SYNC_AFTER_CHANGES: 'true', PROXY_SYNC_DEBOUNCE_SECONDS: '1', ...emulator.bridgeEnv() },
     });
     writer = caller(bridge, await newClient(bridge, 'hr-writer', ['directory:write']), emulator.orgCode);
-    const first = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const first = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(first.body.status).toBe('published');
   });
   afterAll(async () => {

@@ -51,7 +51,7 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
   const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
   const sync = async () => {
-    const res = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const res = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('published');
     return res.body as { snapshotId: number };

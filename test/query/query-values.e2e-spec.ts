@@ -47,7 +47,7 @@ describe.each(testDatabases())('OMFLOW query API: condition values ($kind)', (db
     const file = join(mkdtempSync(join(tmpdir(), 'bridge-query-values-')), 'org.json');
     writeOrganisation(file, PEOPLE);
     bridge = await startBridge(testConfig(await db.create(), {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, HR_SOURCE: 'file', HR_FILE: file }));
-    const run = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const run = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(run.body.status).toBe('published');
     const client = await request(bridge.url)
       .post('/api/v1/clients')

@@ -62,7 +62,7 @@ describe.each(testDatabases())('security codes follow the credential they were i
       database = await db.create();
       a = await startBridge(testConfig(database, {}, env({ BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN })));
       b = await startBridge(testConfig(database, {}, env({ BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN })));
-      expect((await request(a.url).post('/api/v1/sync/runs').set(admin).send({})).body.status).toBe('published');
+      expect((await request(a.url).post('/api/v1/sync/runs?wait=true').set(admin).send({})).body.status).toBe('published');
     });
     afterAll(async () => {
       // passport's strategy registry is process-wide (the last app's strategies win): close both.
@@ -115,7 +115,7 @@ describe.each(testDatabases())('security codes follow the credential they were i
       database = await db.create();
       await restart({ BRIDGE_ADMIN_TOKEN: first.secret });
       const auth = { Authorization: `Bearer ${first.secret}` };
-      expect((await request(bridge.url).post('/api/v1/sync/runs').set(auth).send({})).body.status).toBe('published');
+      expect((await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(auth).send({})).body.status).toBe('published');
       // Another admin, so that no admin token is generated while BRIDGE_ADMIN_TOKEN is unset.
       expect(
         (

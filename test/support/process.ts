@@ -107,7 +107,7 @@ export async function launchBridgeProcess(cwd: string, env: NodeJS.ProcessEnv, s
  * end: whether it answered first, and how it exited (the hook kills it with SIGKILL).
  */
 export async function runUntilCrash(started: { child: BridgeProcess; url: string }): Promise<{ answered: boolean; exit: ProcessExit }> {
-  const answer = await fetch(`${started.url}/api/v1/sync/runs`, {
+  const answer = await fetch(`${started.url}/api/v1/sync/runs?wait=true`, {
     method: 'POST',
     headers: { ...admin, 'Content-Type': 'application/json' },
     body: '{}',

@@ -129,7 +129,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
       await faults({ latency_ms: 300 });
 
       const first = await launch(cwd, env);
-      const pending = fetch(`${first.url}/api/v1/sync/runs`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: '{}' }).catch(
+      const pending = fetch(`${first.url}/api/v1/sync/runs?wait=true`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: '{}' }).catch(
         () => null,
       );
       const running = await eventually('a running run', async () => (await runs(first.url)).find((r) => r.status === 'running'));
@@ -147,7 +147,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
       expect(failed).toHaveLength(1);
       expect(failed[0].details).toMatchObject({ reason: 'interrupted' });
 
-      const next = await request(second.url).post('/api/v1/sync/runs').set(admin).send({});
+      const next = await request(second.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
       expect(next.status).toBe(200);
       expect(next.body.status).toBe('published');
       expect(await expectPublishesAudited(second.url, database)).toBe(1);
@@ -174,7 +174,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
       const [crashed] = await runs(second.url);
       expect(crashed).toMatchObject({ status: 'failed', failureReason: 'interrupted' });
 
-      const next = await request(second.url).post('/api/v1/sync/runs').set(admin).send({});
+      const next = await request(second.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
       expect(next.status).toBe(200);
       expect(next.body.status).toBe('published');
       expect((await request(second.url).post('/sync').auth(OMFLOW.id, OMFLOW.secret)).body.user_info_list).toHaveLength(12);
@@ -193,7 +193,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
       const env = { ...databaseEnv(database), HR_FILE: file };
 
       const first = await launch(cwd, { ...env, SYNC_TEST_CRASH_AT: 'after-publish' });
-      await fetch(`${first.url}/api/v1/sync/runs`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: '{}' }).catch(() => null);
+      await fetch(`${first.url}/api/v1/sync/runs?wait=true`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: '{}' }).catch(() => null);
       expect((await first.child.exited).signal).toBe('SIGKILL');
 
       const second = await launch(cwd, env);
@@ -208,7 +208,7 @@ describe.skipIf(!built).each(testDatabases())('crash recovery of the bridge proc
 
       // And the next run is not refused: the lock died with the process.
       writeOrganisation(file, people(11));
-      const next = await request(second.url).post('/api/v1/sync/runs').set(admin).send({});
+      const next = await request(second.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
       expect(next.status).toBe(200);
       expect(next.body.status).toBe('published');
       expect(await expectPublishesAudited(second.url, database)).toBe(2);
@@ -263,7 +263,7 @@ describe.each(testDatabases())('what a starting instance takes over, and what it
     bridge = await startBridge(testConfig(database, {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, HR_FILE: file }));
     const run = await request(bridge.url).get(`/api/v1/sync/runs/${runId}`).set(admin);
     expect(run.body).toMatchObject({ status: 'failed', failureReason: 'interrupted' });
-    const next = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const next = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(next.status).toBe(200);
     expect(next.body.status).toBe('published');
   });
@@ -274,7 +274,7 @@ describe.each(testDatabases())('what a starting instance takes over, and what it
     bridge = await startBridge(testConfig(database, {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, HR_FILE: file }));
     const run = await request(bridge.url).get(`/api/v1/sync/runs/${runId}`).set(admin);
     expect(run.body).toMatchObject({ status: 'failed', failureReason: 'interrupted' });
-    const next = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const next = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(next.status).toBe(200);
     expect(next.body.status).toBe('published');
   });
@@ -296,7 +296,7 @@ describe.each(testDatabases())('what a starting instance takes over, and what it
       }
       bridge = await startBridge(testConfig(database, {}, env));
       const started = Date.now();
-      const run = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+      const run = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
       expect(run.body.status).toBe('published');
       expect(Date.now() - started).toBeLessThan(10_000); // the dead claim would hold it 30 s
     } finally {
@@ -304,15 +304,16 @@ describe.each(testDatabases())('what a starting instance takes over, and what it
     }
   });
 
-  it('leaves the running run of another instance whose lease is current, and refuses a second run', async () => {
+  it('leaves the running run of another instance whose lease is current, and answers it instead of a second run', async () => {
     const database = await db.create();
     const runId = await seed(database, 60_000);
     bridge = await startBridge(testConfig(database, {}, { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, HR_FILE: file }));
     const run = await request(bridge.url).get(`/api/v1/sync/runs/${runId}`).set(admin);
     expect(run.body).toMatchObject({ status: 'running', failureReason: null });
-    const next = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
-    expect(next.status).toBe(409);
-    expect(next.body.error.message).toContain(`run ${runId}`);
+    const next = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
+    expect(next.status).toBe(202);
+    expect(next.headers.location).toBe(`/api/v1/sync/runs/${runId}`);
+    expect(next.body).toMatchObject({ id: runId, status: 'running' });
   });
 });
 
@@ -360,7 +361,7 @@ describe.skipIf(!built || mysql.length === 0)('a second instance starting while 
       const urlA = `http://127.0.0.1:${portA}`;
       await waitUntilReady(urlA, a);
       const pending = request(urlA)
-        .post('/api/v1/sync/runs')
+        .post('/api/v1/sync/runs?wait=true')
         .set(admin)
         .send({})
         .then((res) => res); // supertest sends on then()
@@ -372,8 +373,9 @@ describe.skipIf(!built || mysql.length === 0)('a second instance starting while 
       const urlB = `http://127.0.0.1:${portB}`;
       await waitUntilReady(urlB, b);
       expect((await runs(urlB)).find((r) => r.id === running.id)?.status).toBe('running');
-      const refused = await request(urlB).post('/api/v1/sync/runs').set(admin).send({});
-      expect(refused.status).toBe(409);
+      const refused = await request(urlB).post('/api/v1/sync/runs?wait=true').set(admin).send({});
+      expect(refused.status).toBe(202);
+      expect(refused.body).toMatchObject({ id: running.id, status: 'running' });
 
       const done = await pending;
       expect(done.status).toBe(200);

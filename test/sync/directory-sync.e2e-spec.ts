@@ -42,7 +42,7 @@ describe.each(testDatabases())('sync from the directory emulator over HTTP ($kin
   const omflow = new OmflowModel();
 
   const runSync = async () => {
-    const res = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const res = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(res.status).toBe(200);
     return res.body;
   };

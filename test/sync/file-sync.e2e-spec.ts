@@ -14,7 +14,7 @@ describe.each(testDatabases())('sync from a file source ($kind)', (db) => {
   let file: string;
 
   const runSync = async (body: Record<string, unknown> = {}) => {
-    const res = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send(body);
+    const res = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send(body);
     expect(res.status).toBe(200);
     return res.body;
   };
@@ -233,7 +233,7 @@ describe.each(testDatabases())('sync from a file source ($kind)', (db) => {
     expect((await request(bridge.url).get('/api/v1/snapshots/9999').set(admin)).status).toBe(404);
     expect((await request(bridge.url).get('/api/v1/snapshots/abc').set(admin)).body.error.code).toBe('REQUEST.INVALID');
     expect((await request(bridge.url).get('/api/v1/sync/runs?status=done').set(admin)).body.error.fields[0].field).toBe('status');
-    const bad = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({ dryRun: 'yes' });
+    const bad = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({ dryRun: 'yes' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields[0].field).toBe('dryRun');
   });

@@ -37,7 +37,7 @@ describe.each(testDatabases())('start-up sync and snapshot retention ($kind)', (
   it('keeps the newest snapshots and the published one, and what it keeps still reads whole', async () => {
     for (let n = 11; n <= 14; n++) {
       writeOrganisation(file, people(n));
-      const run = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+      const run = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
       expect(run.body.status).toBe('published');
     }
     // Snapshots 1..5 were written; retention keeps the newest 2 (4 and 5), 5 being published.
@@ -53,7 +53,7 @@ describe.each(testDatabases())('start-up sync and snapshot retention ($kind)', (
     await request(bridge.url).post('/api/v1/snapshots/4/publish').set(admin).expect(200);
     for (let n = 15; n <= 16; n++) {
       writeOrganisation(file, people(n));
-      await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({}).expect(200);
+      await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({}).expect(200);
     }
     const after = await request(bridge.url).get('/api/v1/snapshots').set(admin);
     expect(after.body.items.map((s: { id: number }) => s.id)).toEqual([7, 6]);

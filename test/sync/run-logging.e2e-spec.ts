@@ -21,7 +21,7 @@ describe('sync runs that need attention are logged at warn (sqlite)', () => {
     },
   });
   let bridge: RunningBridge;
-  const run = async () => (await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({})).body as { id: number; status: string };
+  const run = async () => (await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({})).body as { id: number; status: string };
   const said = (pattern: RegExp) => lines.filter((l) => l.context === 'SyncService' && pattern.test(l.msg ?? ''));
 
   beforeAll(async () => {

@@ -30,7 +30,7 @@ describe.each(testDatabases())('a snapshot write stopped half-way ($kind)', (db)
   });
 
   it('is undone by the next run, which writes and publishes the whole organisation', async () => {
-    expect((await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({})).body.status).toBe('published');
+    expect((await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({})).body.status).toBe('published');
     const [{ id: last }] = await data.query<{ id: number }[]>('SELECT MAX(id) AS id FROM snapshot');
     const unrecorded = Number(last) + 1;
     const persons = (await data.query<{ id: number }[]>('SELECT id FROM person ORDER BY id')).map((r) => Number(r.id));
@@ -47,7 +47,7 @@ describe.each(testDatabases())('a snapshot write stopped half-way ($kind)', (db)
     await data.query(`INSERT INTO user_version (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, values);
 
     writeOrganisation(file, people(11));
-    const run = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const run = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(run.body.status).toBe('published');
     expect(run.body.snapshotId).toBe(unrecorded);
     // Only the newcomer is new: the two people whose versions the stopped write closed are unchanged.
@@ -68,7 +68,7 @@ describe.each(testDatabases())('a snapshot write stopped half-way ($kind)', (db)
     expect(content.body.user_info_list).toHaveLength(10);
 
     // And nothing changed since: the next run writes nothing.
-    const again = await request(bridge.url).post('/api/v1/sync/runs').set(admin).send({});
+    const again = await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(again.body.status).toBe('unchanged');
     expect(again.body.counts.writtenRows).toBe(0);
   });

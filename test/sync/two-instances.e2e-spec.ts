@@ -28,19 +28,24 @@ describe.runIf(mysql.length > 0)('two bridge instances on one MySQL database', (
     await db.dropAll();
   });
 
-  it('never runs two syncs at once: the other instance is told a run is in progress', async () => {
+  it('never runs two syncs at once: the other instance answers the run in progress (202 + its Location)', async () => {
     const attempts = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         request(bridges[i % 2].url)
-          .post('/api/v1/sync/runs')
+          .post('/api/v1/sync/runs?wait=true')
           .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
           .send({}),
       ),
     );
     const statuses = attempts.map((r) => r.status);
-    expect(statuses.filter((s) => s === 409).length).toBeGreaterThan(0);
-    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
-    for (const refused of attempts.filter((r) => r.status === 409)) expect(refused.body.error.message).toMatch(/in progress/);
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 200 || s === 202)).toBe(true);
+    const finished = attempts.filter((r) => r.status === 200).map((r) => r.body.id as number);
+    for (const joined of attempts.filter((r) => r.status === 202)) {
+      expect(joined.body.status).toBe('running');
+      expect(joined.headers.location).toBe(`/api/v1/sync/runs/${joined.body.id}`);
+      expect(finished).toContain(joined.body.id);
+    }
 
     const ds = await new DataSource(buildDataSourceOptions(bridges[0].config.database)).initialize();
     try {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { HrSource, SourceReadError, type SourceNode, type SourceObject, type SourceRead } from './hr-source.js';
+import { counted, HrSource, newReadProgress, SourceReadError, type ReadProgress, type SourceNode, type SourceObject, type SourceRead } from './hr-source.js';
 
 /**
  * Reads an organisation from a file in the directory's own list format: the envelope
@@ -18,7 +18,7 @@ export class FileSource extends HrSource {
     return `file ${this.path}`;
   }
 
-  async read(signal: AbortSignal): Promise<SourceRead> {
+  async read(signal: AbortSignal, progress: ReadProgress = newReadProgress()): Promise<SourceRead> {
     let text: string;
     try {
       text = await readFile(this.path, { encoding: 'utf8', signal });
@@ -32,8 +32,12 @@ export class FileSource extends HrSource {
       throw new SourceReadError(`${this.path} is not valid JSON: ${(error as Error).message}`);
     }
     const { employees, tree } = unwrap(parsed, this.path);
+    // A file is one page that holds everything: its totals are known at once.
+    progress.pages = { done: 1, expected: 1 };
+    progress.departments = { done: tree?.length ?? 0, expected: tree?.length ?? null };
+    progress.employees = { done: 0, expected: employees.length };
     return {
-      employees: iterate(employees),
+      employees: counted(iterate(employees), progress),
       nodes: tree,
       announcedEmployees: () => employees.length,
     };

@@ -28,6 +28,37 @@ export interface SourceRead {
   announcedEmployees(): number | null;
 }
 
+/** Items of one kind read so far, and how many the source announced (null while unknown). */
+export interface ReadCount {
+  done: number;
+  expected: number | null;
+}
+
+/**
+ * What a read has fetched so far, updated by the source as it goes (a run shows it as its
+ * progress): departments, employees and upstream pages. A source that learns a total (the
+ * directory announces its counts on its first pages; a file knows everything at once) sets
+ * `expected`.
+ */
+export interface ReadProgress {
+  departments: ReadCount;
+  employees: ReadCount;
+  pages: ReadCount;
+}
+
+/** A progress that nobody watches, for reads without one. */
+export function newReadProgress(): ReadProgress {
+  return { departments: { done: 0, expected: null }, employees: { done: 0, expected: null }, pages: { done: 0, expected: null } };
+}
+
+/** Passes `employees` on, counting each one handed on in `progress.employees.done`. */
+export async function* counted(employees: AsyncIterable<SourceObject>, progress: ReadProgress): AsyncIterable<SourceObject> {
+  for await (const employee of employees) {
+    progress.employees.done++;
+    yield employee;
+  }
+}
+
 /** Why a read failed, for the run report; the run fails and nothing is published. */
 export class SourceReadError extends Error {
   constructor(
@@ -47,5 +78,6 @@ export abstract class HrSource {
   abstract readonly kind: 'directory' | 'file';
   /** A short description for logs and run reports (never a secret). */
   abstract describe(): string;
-  abstract read(signal: AbortSignal): Promise<SourceRead>;
+  /** Reads the organisation; `progress` is updated as departments, employees and pages arrive. */
+  abstract read(signal: AbortSignal, progress?: ReadProgress): Promise<SourceRead>;
 }

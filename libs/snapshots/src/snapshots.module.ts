@@ -1,3 +1,5 @@
+import { RunProgressRegistry } from './run-progress.js';
+import { SyncRuns } from './sync-runs.service.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HrSourceModule } from '#app/hr-source';
@@ -20,6 +22,8 @@ import { VersionChain } from './version-chain.repository.js';
   imports: [TypeOrmModule.forFeature([SyncRun]), HrSourceModule],
   controllers: [SyncRunsController, SnapshotsController],
   providers: [
+    RunProgressRegistry,
+    SyncRuns,
     VersionChain,
     PublishedView,
     PublishedPeople,

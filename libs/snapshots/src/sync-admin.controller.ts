@@ -1,5 +1,12 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { BearerAuth, CurrentPrincipal, ErrorBodyDto, OffsetPageQueryDto, Scope, type Principal } from '#app/common';
 import { OmflowSyncSuccessDto } from '#app/omflow-contract';
 import { SnapshotReader } from './snapshot-reader.service.js';
@@ -15,10 +22,12 @@ import {
   SnapshotDto,
   SnapshotPageDto,
   StartRunDto,
+  StartRunQueryDto,
   SyncStatusDto,
   toRunDetail,
   toRunSummary,
 } from './sync-admin.dto.js';
+import { SyncRuns } from './sync-runs.service.js';
 import { SyncService } from './sync.service.js';
 import type { SnapshotRow } from './version-chain.repository.js';
 
@@ -28,6 +37,7 @@ import type { SnapshotRow } from './version-chain.repository.js';
 export class SyncRunsController {
   constructor(
     private readonly sync: SyncService,
+    private readonly runs: SyncRuns,
     private readonly reader: SnapshotReader,
   ) {}
 
@@ -50,12 +60,27 @@ export class SyncRunsController {
   }
 
   @Post('runs')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Run a sync now (or a dry run) and answer with its report when it ends' })
-  @ApiOkResponse({ type: RunDetailDto })
-  @ApiConflictResponse({ description: 'A run is in progress on another instance.', type: ErrorBodyDto })
-  async start(@Body() body: StartRunDto, @CurrentPrincipal() principal: Principal): Promise<RunDetailDto> {
-    return toRunDetail(await this.sync.run({ trigger: 'manual', dryRun: body.dryRun ?? false, requestedBy: principal.clientId }));
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Start a sync now (or a dry run): answered at once with the run, or with the run already going (here or on another instance)',
+    description: 'Follow it at `Location` (`GET /api/v1/sync/runs/{id}`, with its `progress`) or its `/events` stream. `?wait=true` answers when it ends.',
+  })
+  @ApiAcceptedResponse({
+    type: RunDetailDto,
+    description: 'The run started, or the one already going; `Location` is its address.',
+    headers: { Location: { description: 'The run: /api/v1/sync/runs/{id}', schema: { type: 'string' } } },
+  })
+  @ApiOkResponse({ type: RunDetailDto, description: 'With `?wait=true`: the run once it ended.' })
+  @ApiConflictResponse({ description: 'Other sync work (an approval, a republish) holds the lock.', type: ErrorBodyDto })
+  async start(
+    @Body() body: StartRunDto,
+    @Query() query: StartRunQueryDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RunDetailDto> {
+    const { run, ended } = await this.runs.start({ trigger: 'manual', dryRun: body.dryRun ?? false, requestedBy: principal.clientId }, query.wait ?? false);
+    void reply.status(ended ? 200 : 202).header('Location', `/api/v1/sync/runs/${run.id}`);
+    return toRunDetail(run);
   }
 
   @Get('runs')
@@ -69,11 +94,27 @@ export class SyncRunsController {
   }
 
   @Get('runs/:id')
-  @ApiOperation({ summary: 'One run with its findings and diff' })
+  @ApiOperation({ summary: 'One run with its progress, findings and diff' })
   @ApiOkResponse({ type: RunDetailDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   async get(@Param('id', ParseIntPipe) id: number): Promise<RunDetailDto> {
-    return toRunDetail(await this.reader.run(id));
+    return toRunDetail(await this.runs.get(id));
+  }
+
+  @Get('runs/:id/events')
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    summary: "A run's progress as server-sent events until it ends",
+    description:
+      'Events: `progress` (the run\'s `progress`, each time it changes, at most 4 a second), then `run` (the ended run, as `GET /api/v1/sync/runs/{id}`), and the stream closes. ' +
+      'Each event has an `id:`; `retry:` is sent first; a comment every 15 s keeps the connection alive. An ended run gets its `run` event at once.',
+  })
+  @ApiOkResponse({ description: '`text/event-stream`: `event: progress` / `event: run` with JSON `data:`.', schema: { type: 'string' } })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  async events(@Param('id', ParseIntPipe) id: number, @Res() reply: FastifyReply): Promise<void> {
+    const run = await this.runs.get(id);
+    reply.hijack();
+    await this.runs.stream(run, reply.raw);
   }
 
   @Post('runs/:id/approve')

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
 import type { Diff } from './diff.js';
 import type { HoldReason } from './guard.js';
+import { RUN_PHASES, type RunProgress } from './run-progress.js';
 import { RUN_FAILURE_REASONS, type RunDiff, type RunFailureReason, type SyncRun } from './sync-run.entity.js';
 
 const RUN_STATUSES = ['running', 'published', 'unchanged', 'held', 'rejected', 'superseded', 'failed', 'dry-run'] as const;
@@ -14,6 +15,20 @@ export class StartRunDto {
   @IsOptional()
   @IsBoolean()
   dryRun?: boolean;
+}
+
+const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class StartRunQueryDto {
+  /**
+   * `true`: answer when the run ends (200 with the finished run), the blocking form for scripts.
+   * Otherwise the run is answered at once (202, `Location` of the run) and goes on in the background.
+   */
+  @ApiProperty({ required: false, type: 'boolean', default: false })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  wait?: boolean;
 }
 
 export class ListRunsQueryDto extends OffsetPageQueryDto {
@@ -94,7 +109,36 @@ export class RunSummaryDto {
   decidedAt: string | null;
 }
 
+export class ReadCountDto {
+  done: number;
+  /** How many the source announced; null while unknown. */
+  @ApiProperty({ type: 'integer', nullable: true })
+  expected: number | null;
+}
+
+export class RunItemsDto {
+  departments: ReadCountDto;
+  employees: ReadCountDto;
+  /** Pages of the upstream (the directory's `/page-orgs` and `/view` pages; a file is one page). */
+  pages: ReadCountDto;
+}
+
+export class RunProgressDto {
+  /** The phase in progress (`read` includes the mapping, `diff` the guard); `done` once the run ended. */
+  @ApiProperty({ enum: RUN_PHASES })
+  phase: string;
+  items: RunItemsDto;
+  elapsedMs: number;
+  /** From the items done and expected of the read; null when unknown (other phases, or no item yet). */
+  @ApiProperty({ type: 'integer', nullable: true })
+  estimatedRemainingMs: number | null;
+  updatedAt: string;
+}
+
 export class RunDetailDto extends RunSummaryDto {
+  /** Where the run stands while it runs, its last value once it ended; null for runs recorded before progress was kept. */
+  @ApiProperty({ type: RunProgressDto, nullable: true })
+  progress: RunProgress | null;
   /** Data-quality findings (the first 5,000; `findingCount` counts all). */
   @ApiProperty({ type: 'array', items: { type: 'object' } })
   findings: Finding[];
@@ -220,5 +264,5 @@ export function toRunSummary(run: SyncRun): RunSummaryDto {
 }
 
 export function toRunDetail(run: SyncRun): RunDetailDto {
-  return { ...toRunSummary(run), findings: run.findings, diff: run.diff, decision: run.decision };
+  return { ...toRunSummary(run), progress: run.progress ?? null, findings: run.findings, diff: run.diff, decision: run.decision };
 }

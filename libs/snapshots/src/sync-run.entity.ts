@@ -3,6 +3,7 @@ import { jsonColumn } from '#app/database';
 import type { Finding } from '#app/hr-source';
 import type { Diff, DiffSummary } from './diff.js';
 import type { HoldReason } from './guard.js';
+import type { RunProgress } from './run-progress.js';
 
 export type RunStatus = 'running' | 'published' | 'unchanged' | 'held' | 'rejected' | 'superseded' | 'failed' | 'dry-run';
 export type RunTrigger = 'schedule' | 'startup' | 'manual' | 'proxy' | 'approval';
@@ -91,6 +92,10 @@ export class SyncRun {
 
   @Column({ name: 'hold_json', type: 'text', nullable: true, transformer: jsonColumn })
   holdReasons: HoldReason[] | null;
+
+  /** Where the run stands (its last value once ended); null for runs recorded before progress was kept. */
+  @Column({ name: 'progress_json', type: 'text', nullable: true, transformer: jsonColumn })
+  progress: RunProgress | null;
 
   @Column({ type: 'text', nullable: true })
   error: string | null;

@@ -14,6 +14,7 @@ import { diffWithPublished, summarise, type Diff } from './diff.js';
 import { evaluateGuard, membersPerDepartment, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
 import { SnapshotEvents } from './snapshot-events.js';
+import { RunProgressRegistry, type RunTracker } from './run-progress.js';
 import { SnapshotPublisher, type Publishable, type Published } from './snapshot-publisher.service.js';
 import { SyncCancelled, SyncLease } from './sync-lease.js';
 import { SyncRun, type RunDiff, type RunFailureReason, type RunTrigger } from './sync-run.entity.js';
@@ -31,6 +32,12 @@ export interface RunRequest {
   requestedBy?: string | null;
 }
 
+/** A run started: `started` settles once its row exists (or when it failed before), `finished` when it ends. */
+export interface RunHandle {
+  started: Promise<SyncRun>;
+  finished: Promise<SyncRun>;
+}
+
 /**
  * The flow of DESIGN.md: read → map → check → diff → guard → write → publish → record.
  * Runs are serialised across instances by the database lock; a second request on the same
@@ -45,7 +52,7 @@ export interface RunRequest {
 @Injectable()
 export class SyncService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
-  private inFlight: Promise<SyncRun> | null = null;
+  private inFlight: RunHandle | null = null;
   /** Work under the lock in progress on this instance (runs, approvals, republishes). */
   private readonly tasks = new Set<Promise<unknown>>();
   /** This instance's runs in progress, and whether each has begun its publish transaction. */
@@ -63,6 +70,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly source: HrSource,
     private readonly metrics: BridgeMetrics,
     private readonly events: SnapshotEvents,
+    private readonly progress: RunProgressRegistry,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @Inject(MAPPING_CONFIG) private readonly mapping: MappingConfig,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
@@ -144,16 +152,29 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     await this.lease.forceRelease();
   }
 
-  /** Starts a run, or joins the one this instance already has in progress. */
+  /** Starts a run, or joins the one this instance already has in progress, and answers it when it ends. */
   async run(request: RunRequest): Promise<SyncRun> {
+    return this.begin(request).finished;
+  }
+
+  /** Like run(), without waiting for the end: the handle tells when the run's row exists and when it ends. */
+  begin(request: RunRequest): RunHandle {
     if (this.inFlight && !request.dryRun) return this.inFlight;
-    const running = this.exclusive((signal) => this.execute(request, signal));
-    if (!request.dryRun) this.inFlight = running;
-    try {
-      return await running;
-    } finally {
-      if (this.inFlight === running) this.inFlight = null;
+    let created!: (run: SyncRun) => void;
+    const row = new Promise<SyncRun>((resolve) => (created = resolve));
+    const finished = this.exclusive((signal) => this.execute(request, signal, created));
+    const handle: RunHandle = { started: Promise.race([row, finished]), finished };
+    // Either may go unwatched (a caller waits for one of them): neither may end as an unhandled rejection.
+    for (const settled of [handle.started, handle.finished]) settled.catch(() => undefined);
+    if (!request.dryRun) {
+      this.inFlight = handle;
+      finished
+        .finally(() => {
+          if (this.inFlight === handle) this.inFlight = null;
+        })
+        .catch(() => undefined);
     }
+    return handle;
   }
 
   /** Whether a run is in progress on this instance. */
@@ -346,7 +367,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     };
   }
 
-  private async execute(request: RunRequest, cancel: AbortSignal): Promise<SyncRun> {
+  private async execute(request: RunRequest, cancel: AbortSignal, created: (run: SyncRun) => void = () => undefined): Promise<SyncRun> {
     const actor = requestContext.get()?.actor;
     const run = await this.runs.save(
       this.runs.create({
@@ -371,10 +392,13 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
         decidedBy: null,
         decidedAt: null,
         decision: null,
+        progress: null,
       }),
     );
     const progress = { run, publishing: false };
     this.running.set(run.id, progress);
+    const tracker = this.progress.track(run);
+    created(run);
     const started = performance.now();
     let mark = started;
     const phase = (name: string): void => {
@@ -382,11 +406,12 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       run.phases[name] = Math.round(now - mark);
       this.metrics.syncPhase(name, (now - mark) / 1000);
       mark = now;
+      tracker.ended(name);
     };
     const deadline = AbortSignal.timeout(this.config.sync.deadlineSeconds * 1000);
     const signal = AbortSignal.any([cancel, deadline]);
     try {
-      await this.executeRun(run, request, phase, signal, progress);
+      await this.executeRun(run, request, phase, signal, progress, tracker);
     } catch (error) {
       run.status = 'failed';
       const failure = this.failureOf(error, cancel, deadline);
@@ -412,11 +437,14 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     const total = performance.now() - started;
     run.phases.total = Math.round(total);
     run.finishedAt ??= new Date();
-    await this.tx.transaction(async (m) => {
-      await m.getRepository(SyncRun).save(run);
-      // A published run's outcome was recorded with its publish, in the same transaction.
-      if (run.status !== 'published') await this.audit.recordWithin(m, [this.runEvent(run)]);
-    });
+    await this.progress.finish(run, tracker);
+    await this.tx
+      .transaction(async (m) => {
+        await m.getRepository(SyncRun).save(run);
+        // A published run's outcome was recorded with its publish, in the same transaction.
+        if (run.status !== 'published') await this.audit.recordWithin(m, [this.runEvent(run)]);
+      })
+      .finally(() => this.progress.forget(run.id));
     this.metrics.syncPhase('total', total / 1000);
     this.metrics.syncRunEnded(run.status);
     await this.events.runEnded(run);
@@ -439,11 +467,12 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     phase: (name: string) => void,
     signal: AbortSignal,
     progress: { publishing: boolean },
+    tracker: RunTracker,
   ): Promise<void> {
     // What is published is loaded while the directory is read: the two overlap.
     const loading = this.loadPublished();
     void loading.catch(() => undefined); // awaited below; a failed read must not leave it unhandled
-    const organisation = await readOrganisation(await this.source.read(signal), this.mapping, signal);
+    const organisation = await readOrganisation(await this.source.read(signal, tracker.items), this.mapping, signal);
     signal.throwIfAborted();
     phase('read');
 

@@ -8,6 +8,7 @@ import { AuditKeyedChain1764020000000 } from './1764020000000-audit-keyed-chain.
 import { LoginReservations1764030000000 } from './1764030000000-login-reservations.js';
 import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-failure-reason.js';
 import { Notifications1764080000000 } from './1764080000000-notifications.js';
+import { SyncRunProgress1764090000000 } from './1764090000000-sync-run-progress.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   LoginReservations1764030000000,
   SyncRunFailureReason1764040000000,
   Notifications1764080000000,
+  SyncRunProgress1764090000000,
 ];

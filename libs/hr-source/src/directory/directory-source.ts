@@ -1,6 +1,6 @@
 import { organizationPath, WorkPlusCode, type WorkPlusEnvelope, type WorkPlusOrgNode, type WorkPlusPageOrgsResult } from '#app/workplus';
 import { parentFromPath } from '../file-source.js';
-import { HrSource, SourceReadError, type SourceNode, type SourceObject, type SourceRead } from '../hr-source.js';
+import { counted, HrSource, newReadProgress, SourceReadError, type ReadProgress, type SourceNode, type SourceObject, type SourceRead } from '../hr-source.js';
 import { DirectoryError, type DirectoryClient } from './directory-client.js';
 
 /**
@@ -24,17 +24,18 @@ export class DirectorySource extends HrSource {
     return this.client.describe();
   }
 
-  async read(signal: AbortSignal): Promise<SourceRead> {
-    const nodes = await this.readNodes(signal);
+  async read(signal: AbortSignal, progress: ReadProgress = newReadProgress()): Promise<SourceRead> {
+    const nodes = await this.readNodes(signal, progress);
     const root = nodes.find((n) => n.parent === null);
     if (!root) throw new SourceReadError('The directory returned no root node');
     const announced = root.raw.all_employee_count;
+    const staffed = nodes.filter((n) => n.raw.employee_count > 0);
+    // Every department's employee count is known now: so are the pages still to read.
+    progress.pages.expected = progress.pages.done + staffed.reduce((sum, n) => sum + Math.ceil(n.raw.employee_count / this.pageSize), 0);
+    progress.employees.expected = typeof announced === 'number' ? announced : null;
     return {
       nodes: nodes.map((n) => n.node),
-      employees: this.employees(
-        nodes.filter((n) => n.raw.employee_count > 0),
-        signal,
-      ),
+      employees: counted(this.employees(staffed, signal, progress), progress),
       announcedEmployees: () => (typeof announced === 'number' ? announced : null),
     };
   }
@@ -52,7 +53,7 @@ export class DirectorySource extends HrSource {
     return answer.result as T;
   }
 
-  private async readNodes(signal: AbortSignal): Promise<{ node: SourceNode; raw: WorkPlusOrgNode; parent: string | null }[]> {
+  private async readNodes(signal: AbortSignal, progress: ReadProgress): Promise<{ node: SourceNode; raw: WorkPlusOrgNode; parent: string | null }[]> {
     const out: { node: SourceNode; raw: WorkPlusOrgNode; parent: string | null }[] = [];
     let total: number | null = null;
     for (let skip = 0; total === null || skip < total; skip += this.pageSize) {
@@ -60,6 +61,9 @@ export class DirectorySource extends HrSource {
       if (typeof page?.total_count !== 'number' || !Array.isArray(page.records))
         throw new SourceReadError('Directory /page-orgs: the answer has no total_count or records');
       total ??= page.total_count;
+      progress.pages.done++;
+      progress.pages.expected ??= Math.max(1, Math.ceil(total / this.pageSize));
+      progress.departments.expected = total;
       const expected = Math.min(this.pageSize, total - skip);
       if (page.records.length < expected)
         throw new SourceReadError(`Short read: /page-orgs at ${skip} returned ${page.records.length} of ${expected} departments (total ${total})`);
@@ -70,6 +74,7 @@ export class DirectorySource extends HrSource {
         const parent = raw.parent_org_id ?? parentFromPath(raw.path, raw.id);
         out.push({ node: { id: raw.id, name: raw.name, path: raw.path, parentId: parent, sortOrder: raw.sort_order }, raw, parent });
       }
+      progress.departments.done = out.length;
       if (!page.records.length) break;
     }
     return out;
@@ -80,7 +85,7 @@ export class DirectorySource extends HrSource {
    * several departments). Up to `concurrency` departments are read at a time; whichever finishes
    * first is handed on first, so one slow department does not idle the others.
    */
-  private async *employees(nodes: { raw: WorkPlusOrgNode }[], signal: AbortSignal): AsyncIterable<SourceObject> {
+  private async *employees(nodes: { raw: WorkPlusOrgNode }[], signal: AbortSignal, progress: ReadProgress): AsyncIterable<SourceObject> {
     const seen = new Set<string>();
     const running = new Map<number, Promise<{ slot: number; batch: SourceObject[] }>>();
     let next = 0;
@@ -89,7 +94,7 @@ export class DirectorySource extends HrSource {
       const slot = next++;
       running.set(
         slot,
-        this.nodeEmployees(nodes[slot].raw, signal).then((batch) => ({ slot, batch })),
+        this.nodeEmployees(nodes[slot].raw, signal, progress).then((batch) => ({ slot, batch })),
       );
     };
     for (let i = 0; i < this.concurrency; i++) launch();
@@ -111,7 +116,7 @@ export class DirectorySource extends HrSource {
     }
   }
 
-  private async nodeEmployees(node: WorkPlusOrgNode, signal: AbortSignal): Promise<SourceObject[]> {
+  private async nodeEmployees(node: WorkPlusOrgNode, signal: AbortSignal, progress: ReadProgress): Promise<SourceObject[]> {
     const out: SourceObject[] = [];
     const total = node.employee_count;
     for (let skip = 0; skip < total; skip += this.pageSize) {
@@ -120,6 +125,7 @@ export class DirectorySource extends HrSource {
         { org_id: node.id, employee_skip: skip, employee_limit: this.pageSize, org_limit: 0, counting: false },
         signal,
       );
+      progress.pages.done++;
       const view = Array.isArray(result) ? result[0] : undefined;
       if (!view || !Array.isArray(view.employees)) throw new SourceReadError(`Directory /view of ${node.id}: the answer has no employees array`);
       const expected = Math.min(this.pageSize, total - skip);
