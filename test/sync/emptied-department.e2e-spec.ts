@@ -33,7 +33,7 @@ describe.each(testDatabases())('a run that empties a department is held ($kind)'
   let people: string[];
 
   const runSync = async (on = bridge) => {
-    const res = await request(on.url).post('/api/v1/sync/runs').set(admin).send({});
+    const res = await request(on.url).post('/api/v1/sync/runs?wait=true').set(admin).send({});
     expect(res.status).toBe(200);
     return res.body;
   };
