@@ -37,6 +37,9 @@ describe('notification payloads', () => {
   it('sync.run.held says why, with the counts and the REST paths to decide', () => {
     const data = heldData(run({ holdReasons: [{ kind: 'user-removals', message: '30 removals exceed 10', count: 30, limit: 10 }] }), 'https://bridge.example');
     expect(data.reasons).toEqual([{ kind: 'user-removals', message: '30 removals exceed 10', count: 30, limit: 10 }]);
+    const emptied = [{ group_no: 'D7', name: 'Payroll', before: 15 }];
+    const held = heldData(run({ holdReasons: [{ kind: 'emptied-departments', message: '1 department emptied', count: 1, limit: 5, departments: emptied }] }));
+    expect(held.reasons).toEqual([{ kind: 'emptied-departments', message: '1 department emptied', count: 1, limit: 5, departments: emptied }]);
     expect(data.decide).toEqual({
       run: 'https://bridge.example/api/v1/sync/runs/7',
       approve: { method: 'POST', url: 'https://bridge.example/api/v1/sync/runs/7/approve' },

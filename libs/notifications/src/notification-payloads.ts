@@ -27,12 +27,21 @@ function runOf(run: SyncRun) {
   };
 }
 
-/** `sync.run.held`: why, the counts, and where to decide (the REST paths). */
+/** Emptied departments named in a held notification (the run's page lists them all). */
+const MAX_LISTED_DEPARTMENTS = 100;
+
+/** `sync.run.held`: why, the counts, and where to decide (the REST paths); an emptied-departments reason names its departments. */
 export function heldData(run: SyncRun, base?: string) {
   const path = `/api/v1/sync/runs/${run.id}`;
   return {
     run: { ...runOf(run), snapshotId: run.snapshotId, baseSnapshotId: run.baseSnapshotId },
-    reasons: (run.holdReasons ?? []).map((r) => ({ kind: r.kind, message: r.message, count: r.count, limit: r.limit ?? null })),
+    reasons: (run.holdReasons ?? []).map((r) => ({
+      kind: r.kind,
+      message: r.message,
+      count: r.count,
+      limit: r.limit ?? null,
+      ...(r.departments ? { departments: r.departments.slice(0, MAX_LISTED_DEPARTMENTS) } : {}),
+    })),
     counts: run.counts,
     diff: run.diff?.summary ?? null,
     decide: {
