@@ -1,27 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Argon2Hasher } from '#app/omflow';
+import { djangoVector, djangoVectors } from '../fixtures/django-hashes/vectors.js';
 import { testDatabases } from '../support/databases.js';
 import type { TestPerson } from '../support/organisation.js';
 import { admin, startAuthBridge, TEST_ARGON2, type AuthBridge } from './helpers.js';
 
-interface Vector {
-  name: string;
-  format: string;
-  password: string;
-  wrong: string;
-  hash: string;
-}
-
-/** Hashes made and checked by Django itself (test/fixtures/django-hashes/generate.py). */
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/django-hashes/vectors.json'), 'utf8')) as {
-  vectors: Vector[];
-  unusable: string;
-};
-const vector = (name: string) => fixture.vectors.find((v) => v.name === name)!;
+const fixture = djangoVectors;
+const vector = djangoVector;
 
 /** One user per format, at cheap costs, plus OMFLOW's own sample admin (Django 2.2, 150000 iterations). */
 const IMPORTED = [

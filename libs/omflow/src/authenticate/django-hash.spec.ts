@@ -1,26 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBridgeConfig } from '#app/config';
+import { djangoVector, djangoVectors } from '../../../../test/fixtures/django-hashes/vectors.js';
 import { Argon2Hasher } from './argon2-hasher.js';
 import { MAX_ARGON2_MEMORY_KIB, MAX_BCRYPT_ROUNDS, MAX_PBKDF2_ITERATIONS, parseDjangoHash, verifyDjangoHash, type DjangoHash } from './django-hash.js';
 import { PasswordHasher } from './password-hasher.js';
 
-interface Vector {
-  name: string;
-  format: string;
-  password: string;
-  wrong: string;
-  hash: string;
-  also?: string[];
-}
-
 /** Made and checked by Django itself (test/fixtures/django-hashes/generate.py), plus published ones. */
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../test/fixtures/django-hashes/vectors.json'), 'utf8')) as {
-  django: string;
-  vectors: Vector[];
-  unusable: string;
-};
+const fixture = djangoVectors;
 
 function parsed(encoded: string): DjangoHash {
   const result = parseDjangoHash(encoded);
@@ -51,8 +37,8 @@ describe('Django password hashes', () => {
   });
 
   it("hashes the whole password in bcrypt_sha256, only the first 72 bytes in plain bcrypt (Django's behaviour)", async () => {
-    const sha = fixture.vectors.find((v) => v.name === 'bcrypt_sha256 long')!;
-    const plain = fixture.vectors.find((v) => v.name === 'bcrypt long')!;
+    const sha = djangoVector('bcrypt_sha256 long');
+    const plain = djangoVector('bcrypt long');
     expect(sha.password.length).toBeGreaterThan(72);
     expect(await verifyDjangoHash(parsed(sha.hash), sha.password.slice(0, 72))).toBe(false);
     expect(await verifyDjangoHash(parsed(plain.hash), plain.password.slice(0, 72))).toBe(true);
@@ -60,8 +46,8 @@ describe('Django password hashes', () => {
   });
 
   it('fails, never throws, on passwords Django could not check (a NUL byte for bcrypt, a lone surrogate)', async () => {
-    const bcrypt = fixture.vectors.find((v) => v.name === 'bcrypt cheap')!;
-    const pbkdf2 = fixture.vectors.find((v) => v.name === 'pbkdf2_sha256 cheap')!;
+    const bcrypt = djangoVector('bcrypt cheap');
+    const pbkdf2 = djangoVector('pbkdf2_sha256 cheap');
     expect(await verifyDjangoHash(parsed(bcrypt.hash), `${bcrypt.password}\0`)).toBe(false);
     expect(await verifyDjangoHash(parsed(pbkdf2.hash), `${pbkdf2.password}\uD800`)).toBe(false);
     expect(await verifyDjangoHash(parsed(pbkdf2.hash), '')).toBe(false);
@@ -85,7 +71,7 @@ describe('Django password hashes', () => {
   });
 
   it('refuses malformed hashes of a known format with the reason', () => {
-    const sha256 = fixture.vectors.find((v) => v.name === 'pbkdf2_sha256 cheap')!.hash;
+    const sha256 = djangoVector('pbkdf2_sha256 cheap').hash;
     const [, iterations, salt, digest] = sha256.split('$');
     expect(refusal(`pbkdf2_sha256$${iterations}$${salt}`)).toMatch(/not a well-formed pbkdf2_sha256 hash/);
     expect(refusal(`pbkdf2_sha256$0${iterations}$${salt}$${digest}`)).toMatch(/well-formed/);
@@ -98,7 +84,7 @@ describe('Django password hashes', () => {
   });
 
   it('refuses hashes asking for absurd costs (they would burn CPU or memory at every login)', () => {
-    const sha256 = fixture.vectors.find((v) => v.name === 'pbkdf2_sha256 cheap')!.hash;
+    const sha256 = djangoVector('pbkdf2_sha256 cheap').hash;
     const [, , salt, digest] = sha256.split('$');
     expect(parsed(`pbkdf2_sha256$${MAX_PBKDF2_ITERATIONS}$${salt}$${digest}`).format).toBe('pbkdf2_sha256');
     expect(refusal(`pbkdf2_sha256$${MAX_PBKDF2_ITERATIONS + 1}$${salt}$${digest}`)).toMatch(/more than 10000000 PBKDF2 iterations/);
@@ -106,7 +92,7 @@ describe('Django password hashes', () => {
     expect(parsed(argon.replace('%M', String(MAX_ARGON2_MEMORY_KIB))).format).toBe('argon2');
     expect(refusal(argon.replace('%M', String(MAX_ARGON2_MEMORY_KIB + 1)))).toMatch(/KiB of argon2 memory/);
     expect(refusal('argon2$argon2id$v=19$m=102400,t=17,p=8$Y041dExhNkljRUUy$TMa6A8fPJhCAUXRhJXCXdw')).toMatch(/argon2 passes/);
-    const bcrypt = fixture.vectors.find((v) => v.name === 'bcrypt_sha256 cheap')!.hash;
+    const bcrypt = djangoVector('bcrypt_sha256 cheap').hash;
     expect(refusal(bcrypt.replace('$04$', `$${MAX_BCRYPT_ROUNDS + 1}$`))).toMatch(/bcrypt cost must be 4 to 14/);
     expect(refusal(bcrypt.replace('$04$', '$03$'))).toMatch(/bcrypt cost/);
   });
