@@ -32,7 +32,10 @@ interface SseEvent {
 }
 
 /** Reads a server-sent event stream with Node's HTTP client until the server closes it. */
-function readStream(url: string, headers: Record<string, string>): Promise<{ status: number; type: string; events: SseEvent[]; retry: number | null; raw: string }> {
+function readStream(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; type: string; events: SseEvent[]; retry: number | null; raw: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       let raw = '';
@@ -194,14 +197,20 @@ describe.each(testDatabases())('asynchronous sync runs with progress ($kind)', (
     expect(ended.events[0].data).toMatchObject({ id, status: 'unchanged' });
   });
 
-  it('guards the stream like the other run routes: 401 without a token, 403 without sync:admin, 404 for no run', async () => {
+  it('guards the stream like the other run routes: 401 without a token, 403 without sync:admin, 404 for no run, 400 for an id that is not one', async () => {
     expect((await readStream(`${bridge.url}/api/v1/sync/runs/1/events`, {})).status).toBe(401);
-    const tool = await request(bridge.url).post('/api/v1/clients').set(admin).send({ id: 'sse-tool', name: 'Tool', scopes: ['users:query'] });
+    const tool = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin)
+      .send({ id: 'sse-tool', name: 'Tool', scopes: ['users:query'] });
     expect(tool.status).toBe(201);
     const denied = await readStream(`${bridge.url}/api/v1/sync/runs/1/events`, { Authorization: `Bearer ${tool.body.secret}` });
     expect(denied.status).toBe(403);
     expect(denied.type).toMatch(/json/);
     expect((await readStream(`${bridge.url}/api/v1/sync/runs/999999/events`, admin)).status).toBe(404);
+    const malformed = await readStream(`${bridge.url}/api/v1/sync/runs/abc/events`, admin);
+    expect(malformed.status).toBe(400);
+    expect(malformed.type).toMatch(/json/);
   });
 
   it('rejects a bad wait parameter without starting a run', async () => {
