@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '#app/audit';
-import { AppError, ErrorCode } from '#app/common';
+import { AppError, Clock, ErrorCode } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
 import type { UserRecord } from '#app/hr-source';
@@ -90,6 +90,7 @@ export class RunDecisions {
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @InjectRepository(OverrideToken) private readonly tokens: Repository<OverrideToken>,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** Approves a held run whole: every change accepted, except the renames answered `keep`. */
@@ -132,7 +133,7 @@ export class RunDecisions {
   async createOverrideToken(runId: number, minutes: number, actor: string | null): Promise<IssuedOverrideToken> {
     const run = await this.heldRun(runId);
     const token = `hrb_ovr_${randomBytes(32).toString('base64url')}`;
-    const createdAt = new Date();
+    const createdAt = this.clock.date();
     const expiresAt = new Date(createdAt.getTime() + Math.min(minutes, OVERRIDE_TOKEN_MAX_MINUTES) * 60_000);
     const row = await this.tx.transaction(async (m) => {
       const saved = await m.getRepository(OverrideToken).save(
@@ -160,7 +161,7 @@ export class RunDecisions {
 
   /**
    * The token presented with an approval, if it may be used: it must be this run's, unused and
-   * unexpired. A refusal is audited and answered 403 (unknown, another run's, expired) or 409 (used).
+   * unexpired. A refusal is audited and answered 409 (used) or 403 (unknown, another run's, expired).
    */
   private async overrideFor(run: SyncRun, token: string): Promise<OverrideToken> {
     const row = await this.tokens.findOneBy({ tokenHash: sha256(token) });
@@ -174,15 +175,15 @@ export class RunDecisions {
       throw new AppError(code, message);
     };
     if (!row) return refuse(ErrorCode.AuthForbidden, 'unknown', `The override token is not valid (unknown token); create one for run ${run.id}.`);
-    if (row.runId !== run.id)
-      return refuse(ErrorCode.AuthForbidden, 'other-run', `The override token was created for run ${row.runId}, not run ${run.id}; a token serves only its run.`);
     if (row.usedAt)
       return refuse(
         ErrorCode.Conflict,
         'used',
         `The override token was already used (${row.usedAt.toISOString()}, by ${row.usedBy ?? 'unknown'}); it is single-use: create a new one.`,
       );
-    if (row.expiresAt.getTime() <= Date.now())
+    if (row.runId !== run.id)
+      return refuse(ErrorCode.AuthForbidden, 'other-run', `The override token was created for run ${row.runId}, not run ${run.id}; a token serves only its run.`);
+    if (row.expiresAt.getTime() <= this.clock.now())
       return refuse(ErrorCode.AuthForbidden, 'expired', `The override token expired at ${row.expiresAt.toISOString()}; create a new one.`);
     return row;
   }
@@ -281,7 +282,7 @@ export class RunDecisions {
       const approvedBy = needsTwo ? [earlier[0].by ?? 'unknown', actor ?? 'unknown'] : [actor ?? 'unknown'];
       await this.publisher.publish(target, published, async (m) => {
         if (override) {
-          const used = await m.getRepository(OverrideToken).update({ id: override.id, usedAt: IsNull() }, { usedAt: new Date(), usedBy: actor });
+          const used = await m.getRepository(OverrideToken).update({ id: override.id, usedAt: IsNull() }, { usedAt: this.clock.date(), usedBy: actor });
           if (!used.affected) throw new AppError(ErrorCode.Conflict, 'The override token was used meanwhile; it is single-use: create a new one.');
         }
         run.status = 'published';
