@@ -379,6 +379,10 @@ describe.each(testDatabases())('deciding held runs ($kind)', (db) => {
     expect(again.status).toBe(409);
     expect(again.body.error.message).toMatch(/^The override token was already used \(.*, by ops-a\); it is single-use/);
     expect((await approve(z.id, {}, clients['ops-a'])).status).toBe(202); // without a token, four-eyes again
+    // Rejecting takes one client, whatever four-eyes says; the pending approval stays on the run.
+    const rejected = await request(bridge.url).post(`/api/v1/sync/runs/${z.id}/reject`).set(clients['ops-b']).send({ note: 'not now' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'rejected', decidedBy: 'ops-b', approvals: [{ by: 'ops-a' }] });
 
     // Audited; the tokens themselves are never stored or shown again.
     const created = await events('sync.run.override.created');

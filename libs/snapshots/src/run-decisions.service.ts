@@ -288,7 +288,8 @@ export class RunDecisions {
         run.status = 'published';
         run.decidedBy = actor;
         run.decidedAt = new Date();
-        run.approvals = [...(needsTwo ? earlier : []), approval];
+        // Every approval received stays on the run, also a first one that a later decision did not need.
+        run.approvals = [...earlier, approval];
         run.decision = decisionOf(meta, resolution.counts, approvedBy, override !== null, snapshotId);
         await m.getRepository(SyncRun).save(run);
         const events: AuditEventInput[] = [
