@@ -66,7 +66,8 @@ export class AdminService {
     return this.view(user);
   }
 
-  edit(name: string, values: EditUserDto): UserView {
+  edit(name: string, given: EditUserDto): UserView {
+    const values = defined(given);
     const user = this.find(name);
     this.check(user, values);
     const { default_group, ...rest } = values;
@@ -76,7 +77,8 @@ export class AdminService {
     return this.save(user);
   }
 
-  create(values: CreateUserDto): UserView {
+  create(given: CreateUserDto): UserView {
+    const values = defined(given);
     const state = this.store.state;
     const user: OmUser = {
       id: 0,
@@ -110,4 +112,9 @@ export class AdminService {
     user.updatetime = new Date(this.options.clock()).toISOString();
     return this.save(user);
   }
+}
+
+/** The fields a request gave (a DTO instance may carry the others as undefined). */
+function defined<T extends object>(dto: T): T {
+  return Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)) as T;
 }
