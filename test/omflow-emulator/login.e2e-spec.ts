@@ -26,7 +26,8 @@ describe.each(testDatabases())('OMFLOW emulator: logins through the bridge ($kin
     writeOrganisation(file, people(5));
     bridge = await startBridgeWith(await db.create(), { env: { HR_SOURCE: 'file', HR_FILE: file } });
     expect((await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({})).body.status).toBe('published');
-    for (const username of ['user1', 'user2']) await request(bridge.url).put(`/api/v1/auth/passwords/${username}`).set(admin).send({ password: PASSWORD }).expect(200);
+    for (const username of ['user1', 'user2'])
+      await request(bridge.url).put(`/api/v1/auth/passwords/${username}`).set(admin).send({ password: PASSWORD }).expect(200);
     omflow = await startOmflowEmulator(bridge.url);
     expect((await omflow.pull()).outcome).toBe('applied');
   });
@@ -40,7 +41,10 @@ describe.each(testDatabases())('OMFLOW emulator: logins through the bridge ($kin
     expect(await login(omflow, 'user1')).toEqual({ status: 200, message: 'Login successful.', result: null });
     expect((await login(omflow, 'USER1')).status).toBe(200);
     expect((await login(omflow, 'user1@acme.test')).status).toBe(200);
-    const rows = await omflow.rest<{ username: string; last_login: string | null }[]>('user/list/', { search_columns: ['username', 'last_login'], order_columns: ['username'] });
+    const rows = await omflow.rest<{ username: string; last_login: string | null }[]>('user/list/', {
+      search_columns: ['username', 'last_login'],
+      order_columns: ['username'],
+    });
     const lastLogin = Object.fromEntries(rows.result.map((r) => [r.username, r.last_login]));
     expect(lastLogin.user1).not.toBeNull();
     expect(lastLogin.user3).toBeNull();

@@ -117,14 +117,32 @@ describe.each(testDatabases())('OMFLOW emulator: pulling the bridge ($kind)', (d
     });
 
     it('follows a modification, a hire and a resignation after a run and a pull', async () => {
-      type Exported = { id: string; username: string; locked: boolean; email: string; mobile: string; sn: string; gender: string; positions: { org_id: string }[] };
+      type Exported = {
+        id: string;
+        username: string;
+        locked: boolean;
+        email: string;
+        mobile: string;
+        sn: string;
+        gender: string;
+        positions: { org_id: string }[];
+      };
       const exported = (await directory.admin<{ result: Exported[] }>('GET', '/export')).body.result;
       const target = exported.find((e) => !e.locked && e.positions.length === 1 && e.email)!;
       // An update replaces every field: the others are given as they were.
       const { email, mobile, sn, gender } = target;
-      const modified = await directory.send('POST', `/employees/${target.id}`, { name: 'Renamed Person', email, mobile, sn, gender, positions: [{ org_id: target.positions[0].org_id }] });
+      const modified = await directory.send('POST', `/employees/${target.id}`, {
+        name: 'Renamed Person',
+        email,
+        mobile,
+        sn,
+        gender,
+        positions: [{ org_id: target.positions[0].org_id }],
+      });
       expect(modified.body.status).toBe(0);
-      const mutation = (await directory.admin<{ hired: { username: string }[]; resigned: { username: string }[] }>('POST', '/mutations', { hire: 1, resign: 1 })).body;
+      const mutation = (
+        await directory.admin<{ hired: { username: string }[]; resigned: { username: string }[] }>('POST', '/mutations', { hire: 1, resign: 1 })
+      ).body;
       const hired = mutation.hired[0].username;
       const resigned = mutation.resigned[0].username;
       await syncRun(bridge);

@@ -40,7 +40,12 @@ const user = (username: string, extra: Record<string, string> = {}) => ({
   gender: 'male',
   ...extra,
 });
-const group = (group_no: string, display_name: string, parent_group_no: string, user_list: string[]) => ({ group_no, display_name, parent_group_no, user_list });
+const group = (group_no: string, display_name: string, parent_group_no: string, user_list: string[]) => ({
+  group_no,
+  display_name,
+  parent_group_no,
+  user_list,
+});
 
 describe("OMFLOW emulator: what OMFLOW's columns cannot hold fails only its record", () => {
   let hr: Awaited<ReturnType<typeof fakeCustomHr>>;

@@ -68,7 +68,7 @@ export class AdminController {
   }
 
   @Patch('users/:username')
-  @ApiOperation({ summary: 'Edit a user by hand (any field), under OMFLOW\'s column limits and unique keys' })
+  @ApiOperation({ summary: "Edit a user by hand (any field), under OMFLOW's column limits and unique keys" })
   editUser(@Param('username') username: string, @Body() body: EditUserDto): UserView {
     return this.admin.edit(username, body);
   }

@@ -76,7 +76,8 @@ function tooLong(field: string, value: string, limit: number): string | null {
 function checkShape(answer: unknown): { users: unknown[]; groups: unknown[] } {
   if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) throw new MalformedAnswerError('the answer is not a JSON object');
   const body = answer as Record<string, unknown>;
-  if (body.status === 'fail') throw new MalformedAnswerError(`the Custom HR application answered "fail": ${typeof body.message === 'string' ? body.message : '(no message)'}`);
+  if (body.status === 'fail')
+    throw new MalformedAnswerError(`the Custom HR application answered "fail": ${typeof body.message === 'string' ? body.message : '(no message)'}`);
   if (body.status !== 'success') throw new MalformedAnswerError(`"status" is ${JSON.stringify(body.status) ?? 'missing'}, not "success"`);
   if (!Array.isArray(body.user_info_list)) throw new MalformedAnswerError('"user_info_list" is not an array');
   if (!Array.isArray(body.group_info_list)) throw new MalformedAnswerError('"group_info_list" is not an array');

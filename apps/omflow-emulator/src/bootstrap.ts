@@ -25,10 +25,13 @@ export async function createOmflowEmulatorApp(options: OmflowEmulatorAppOptions 
   });
   app.enableShutdownHooks();
   const store = app.get(OmflowStore);
-  app.getHttpAdapter().getInstance().addHook('onClose', (_instance, done) => {
-    store.close();
-    done();
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onClose', (_instance, done) => {
+      store.close();
+      done();
+    });
   if (resolved.docs) {
     const config = new DocumentBuilder()
       .setTitle('OMFLOW emulator')

@@ -2,8 +2,9 @@
  * Text comparison as OMFLOW's MySQL database makes it (its `utf8mb4_*_ci` collations): case- and
  * accent-insensitive, trailing spaces ignored (PAD SPACE) for equality, ordering and unique
  * keys; `LIKE` (`contains`) is case- and accent-insensitive but keeps trailing spaces. Ordering
- * compares the folded text by code points, an approximation of the collation's weights that
- * agrees with them on letters, digits and the usual punctuation of usernames and emails.
+ * compares the folded text by code points, as `utf8mb4_general_ci` (MariaDB's default for
+ * utf8mb4) weighs it; `utf8mb4_unicode_ci` and `utf8mb4_0900_ai_ci` put punctuation before
+ * digits instead ("alice.white@" before "alice.white2@").
  */
 
 /** Letters without their accents, lower-cased (what the `_ci` collations compare). */

@@ -4,8 +4,7 @@ import { OMFLOW_EMULATOR_OPTIONS } from './tokens.js';
 
 /** What one `/sync` call brought back: the parsed body, or why there is none. */
 export type SyncFetch =
-  | { ok: true; status: number; snapshotId: number | null; body: unknown }
-  | { ok: false; status: number | null; snapshotId: number | null; error: string };
+  { ok: true; status: number; snapshotId: number | null; body: unknown } | { ok: false; status: number | null; snapshotId: number | null; error: string };
 
 /**
  * OMFLOW's side of the Custom HR contract (seeds/000): `POST /sync` and `POST /authenticate` on

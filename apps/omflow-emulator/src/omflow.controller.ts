@@ -82,7 +82,12 @@ export class OmflowController {
   @Post('rest/accounts/api/user/list')
   @HttpCode(200)
   @ApiOperation({ summary: 'Query users (seeds/001 "User"), over the emulator\'s store' })
-  @ApiBody({ schema: { type: 'object', example: { security: '<code>', omflow_restapi: 1, search_conditions: [], search_columns: [], order_columns: ['id'], start: 0, limit: 100 } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: { security: '<code>', omflow_restapi: 1, search_conditions: [], search_columns: [], order_columns: ['id'], start: 0, limit: 100 },
+    },
+  })
   @ApiOkResponse({ description: '`{"status":200,"message":"Query successful.","result":[...]}`; 403 gate, 404 bad query', schema: ENVELOPE_SCHEMA })
   users(@Body() body: unknown): Envelope {
     const request = bodyOf(body);
@@ -114,6 +119,10 @@ export class OmflowController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Any other /rest/ path: the 403 envelope OMFLOW answers', deprecated: true })
   unknown(@Req() req: FastifyRequest): Envelope {
-    return { status: 403, message: `URL error: ${req.method} ${req.url.split('?')[0]} is not an OMFLOW REST API; check it and send the request again.`, result: null };
+    return {
+      status: 403,
+      message: `URL error: ${req.method} ${req.url.split('?')[0]} is not an OMFLOW REST API; check it and send the request again.`,
+      result: null,
+    };
   }
 }

@@ -123,7 +123,8 @@ function url(env: Env, name: string, fallback: string): string {
 export function omflowEmulatorOptionsFromEnv(env: Env): { options: OmflowEmulatorOptions; listen: ListenOptions } {
   const d = DEFAULT_OPTIONS;
   const deleteMode = text(env, 'OMFLOW_EMULATOR_DELETE_MODE', d.deleteMode);
-  if (deleteMode !== 'soft' && deleteMode !== 'hard') throw new OmflowEmulatorConfigError(`OMFLOW_EMULATOR_DELETE_MODE must be soft or hard, got "${deleteMode}"`);
+  if (deleteMode !== 'soft' && deleteMode !== 'hard')
+    throw new OmflowEmulatorConfigError(`OMFLOW_EMULATOR_DELETE_MODE must be soft or hard, got "${deleteMode}"`);
   const adminToken = text(env, 'OMFLOW_EMULATOR_ADMIN_TOKEN', d.adminToken, /^[A-Za-z0-9\-._~+/]{16,}=*$/, true);
   const options: OmflowEmulatorOptions = {
     db: text(env, 'OMFLOW_EMULATOR_DB', d.db, /^.+$/),

@@ -59,7 +59,8 @@ export class OmflowStore {
     for (const g of this.db.prepare('SELECT * FROM om_group').all() as OmGroup[]) groups.set(g.id, g);
     const members = new Map<number, Set<number>>();
     for (const g of groups.keys()) members.set(g, new Set());
-    for (const m of this.db.prepare('SELECT group_id, user_id FROM om_member').all() as { group_id: number; user_id: number }[]) members.get(m.group_id)?.add(m.user_id);
+    for (const m of this.db.prepare('SELECT group_id, user_id FROM om_member').all() as { group_id: number; user_id: number }[])
+      members.get(m.group_id)?.add(m.user_id);
     const counter = (name: string, rows: Map<number, unknown>) => {
       const row = this.db.prepare('SELECT value FROM om_counter WHERE name = ?').get(name) as { value: number } | undefined;
       return Math.max(row?.value ?? 1, ...[...rows.keys()].map((id) => id + 1));
