@@ -21,9 +21,17 @@ export class EditUserDto {
 }
 
 /** A user created by hand in OMFLOW (not from Custom HR). */
-export class CreateUserDto extends EditUserDto {
-  @IsString() @MinLength(1) declare username: string;
-  @IsEmail() declare email: string;
+export class CreateUserDto {
+  @IsString() @MinLength(1) username: string;
+  @IsEmail() email: string;
+  @IsOptional() @IsString() nick_name?: string;
+  @IsOptional() @IsString() ad_no?: string;
+  @IsOptional() @IsString() company?: string;
+  @IsOptional() @IsString() phone1?: string;
+  @IsOptional() @IsString() phone2?: string;
+  @IsOptional() @IsString() extension_no?: string;
+  @IsOptional() @IsString() gender?: string;
+  @IsOptional() @IsBoolean() is_active?: boolean;
 }
 
 /** A simulated failed apply, for the next pull only. */

@@ -22,13 +22,11 @@ export class ErrorsFilter implements ExceptionFilter {
     if (OMFLOW_PATHS.test(request.url)) {
       const raw = typeof body === 'string' ? body : (body as { message?: unknown }).message;
       const message = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : 'bad request';
-      void reply
-        .status(200)
-        .send({
-          status: status >= 500 ? 500 : 404,
-          message: status >= 500 ? 'Query failed: an internal error occurred.' : `Query failed: ${message}`,
-          result: null,
-        });
+      void reply.status(200).send({
+        status: status >= 500 ? 500 : 404,
+        message: status >= 500 ? 'Query failed: an internal error occurred.' : `Query failed: ${message}`,
+        result: null,
+      });
       return;
     }
     void reply.status(status).send(typeof body === 'string' ? { statusCode: status, message: body } : body);
