@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OmUser, PullRecord } from '../../apps/omflow-emulator/src/index.js';
@@ -165,6 +168,28 @@ describe('OMFLOW emulator: the pull schedule and the admin token', () => {
       expect((await omflow.admin('POST', '/pulls/resume')).body).toEqual({ paused: false });
       await sleep(1600);
       expect((await pulls()).length).toBeGreaterThan(paused + 1);
+    } finally {
+      await omflow.close();
+    }
+  });
+
+  it('keeps its users, departments and pulls in a database file across restarts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'omflow-emulator-')), 'omflow.sqlite');
+    let omflow = await startOmflowEmulator(bridge.url, { db: file });
+    try {
+      expect((await omflow.pull()).outcome).toBe('applied');
+      await omflow.admin('PATCH', '/users/ethan.wilson', { nick_name: 'Kept' });
+      await omflow.admin('DELETE', '/users/pengbin');
+      const users = (await omflow.admin<OmUser[]>('GET', '/users?state=all')).body;
+      await omflow.close();
+      omflow = await startOmflowEmulator(bridge.url, { db: file });
+      expect((await omflow.admin<OmUser[]>('GET', '/users?state=all')).body).toEqual(users);
+      expect((await omflow.admin<OmUser>('GET', '/users/ethan.wilson')).body.nick_name).toBe('Kept');
+      expect((await omflow.admin<PullRecord[]>('GET', '/pulls')).body).toHaveLength(1);
+      expect((await omflow.admin<{ groups: number }>('GET', '/state')).body.groups).toBe(41);
+      // New accounts continue the numbering.
+      const created = await omflow.admin<OmUser>('POST', '/users', { username: 'new.one', email: 'new.one@example.com' });
+      expect(created.body.id).toBe(Math.max(...users.map((u) => u.id)) + 1);
     } finally {
       await omflow.close();
     }
