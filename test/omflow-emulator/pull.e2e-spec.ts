@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OmGroup, OmUser } from '../../apps/omflow-emulator/src/index.js';
 import { admin, OMFLOW, startBridgeWith, type RunningBridge } from '../support/bridge.js';
 import { testDatabases } from '../support/databases.js';
-import { startOmflowEmulator, type RunningOmflowEmulator } from '../support/omflow-emulator.js';
+import { startLoop, startOmflowEmulator, type RunningOmflowEmulator } from '../support/omflow-emulator.js';
 import { startEmulator, type RunningEmulator } from '../emulator/support.js';
 
 type SyncUser = Record<string, string>;
@@ -162,5 +162,24 @@ describe.each(testDatabases())('OMFLOW emulator: pulling the bridge ($kind)', (d
       expect(gone.result).toHaveLength(1);
       expect(gone.result[0].username).toMatch(new RegExp(`^${resigned.replace(/\./g, '\\.')}-\\d+\\.0$`));
     });
+  });
+
+  it('runs the three together with startLoop (test/support/omflow-emulator.ts)', async () => {
+    const loop = await startLoop(await db.create(), { directory: { employees: 60, departments: 8 } });
+    try {
+      expect((await loop.sync()).status).toBe('published');
+      expect((await loop.omflow.pull()).users.added).toBeGreaterThan(40);
+      const hired = await fetch(`${loop.directory.url}/_emulator/mutations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"hire":2}',
+      });
+      expect(hired.status).toBe(200);
+      expect((await loop.sync()).status).toBe('published');
+      expect((await loop.omflow.pull()).users).toMatchObject({ added: 2, deleted: 0, failed: 0 });
+      sameOrganisation(await held(loop.omflow), await served(loop.bridge));
+    } finally {
+      await loop.close();
+    }
   });
 });

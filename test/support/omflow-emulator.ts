@@ -1,7 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createOmflowEmulatorApp, type OmflowEmulatorAppOptions } from '../../apps/omflow-emulator/src/index.js';
 import type { PullRecord } from '../../apps/omflow-emulator/src/index.js';
+import type { EmulatorAppOptions } from '../../apps/directory-emulator/src/index.js';
+import type { DatabaseConfig } from '#app/database';
+import { admin, startBridgeWith, type RunningBridge } from './bridge.js';
 import { OMFLOW } from './credentials.js';
+import { startEmulator, type RunningEmulator } from './emulator.js';
 
 /** The emulator's query API account in the suites. */
 export const OMFLOW_API = { user: 'omflow-api', password: 'omflow-api-password' } as const;
@@ -82,4 +86,55 @@ export async function startOmflowEmulator(hrUrl: string, options: OmflowEmulator
     },
     close: () => app.close(),
   };
+}
+
+/** The whole loop: the directory emulator, a bridge reading it, and an OMFLOW emulator pulling the bridge. */
+export interface RunningLoop {
+  directory: RunningEmulator;
+  bridge: RunningBridge;
+  omflow: RunningOmflowEmulator;
+  /** Runs a bridge sync to its end (POST /api/v1/sync/runs?wait=true) and answers the run. */
+  sync(): Promise<{ status: string; snapshotId?: number } & Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the three on random ports of 127.0.0.1: the directory emulator (test/support/emulator.ts
+ * defaults, `directory` options over them), a bridge on `database` reading it (`bridgeEnv` over
+ * the directory's variables), and an OMFLOW emulator pulling that bridge on demand (`omflow`
+ * options). Nothing is synchronised or pulled yet.
+ */
+export async function startLoop(
+  database: DatabaseConfig,
+  options: { directory?: EmulatorAppOptions; bridgeEnv?: NodeJS.ProcessEnv; omflow?: OmflowEmulatorAppOptions } = {},
+): Promise<RunningLoop> {
+  const directory = await startEmulator(options.directory);
+  let bridge: RunningBridge | undefined;
+  try {
+    bridge = await startBridgeWith(database, { env: directory.bridgeEnv(options.bridgeEnv) });
+    const omflow = await startOmflowEmulator(bridge.url, options.omflow);
+    const running = bridge;
+    return {
+      directory,
+      bridge: running,
+      omflow,
+      async sync() {
+        const res = await fetch(`${running.url}/api/v1/sync/runs?wait=true`, {
+          method: 'POST',
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        return (await res.json()) as { status: string; snapshotId?: number } & Record<string, unknown>;
+      },
+      async close() {
+        await omflow.close();
+        await running.close();
+        await directory.close();
+      },
+    };
+  } catch (error) {
+    await bridge?.close();
+    await directory.close();
+    throw error;
+  }
 }
