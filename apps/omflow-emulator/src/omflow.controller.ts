@@ -1,9 +1,10 @@
 import { All, Body, Controller, Get, Headers, HttpCode, Logger, Post, Req } from '@nestjs/common';
-import { ApiBasicAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '#app/common';
 import { LoginService } from './login.service.js';
 import { QueryService, SecurityCodeError } from './query.service.js';
+import { OmflowEnvelopeDto } from './responses.dto.js';
 
 /** OMFLOW's answer envelope (ResponseAjax): HTTP 200, the outcome in `status`. */
 export interface Envelope {
@@ -12,10 +13,7 @@ export interface Envelope {
   result: unknown;
 }
 
-const ENVELOPE_SCHEMA = {
-  type: 'object',
-  properties: { status: { type: 'integer', enum: [200, 403, 404, 500] }, message: { type: 'string' }, result: {} },
-};
+const ENVELOPE_SCHEMA = { $ref: getSchemaPath(OmflowEnvelopeDto) };
 
 function bodyOf(body: unknown): Record<string, unknown> {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
@@ -23,6 +21,7 @@ function bodyOf(body: unknown): Record<string, unknown> {
 
 /** OMFLOW's own routes, as far as the bridge meets them: the login form's call and the user query API (seeds/001). */
 @ApiTags('OMFLOW')
+@ApiExtraModels(OmflowEnvelopeDto)
 @Controller()
 export class OmflowController {
   private readonly logger = new Logger(OmflowController.name);
