@@ -235,7 +235,11 @@ describe.each(testDatabases())("OMFLOW emulator: its query API answers as the br
 
   it('guards every call with omflow_restapi and a live security code, as OMFLOW does', async () => {
     const post = async (body: unknown) => omflowCall('user/list/', JSON.stringify(body), true);
-    expect(await post({ security: omflowCode })).toMatchObject({ status: 403, message: 'Missing parameter: omflow_restapi' });
+    for (const flag of [undefined, 0, '', [], {}, false]) {
+      expect(await post({ security: omflowCode, omflow_restapi: flag })).toMatchObject({ status: 403, message: 'Missing parameter: omflow_restapi' });
+    }
+    // Python's truth: any non-empty value opens the gate, "0" included.
+    for (const flag of ['0', 'yes', 2, [0]]) expect((await post({ security: omflowCode, omflow_restapi: flag })).status).toBe(200);
     expect(await post({ omflow_restapi: 1 })).toMatchObject({ status: 403, message: expect.stringContaining('Security code error') as string });
     expect(await post({ omflow_restapi: 1, security: 'not-a-code' })).toMatchObject({ status: 403 });
     expect((await omflowCall('group/list/', JSON.stringify({ omflow_restapi: 1 }), true)).status).toBe(403);

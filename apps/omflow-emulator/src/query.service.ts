@@ -167,8 +167,7 @@ export class QueryService {
 
   /** The gate of every `/rest/...` call (OMFLOW's restapi view): `omflow_restapi`, then a live code, renewed by the use. */
   checkGate(body: Record<string, unknown>): void {
-    const flag = body.omflow_restapi;
-    if (flag === undefined || flag === null || flag === '' || flag === 0 || flag === false) throw new SecurityCodeError('Missing parameter: omflow_restapi');
+    if (!pythonTruthy(body.omflow_restapi)) throw new SecurityCodeError('Missing parameter: omflow_restapi');
     const entry = typeof body.security === 'string' ? this.codes.get(body.security) : undefined;
     if (!entry) throw new SecurityCodeError('Security code error: check the security code or get a new one.');
     if (!this.alive(entry.used)) throw new SecurityCodeError('Security code expired: get a new security code.');
@@ -212,4 +211,12 @@ export function basicCredentials(authorization: string | undefined): { username:
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** Python's truth value of a JSON value (OMFLOW tests `if omflow_restapi:`): "0" is true, 0, "", [] and {} are not. */
+export function pythonTruthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
 }
