@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, OMFLOW_EMULATOR_VARIABLES, omflowEmulatorOptionsFromEnv } from './options.js';
+import { DEFAULT_OPTIONS, OMFLOW_EMULATOR_VARIABLES, omflowEmulatorOptionsFromEnv, SECRET_VARIABLES } from './options.js';
 
 describe('omflowEmulatorOptionsFromEnv', () => {
   it('defaults to port 8070, an in-memory database and soft deletes', () => {
@@ -43,10 +45,20 @@ describe('omflowEmulatorOptionsFromEnv', () => {
     expect(() => omflowEmulatorOptionsFromEnv({ OMFLOW_EMULATOR_PULL_SECONDS: '-1' })).toThrow(/between 0/);
   });
 
+  it('reads secrets from <NAME>_FILE, one trailing newline dropped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omflow-emulator-'));
+    writeFileSync(join(dir, 'hr'), 'from-a-file\n');
+    expect(omflowEmulatorOptionsFromEnv({ OMFLOW_EMULATOR_HR_PASSWORD_FILE: join(dir, 'hr') }).options.hrPassword).toBe('from-a-file');
+    expect(() => omflowEmulatorOptionsFromEnv({ OMFLOW_EMULATOR_HR_PASSWORD_FILE: join(dir, 'hr'), OMFLOW_EMULATOR_HR_PASSWORD: 'x' })).toThrow(/not both/);
+    expect(() => omflowEmulatorOptionsFromEnv({ OMFLOW_EMULATOR_API_PASSWORD_FILE: join(dir, 'missing') })).toThrow(
+      /OMFLOW_EMULATOR_API_PASSWORD_FILE: cannot read .*ENOENT/,
+    );
+  });
+
   it('is documented variable by variable in its README and in the root README', () => {
     const own = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const root = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    for (const name of OMFLOW_EMULATOR_VARIABLES) {
+    for (const name of [...OMFLOW_EMULATOR_VARIABLES, ...SECRET_VARIABLES.map((v) => `${v}_FILE`)]) {
       expect(own, name).toContain(`\`${name}\``);
       expect(root, name).toContain(`\`${name}\``);
     }

@@ -3,6 +3,7 @@
  * (`createOmflowEmulatorApp`, tests). Every variable and its default is listed in
  * apps/omflow-emulator/README.md and in the root README ("The OMFLOW emulator").
  */
+import { readFileSync } from 'node:fs';
 import type { DeleteMode } from './model.js';
 
 export interface OmflowEmulatorOptions {
@@ -60,7 +61,7 @@ export interface ListenOptions {
 /** A bad environment variable; `main.ts` prints the message on one line and exits. */
 export class OmflowEmulatorConfigError extends Error {}
 
-/** Every variable the emulator reads, in README order (a test checks both READMEs list them). */
+/** Every variable the emulator reads, in README order (a test checks both READMEs list them); each secret also as `<NAME>_FILE`. */
 export const OMFLOW_EMULATOR_VARIABLES = [
   'OMFLOW_EMULATOR_PORT',
   'OMFLOW_EMULATOR_HOST',
@@ -81,6 +82,27 @@ export const OMFLOW_EMULATOR_VARIABLES = [
 ] as const;
 
 type Env = NodeJS.ProcessEnv;
+
+/** The secrets that may instead be read from a file named by `<NAME>_FILE` (Docker and Kubernetes secrets). */
+export const SECRET_VARIABLES = ['OMFLOW_EMULATOR_HR_PASSWORD', 'OMFLOW_EMULATOR_API_PASSWORD', 'OMFLOW_EMULATOR_ADMIN_TOKEN'] as const;
+
+/** `env` with each secret's `_FILE` read in (one trailing newline dropped); both set, or an unreadable file, is an error. */
+export function withSecretFiles(env: Env, read: (path: string) => string = (path) => readFileSync(path, 'utf8')): Env {
+  const out = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') throw new OmflowEmulatorConfigError(`set ${name} or ${name}_FILE, not both`);
+    let text: string;
+    try {
+      text = read(file);
+    } catch (error) {
+      throw new OmflowEmulatorConfigError(`${name}_FILE: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    out[name] = text.replace(/\r?\n$/, '');
+  }
+  return out;
+}
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -120,7 +142,8 @@ function url(env: Env, name: string, fallback: string): string {
 }
 
 /** Options and listen address from the environment; throws OmflowEmulatorConfigError naming the variable. */
-export function omflowEmulatorOptionsFromEnv(env: Env): { options: OmflowEmulatorOptions; listen: ListenOptions } {
+export function omflowEmulatorOptionsFromEnv(given: Env): { options: OmflowEmulatorOptions; listen: ListenOptions } {
+  const env = withSecretFiles(given);
   const d = DEFAULT_OPTIONS;
   const deleteMode = text(env, 'OMFLOW_EMULATOR_DELETE_MODE', d.deleteMode);
   if (deleteMode !== 'soft' && deleteMode !== 'hard')
