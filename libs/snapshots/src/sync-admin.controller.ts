@@ -27,13 +27,14 @@ import {
   StartRunDto,
   StartRunQueryDto,
   SyncStatusDto,
+  toDiffPageDto,
+  toDiffPageRequest,
   toRunDetail,
   toRunSummary,
 } from './sync-admin.dto.js';
 import { SyncRuns } from './sync-runs.service.js';
 import { SyncService } from './sync.service.js';
 import type { SnapshotRow } from './version-chain.repository.js';
-import type { DiffPageRequest } from './diff.js';
 import { DIFF_KINDS } from './diff.js';
 
 const DIFF_PAGE_DESCRIPTION =
@@ -42,15 +43,6 @@ const DIFF_PAGE_DESCRIPTION =
   '; default all) chooses the kinds listed, each paged on its own by `offset` and `limit` (default 100, at most 1000); ' +
   '`q` keeps the changes of people whose username, name or email contains it (case-insensitive; departments: code or name), ' +
   '`matched` counting them by kind. Changed users and departments carry `fields`, each with `before` and `after`.';
-
-/** The page asked by a diff query. */
-function diffPage(query: DiffPageQueryDto): DiffPageRequest {
-  return { kinds: query.kind ?? DIFF_KINDS, offset: query.offset ?? 0, limit: query.limit ?? 100, q: query.q ?? null };
-}
-
-function diffAnswer<T extends object>(page: DiffPageRequest, diff: T): T & { kinds: DiffPageRequest['kinds'][number][]; offset: number; limit: number; q: string | null } {
-  return { ...diff, kinds: [...page.kinds], offset: page.offset, limit: page.limit, q: page.q ?? null };
-}
 
 @ApiTags('Sync: runs')
 @BearerAuth(Scope.SyncAdmin)
@@ -132,8 +124,8 @@ export class SyncRunsController {
   @ApiNotFoundResponse({ description: 'No such run, or its snapshots were removed by retention.', type: ErrorBodyDto })
   @ApiConflictResponse({ description: 'The run wrote no snapshot (a dry run, a failed run, or one still reading).', type: ErrorBodyDto })
   async diff(@Param('id', ParseIntPipe) id: number, @Query() query: DiffPageQueryDto): Promise<RunDiffDto> {
-    const page = diffPage(query);
-    return diffAnswer(page, await this.reader.runDiff(id, page));
+    const page = toDiffPageRequest(query);
+    return toDiffPageDto(page, await this.reader.runDiff(id, page));
   }
 
   @Get('runs/:id/events')
@@ -233,8 +225,8 @@ export class SnapshotsController {
   @ApiBadRequestResponse({ description: 'An unknown `kind`, or a bad `against`, `offset`, `limit` or `q`.', type: ErrorBodyDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   async diff(@Param('id', ParseIntPipe) id: number, @Query() query: DiffQueryDto): Promise<SnapshotDiffDto> {
-    const page = diffPage(query);
-    return diffAnswer(page, await this.reader.diff(id, query.against, page));
+    const page = toDiffPageRequest(query);
+    return toDiffPageDto(page, await this.reader.diff(id, query.against, page));
   }
 
   @Post(':id/publish')

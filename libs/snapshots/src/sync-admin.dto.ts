@@ -3,7 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
-import { DIFF_KINDS, type Diff, type DiffKind } from './diff.js';
+import { DIFF_KINDS, type Diff, type DiffKind, type DiffPageRequest } from './diff.js';
 import type { HoldReason } from './guard.js';
 import { RUN_PHASES, type RunProgress } from './run-progress.js';
 import { RUN_FAILURE_REASONS, type RunDiff, type RunFailureReason, type SyncRun } from './sync-run.entity.js';
@@ -281,6 +281,19 @@ export class DiffPageQueryDto {
   @MinLength(1)
   @MaxLength(200)
   q?: string;
+}
+
+/** The page a diff query asks for (defaults filled in). */
+export function toDiffPageRequest(query: DiffPageQueryDto): DiffPageRequest {
+  return { kinds: query.kind ?? DIFF_KINDS, offset: query.offset ?? 0, limit: query.limit ?? 100, q: query.q ?? null };
+}
+
+/** A diff page answered with the page it is (`kinds`, `offset`, `limit`, `q`). */
+export function toDiffPageDto<T extends Omit<SnapshotDiffDto, 'kinds' | 'offset' | 'limit' | 'q'>>(
+  page: DiffPageRequest,
+  diff: T,
+): T & Pick<SnapshotDiffDto, 'kinds' | 'offset' | 'limit' | 'q'> {
+  return { ...diff, kinds: [...page.kinds], offset: page.offset, limit: page.limit, q: page.q ?? null };
 }
 
 export class DiffQueryDto extends DiffPageQueryDto {
