@@ -328,7 +328,7 @@ describe.each(testDatabases())('read-back of OMFLOW ($kind)', (db) => {
     expect(seen.body).toMatchObject({ id: ended.id, outcome: 'in-sync', inSync: true });
   });
 
-  it('fails clearly, never "in sync", when OMFLOW refuses the password, cannot be reached, times out or answers garbage', async () => {
+  it('fails clearly, never "in sync", when OMFLOW refuses the password, cannot be reached, times out or answers garbage', { timeout: 120_000 }, async () => {
     const wrong = await run(await instance({ OMFLOW_API_PASSWORD: 'not-the-password-4711' }));
     expect(wrong).toMatchObject({ outcome: 'failed', inSync: false, counts: null, error: { code: 'auth' } });
     expect(wrong.error!.message).toMatch(/OMFLOW_API_USER/);
@@ -341,40 +341,40 @@ describe.each(testDatabases())('read-back of OMFLOW ($kind)', (db) => {
     expect(unreachable).toMatchObject({ outcome: 'failed', inSync: false, error: { code: 'unreachable' } });
     expect(unreachable.error!.message).toMatch(/could not be reached \(ECONNREFUSED\)/);
 
-    const silent = await fakeOmflow(() => undefined); // never answers a query
+    // One stand-in OMFLOW, told how to answer the queries before each comparison.
+    let answer: (res: ServerResponse) => void = () => undefined;
+    const fake = await fakeOmflow((req, res) => {
+      req.resume();
+      answer(res);
+    });
     try {
-      const timedOut = await run(await instance({ OMFLOW_URL: silent.url, OMFLOW_TIMEOUT_MS: '300' }));
-      expect(timedOut).toMatchObject({ outcome: 'failed', error: { code: 'timeout' } });
-    } finally {
-      await silent.close();
-    }
-
-    const garbage: [string, (res: ServerResponse) => void][] = [
-      ['not JSON', (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>')],
-      ['no status', (res) => res.writeHead(200).end(JSON.stringify({ result: [] }))],
-      ['result not a list', (res) => res.writeHead(200).end(JSON.stringify({ status: 200, message: 'ok', result: 'oops' }))],
-      ['rows without id', (res) => res.writeHead(200).end(JSON.stringify({ status: 200, message: 'ok', result: [{ username: 'a' }] }))],
-      [
-        'too many rows',
-        (res) =>
-          res
-            .writeHead(200)
-            .end(JSON.stringify({ status: 200, message: 'ok', result: Array.from({ length: 9 }, (_, i) => ({ id: i + 1, group_no: `g${i}` })) })),
-      ],
-      ['HTTP 500', (res) => res.writeHead(500).end('boom')],
-    ];
-    for (const [what, answer] of garbage) {
-      const fake = await fakeOmflow((req, res) => {
-        req.resume();
-        answer(res);
-      });
-      try {
-        const result = await run(await instance({ OMFLOW_URL: fake.url }));
+      const faulty = await instance({ OMFLOW_URL: fake.url, OMFLOW_TIMEOUT_MS: '300' });
+      // No answer at all: a timeout.
+      expect(await run(faulty)).toMatchObject({ outcome: 'failed', inSync: false, counts: null, error: { code: 'timeout' } });
+      const garbage: [string, string, (res: ServerResponse) => void][] = [
+        ['not JSON', 'malformed', (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>')],
+        ['no status', 'malformed', (res) => res.writeHead(200).end(JSON.stringify({ result: [] }))],
+        ['result not a list', 'malformed', (res) => res.writeHead(200).end(JSON.stringify({ status: 200, message: 'ok', result: 'oops' }))],
+        ['rows without id', 'malformed', (res) => res.writeHead(200).end(JSON.stringify({ status: 200, message: 'ok', result: [{ username: 'a' }] }))],
+        [
+          'too many rows',
+          'malformed',
+          (res) =>
+            res
+              .writeHead(200)
+              .end(JSON.stringify({ status: 200, message: 'ok', result: Array.from({ length: 9 }, (_, i) => ({ id: i + 1, group_no: `g${i}` })) })),
+        ],
+        ['a query refused', 'refused', (res) => res.writeHead(200).end(JSON.stringify({ status: 404, message: 'Query failed: no such column', result: null }))],
+        ['HTTP 500', 'http', (res) => res.writeHead(500).end('boom')],
+      ];
+      for (const [what, code, behaviour] of garbage) {
+        answer = behaviour;
+        const result = await run(faulty);
         expect(result, what).toMatchObject({ outcome: 'failed', inSync: false, counts: null });
-        expect(result.error!.code, what).toBe(what === 'HTTP 500' ? 'http' : 'malformed');
-      } finally {
-        await fake.close();
+        expect(result.error!.code, what).toBe(code);
       }
+    } finally {
+      await fake.close();
     }
     const health = (await request(bridge.url).get('/health')).body;
     expect(health.readback.lastOutcome).toBe('failed');
@@ -425,6 +425,26 @@ describe.each(testDatabases())('read-back of OMFLOW ($kind)', (db) => {
     const refused = await request(off.url).post('/api/v1/omflow/reconciliation/run').set(admin);
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/read-back of OMFLOW is off: set OMFLOW_URL/);
+  });
+
+  it('compares with the snapshot OMFLOW pulled, not the one published since; after OMFLOW pulls the new one, with that', async () => {
+    const pulledBefore = (await last()).snapshot.id!;
+    writeOrganisation(bridgeFile, [...organisation, { userId: 'n1', username: 'newcomer', departments: ['rd'] }]);
+    await publish(bridge);
+    const stillOld = await run();
+    // Published a moment ago (within OMFLOW_PULL_STALE_SECONDS): not "behind" yet, and OMFLOW matches what it pulled.
+    expect(stillOld).toMatchObject({ outcome: 'in-sync', inSync: true, snapshot: { id: pulledBefore, behind: false } });
+    expect(stillOld.snapshot.publishedId).toBeGreaterThan(pulledBefore);
+
+    await pull();
+    await waitFor(async () => {
+      const now = (await request(bridge.url).get('/api/v1/omflow/reconciliation').set(admin)).body as Reconciliation;
+      return now.trigger === 'after-pull' && now.snapshot.id === stillOld.snapshot.publishedId;
+    });
+    const after = await last();
+    expect(after).toMatchObject({ outcome: 'drifted', inSync: false });
+    expect(after.counts!.users).toMatchObject({ snapshot: 13, missing: 1, unexpected: 0, drifted: 0 });
+    expect(after.samples!.missingUsers).toEqual([{ username: 'newcomer' }]);
   });
 
   it('never shows the API password or a security code in its log, answers or audit trail', async () => {
