@@ -237,12 +237,15 @@ describe.each(testDatabases())('read-back of OMFLOW ($kind)', (db) => {
     const result = await run();
     expect(result).toMatchObject({ outcome: 'drifted', inSync: false, error: null });
     expect(result.counts!.users).toMatchObject({ snapshot: 12, omflow: 12, missing: 1, unexpected: 1, drifted: 2, omflowDeleted: 1 });
-    expect(result.counts!.users.driftByField).toEqual({ nick_name: 1, default_group: 1 });
+    expect(result.counts!.users.driftByField).toEqual({ nick_name: 1, default_group: 1, groups: 1 });
     expect(result.samples!.missingUsers).toEqual([{ username: 'user1' }]);
     expect(result.samples!.unexpectedUsers).toEqual([{ username: 'stranger', omflowId: expect.any(Number) }]);
     const drifted = Object.fromEntries(result.samples!.driftedUsers.map((d) => [d.username, d.fields]));
     expect(drifted.user2).toEqual([{ field: 'nick_name', expected: 'user2', actual: 'Renamed By Hand' }]);
-    expect(drifted.user3).toEqual([{ field: 'default_group', expected: 'sales', actual: 'rd' }]);
+    expect(drifted.user3).toEqual([
+      { field: 'default_group', expected: 'sales', actual: 'rd' },
+      { field: 'groups', expected: 'sales', actual: 'rd' },
+    ]);
     expect(result.counts!.departments).toMatchObject({ missing: 0, unexpected: 0, drifted: 1, driftByField: { display_name: 1 } });
     expect(result.samples!.driftedDepartments).toEqual([
       { groupNo: 'rd-web', omflowId: expect.any(Number), fields: [{ field: 'display_name', expected: 'Web', actual: 'Web Team' }] },
@@ -264,6 +267,7 @@ describe.each(testDatabases())('read-back of OMFLOW ($kind)', (db) => {
     );
     const result = await run();
     expect(result.counts!.users.missing).toBe(5);
+    expect(result.counts!.users.driftByField).toEqual({ default_group: 2, groups: 2 });
     expect(result.samples!.missingUsers).toHaveLength(3);
     expect(result.counts!.departments).toMatchObject({ missing: 1, unexpected: 1 });
     expect(result.samples!.missingDepartments).toEqual([{ groupNo: 'rd-web', displayName: 'Web' }]);

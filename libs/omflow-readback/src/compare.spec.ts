@@ -55,6 +55,14 @@ describe('the comparison of OMFLOW with a snapshot', () => {
     expect(userDrift(record(), row({ username: 'Ethan.Wilson' }), 'rd')).toEqual([{ field: 'username', expected: 'ethan.wilson', actual: 'Ethan.Wilson' }]);
   });
 
+  it('compares the departments a person is a member of as sets of codes, as OMFLOW matches them', () => {
+    expect(userDrift(record(), row(), 'rd', ['SALES', 'rd'])).toEqual([]);
+    expect(userDrift(record(), row(), 'rd', ['rd'])).toEqual([{ field: 'groups', expected: 'rd, sales', actual: 'rd' }]);
+    expect(userDrift(record(), row(), 'rd', [])).toEqual([{ field: 'groups', expected: 'rd, sales', actual: null }]);
+    // Not compared when OMFLOW's memberships were not read.
+    expect(userDrift(record(), row(), 'rd')).toEqual([]);
+  });
+
   it('reads default_group as a code, or as an OMFLOW department id through its department list', () => {
     const codes = new Map([[3, 'rd']]);
     const known = new Set(['rd', '42']);

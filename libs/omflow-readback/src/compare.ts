@@ -8,8 +8,11 @@ import type { OmflowGroupRow, OmflowUserRow } from './omflow-answers.js';
  * difference (RECONCILE_SAMPLES).
  */
 
-/** The user fields compared: what OMFLOW stores from `/sync`, and the default department its `user_list` gives. */
-export const COMPARED_USER_FIELDS = [...USER_FIELDS, 'default_group'] as const;
+/**
+ * The user fields compared: what OMFLOW stores from `/sync`, the default department, and the
+ * departments the person is a member of (the `user_list`s of `/sync`).
+ */
+export const COMPARED_USER_FIELDS = [...USER_FIELDS, 'default_group', 'groups'] as const;
 export type ComparedUserField = (typeof COMPARED_USER_FIELDS)[number];
 export const COMPARED_GROUP_FIELDS = ['display_name', 'parent_group_no'] as const;
 export type ComparedGroupField = (typeof COMPARED_GROUP_FIELDS)[number];
@@ -114,8 +117,17 @@ export function defaultGroupCode(value: string | number | null, codes: GroupCode
   return codes.get(Number(value)) ?? value;
 }
 
-/** The fields of a user that differ between the snapshot and OMFLOW. */
-export function userDrift(expected: UserRecord, actual: OmflowUserRow, actualDefaultGroup: string | null): FieldDrift[] {
+/** A set of department codes as OMFLOW compares them, in a stable order, as one text (null: none). */
+function membershipText(codes: readonly string[]): string | null {
+  const keys = [...new Set(codes.map(matchKey))].sort();
+  return keys.length ? keys.join(', ') : null;
+}
+
+/**
+ * The fields of a user that differ between the snapshot and OMFLOW; `actualGroups`: the
+ * departments OMFLOW lists the user in (undefined: not compared).
+ */
+export function userDrift(expected: UserRecord, actual: OmflowUserRow, actualDefaultGroup: string | null, actualGroups?: readonly string[]): FieldDrift[] {
   const out: FieldDrift[] = [];
   for (const field of USER_FIELDS) {
     const e = norm(expected[field]);
@@ -125,6 +137,11 @@ export function userDrift(expected: UserRecord, actual: OmflowUserRow, actualDef
   const e = norm(expected.groups[0] ?? null);
   const a = norm(actualDefaultGroup);
   if (e !== a) out.push({ field: 'default_group', expected: e, actual: a });
+  if (actualGroups) {
+    const eg = membershipText(expected.groups);
+    const ag = membershipText(actualGroups);
+    if (eg !== ag) out.push({ field: 'groups', expected: eg, actual: ag });
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envelopeOf, groupRowsOf, OmflowReadError, securityCodeOf, userRowsOf } from './omflow-answers.js';
+import { envelopeOf, groupRowsOf, membersOf, OmflowReadError, securityCodeOf, userRowsOf } from './omflow-answers.js';
 
 const ok = (result: unknown) => envelopeOf({ status: 200, message: 'Query successful.', result }, 'call');
 const kindOf = (fn: () => unknown): string => {
@@ -66,5 +66,17 @@ describe("OMFLOW's answers as the read-back accepts them", () => {
     ]);
     expect(kindOf(() => groupRowsOf(ok([{ id: 1, display_name: 'R&D' }]), 10, 0))).toBe('malformed');
     expect(kindOf(() => groupRowsOf(ok([{ id: 1, group_no: 'rd', parent_group_id: 'root' }]), 10, 0))).toBe('malformed');
+  });
+
+  it('reads the members of list-by-group by department code', () => {
+    const members = membersOf(ok({ rd: [{ user: 1, user__username: 'ann', user__nick_name: 'Ann', user__ad_no: null }], sales: [] }), 2);
+    expect([...members]).toEqual([
+      ['rd', ['ann']],
+      ['sales', []],
+    ]);
+    expect(kindOf(() => membersOf(ok([]), 2))).toBe('malformed');
+    expect(kindOf(() => membersOf(ok({ rd: {} }), 2))).toBe('malformed');
+    expect(kindOf(() => membersOf(ok({ rd: [{ user: 1 }] }), 2))).toBe('malformed');
+    expect(kindOf(() => membersOf(ok({ a: [], b: [], c: [] }), 2))).toBe('malformed');
   });
 });

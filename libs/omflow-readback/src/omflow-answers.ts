@@ -129,3 +129,29 @@ export function groupRowsOf(envelope: Envelope, limit: number, after: number): O
     return { id: row.id as number, group_no: row.group_no, display_name: text(row, 'display_name', at), parent_group_id: parent ?? null };
   });
 }
+
+/**
+ * The members of a `user/list-by-group/` answer, by department code as OMFLOW answers it: the
+ * usernames of each. Departments OMFLOW does not know are left out of its answer.
+ */
+export function membersOf(envelope: Envelope, asked: number): Map<string, string[]> {
+  const result = envelope.result;
+  if (!isObject(result)) throw new OmflowReadError('malformed', 'OMFLOW\'s answer to user/list-by-group/ has no object of departments in "result".');
+  const entries = Object.entries(result);
+  if (entries.length > asked)
+    throw new OmflowReadError('malformed', `OMFLOW answered ${entries.length} departments to user/list-by-group/ where ${asked} were asked.`);
+  const out = new Map<string, string[]>();
+  for (const [code, members] of entries) {
+    if (!Array.isArray(members)) throw new OmflowReadError('malformed', `OMFLOW's members of department ${code} are not a list.`);
+    out.set(
+      code,
+      members.map((m: unknown, i) => {
+        const username = isObject(m) ? m.user__username : undefined;
+        if (typeof username !== 'string' || !username)
+          throw new OmflowReadError('malformed', `Member ${i} of department ${code} in OMFLOW's answer has no "user__username".`);
+        return username;
+      }),
+    );
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import {
   envelopeOf,
   GROUP_COLUMNS,
   groupRowsOf,
+  membersOf,
   OmflowReadError,
   securityCodeOf,
   USER_COLUMNS,
@@ -20,6 +21,9 @@ const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 const SECURITY_PATH = 'accounts/api/security/get/';
 const USER_LIST_PATH = 'rest/accounts/api/user/list/';
 const GROUP_LIST_PATH = 'rest/accounts/api/group/list/';
+const BY_GROUP_PATH = 'rest/accounts/api/user/list-by-group/';
+/** Departments asked of `user/list-by-group/` at once (its answer has no paging). */
+export const MEMBER_BATCH = 100;
 
 /**
  * OMFLOW's user query API as the read-back calls it (seeds/001): a security code for the API
@@ -63,6 +67,14 @@ export class OmflowQueryClient implements OnApplicationShutdown {
   /** Every department OMFLOW holds, a page at a time. */
   async *groups(signal?: AbortSignal): AsyncGenerator<OmflowGroupRow[]> {
     yield* this.pages(GROUP_LIST_PATH, GROUP_COLUMNS, (envelope, limit, after) => groupRowsOf(envelope, limit, after), signal);
+  }
+
+  /** The usernames of each department's members (by OMFLOW's code), `codes` asked MEMBER_BATCH at a time. */
+  async *members(codes: readonly string[], signal?: AbortSignal): AsyncGenerator<Map<string, string[]>> {
+    for (let i = 0; i < codes.length; i += MEMBER_BATCH) {
+      const batch = codes.slice(i, i + MEMBER_BATCH);
+      yield membersOf(await this.query(BY_GROUP_PATH, { omflow_restapi: 1, org_no: batch }, signal), batch.length);
+    }
   }
 
   private async *pages<R extends { id: number }>(

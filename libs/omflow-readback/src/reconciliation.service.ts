@@ -48,8 +48,9 @@ interface Ended {
  * omflow_reconciliation_lock row); every comparison is stored, so that every instance answers the
  * same last result; each one ends in the audit trail and is told to ReadbackEvents.
  *
- * Memory: the pulled snapshot's slim index (as a sync run holds the published one), a page of
- * OMFLOW's users and the records of a batch of them; never both organisations whole.
+ * Memory: the pulled snapshot's slim index (as a sync run holds the published one), each OMFLOW
+ * user's department codes, a page of OMFLOW's users and the records of a batch of them; never
+ * both organisations whole.
  */
 @Injectable()
 export class ReconciliationService implements BeforeApplicationShutdown {
@@ -278,6 +279,22 @@ export class ReconciliationService implements BeforeApplicationShutdown {
       codes,
     );
 
+    // Each person's departments in OMFLOW (its list-by-group answers), by the key OMFLOW matches usernames with.
+    const memberships = new Map<string, string[]>();
+    for await (const batch of this.client.members(
+      groups.map((g) => g.group_no),
+      signal,
+    )) {
+      for (const [code, usernames] of batch) {
+        for (const username of usernames) {
+          const key = matchKey(username);
+          const list = memberships.get(key);
+          if (list) list.push(code);
+          else memberships.set(key, [code]);
+        }
+      }
+    }
+
     // The snapshot's people by the key OMFLOW matches usernames with; each one met in OMFLOW leaves.
     const expected = new Map<string, { key: string; id: number; username: string }>();
     for (const [key, user] of index.users) expected.set(matchKey(user.username), { key, id: user.id, username: user.username });
@@ -293,7 +310,8 @@ export class ReconciliationService implements BeforeApplicationShutdown {
       );
       for (const { row, key } of batch) {
         const record = records.get(key);
-        if (record) rec.driftedUser(row, userDrift(record, row, defaultGroupCode(row.default_group, codes, knownCodes)));
+        if (record)
+          rec.driftedUser(row, userDrift(record, row, defaultGroupCode(row.default_group, codes, knownCodes), memberships.get(matchKey(row.username)) ?? []));
       }
       batch = [];
     };
