@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SnapshotsModule } from '#app/snapshots';
 import { AfterPullTrigger } from './after-pull.trigger.js';
+import { OmflowComparison } from './omflow-comparison.js';
 import { OmflowQueryClient } from './omflow-query.client.js';
 import { ReadbackEvents } from './readback-events.js';
 import { ReadbackMetrics } from './readback-metrics.js';
@@ -17,7 +18,7 @@ import { ReconciliationService } from './reconciliation.service.js';
 @Module({
   imports: [SnapshotsModule],
   controllers: [ReconciliationController],
-  providers: [OmflowQueryClient, ReconciliationRepository, ReconciliationService, ReadbackEvents, ReadbackMetrics, AfterPullTrigger],
+  providers: [OmflowQueryClient, OmflowComparison, ReconciliationRepository, ReconciliationService, ReadbackEvents, ReadbackMetrics, AfterPullTrigger],
   exports: [ReconciliationService, ReadbackEvents],
 })
 export class OmflowReadbackModule {}
