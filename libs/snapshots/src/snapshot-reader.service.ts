@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
-import { groupRecords } from './content.js';
+import type { UserRecord } from '#app/hr-source';
+import { groupRecords, type PublishedIndex } from './content.js';
 import { DiffPager, type DiffPage, type DiffPageRequest } from './diff.js';
 import { PublishedView } from './published-view.repository.js';
 import { syncAnswerOf } from './sync-payload.js';
@@ -92,6 +93,21 @@ export class SnapshotReader {
       lastSuccessAt: lastSuccess?.finishedAt ?? null,
       heldRuns: await this.heldCount(),
     };
+  }
+
+  /**
+   * A kept snapshot as the read-back of OMFLOW compares with it: every person's key, stable number,
+   * username, email and default department (not the whole record), every department whole.
+   * Null when the snapshot is no longer kept (retention).
+   */
+  async snapshotIndex(id: number): Promise<PublishedIndex | null> {
+    if (!(await this.chain.snapshot(id))) return null;
+    return this.chain.index(id);
+  }
+
+  /** The whole records, in snapshot `id`, of the people numbered `personIds`, by key (a page of them at a time). */
+  async snapshotUsers(id: number, personIds: readonly number[]): Promise<Map<string, UserRecord>> {
+    return this.chain.users(id, personIds);
   }
 
   async listSnapshots(offset: number, limit: number): Promise<{ items: SnapshotRow[]; total: number; publishedId: number | null }> {
