@@ -120,6 +120,11 @@ export const bridgeEnv = {
       doc: 'Hold a run after which a department with at least this many published members (people whose default department it is) has none, whatever the other limits say; 0 turns it off.',
       min: 0,
     }),
+    deletionGraceHours: env.decimal('GUARD_DELETION_GRACE_HOURS', 24, {
+      doc: 'A published person missing from the directory stays in /sync this many hours (decimals allowed) before a run removes them, and cannot log in meanwhile; reappearing cancels the removal. 0 removes at once. See "The deletion grace window".',
+      min: 0,
+      max: 8760,
+    }),
     holdRenames: env.bool('GUARD_HOLD_RENAMES', true, { doc: 'Hold a run in which a known person (same directory id) has a new username, for a decision.' }),
     policyMissingEmail: env.oneOf('POLICY_MISSING_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
       doc: 'Employee without email: leave out (`quarantine`) or build one from EMAIL_FALLBACK_TEMPLATE.',

@@ -104,6 +104,25 @@ export const env = {
     );
   },
 
+  /** A decimal number (e.g. `24`, `0.5`, `0.001`) within the bounds. */
+  decimal(name: string, def: number, opts: Options & { min?: number; max?: number }): EnvVar<number> {
+    const min = opts.min ?? -Number.MAX_VALUE;
+    const max = opts.max ?? Number.MAX_VALUE;
+    const range = opts.max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
+    return make(
+      name,
+      String(def),
+      opts,
+      (raw) => {
+        if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(raw)) throw new Expectation(`must be a number ${range}`);
+        const n = Number(raw);
+        if (!Number.isFinite(n) || n < min || n > max) throw new Expectation(`must be a number ${range}`);
+        return n;
+      },
+      () => def,
+    );
+  },
+
   bool(name: string, def: boolean, opts: Options): EnvVar<boolean> {
     return make(
       name,
