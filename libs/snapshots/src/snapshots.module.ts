@@ -8,6 +8,8 @@ import { SnapshotReader } from './snapshot-reader.service.js';
 import { ListQueries } from './list-queries.repository.js';
 import { PublishedPeople } from './published-people.repository.js';
 import { PublishedView } from './published-view.repository.js';
+import { DeletionGrace } from './deletion-grace.service.js';
+import { PendingRemovals } from './pending-removal.repository.js';
 import { SnapshotEvents } from './snapshot-events.js';
 import { SnapshotPublisher } from './snapshot-publisher.service.js';
 import { SnapshotsController, SyncRunsController } from './sync-admin.controller.js';
@@ -29,6 +31,8 @@ import { VersionChain } from './version-chain.repository.js';
     PublishedPeople,
     ListQueries,
     UsernameOverrides,
+    PendingRemovals,
+    DeletionGrace,
     SnapshotEvents,
     SnapshotPublisher,
     SnapshotReader,
