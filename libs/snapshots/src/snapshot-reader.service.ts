@@ -4,6 +4,7 @@ import { In, type Repository } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
 import { emptyContent, recordsOf } from './content.js';
 import { diffContents, summarise, type Diff, type DiffSummary } from './diff.js';
+import { PendingRemovals } from './pending-removal.repository.js';
 import { PublishedView } from './published-view.repository.js';
 import { syncAnswerOf } from './sync-payload.js';
 import { VersionChain, type SnapshotRow } from './version-chain.repository.js';
@@ -20,6 +21,8 @@ export interface SyncStatus {
   /** The end of the last run that published or found nothing new. */
   lastSuccessAt: Date | null;
   heldRuns: number;
+  /** Removals waiting out the deletion grace window or due (their people cannot log in). */
+  pendingRemovals: number;
 }
 
 /**
@@ -43,6 +46,7 @@ export class SnapshotReader {
   constructor(
     private readonly chain: VersionChain,
     private readonly view: PublishedView,
+    private readonly removals: PendingRemovals,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
   ) {}
 
@@ -89,6 +93,7 @@ export class SnapshotReader {
         : null,
       lastSuccessAt: lastSuccess?.finishedAt ?? null,
       heldRuns: await this.heldCount(),
+      pendingRemovals: await this.removals.countInProgress(),
     };
   }
 

@@ -10,6 +10,8 @@ import { PublishedPeople } from './published-people.repository.js';
 import { PublishedView } from './published-view.repository.js';
 import { DeletionGrace } from './deletion-grace.service.js';
 import { PendingRemovals } from './pending-removal.repository.js';
+import { PendingRemovalsController } from './pending-removals.controller.js';
+import { PendingRemovalDecisions } from './pending-removals.service.js';
 import { SnapshotEvents } from './snapshot-events.js';
 import { SnapshotPublisher } from './snapshot-publisher.service.js';
 import { SnapshotsController, SyncRunsController } from './sync-admin.controller.js';
@@ -22,7 +24,7 @@ import { VersionChain } from './version-chain.repository.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SyncRun]), HrSourceModule],
-  controllers: [SyncRunsController, SnapshotsController],
+  controllers: [SyncRunsController, SnapshotsController, PendingRemovalsController],
   providers: [
     RunProgressRegistry,
     SyncRuns,
@@ -33,6 +35,7 @@ import { VersionChain } from './version-chain.repository.js';
     UsernameOverrides,
     PendingRemovals,
     DeletionGrace,
+    PendingRemovalDecisions,
     SnapshotEvents,
     SnapshotPublisher,
     SnapshotReader,

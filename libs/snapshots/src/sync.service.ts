@@ -278,6 +278,11 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
+  /** Runs `work` under the sync lock, as runs, approvals and republishes do: other sync work answers 409 meanwhile. */
+  locked<T>(work: () => Promise<T>): Promise<T> {
+    return this.exclusive(() => work());
+  }
+
   private async heldRun(runId: number): Promise<SyncRun> {
     const run = await this.runs.findOneBy({ id: runId });
     if (!run) throw new AppError(ErrorCode.NotFound, `No sync run ${runId}.`);
