@@ -186,18 +186,18 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
   });
 
   it('answers bad input of the admin routes with 400, an unknown person with 404, and needs the sync:admin scope', async () => {
-    const bad = async (res: request.Response, field: RegExp) => {
+    const bad = (res: request.Response, field: RegExp) => {
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body)).toMatch(field);
     };
-    await bad(await request(bridge.url).get('/api/v1/sync/pending-removals?status=gone').set(admin), /status/);
-    await bad(await request(bridge.url).get('/api/v1/sync/pending-removals?limit=0').set(admin), /limit/);
-    await bad(await request(bridge.url).get('/api/v1/sync/pending-removals?limit=201').set(admin), /limit/);
-    await bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/k/cancel`).set(admin).send({}), /note/);
-    await bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/k/expedite`).set(admin).send({ note: '' }), /note/);
-    await bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/k/cancel`).set(admin).send({ note: 'x', extra: 1 }), /extra/);
+    bad(await request(bridge.url).get('/api/v1/sync/pending-removals?status=gone').set(admin), /status/);
+    bad(await request(bridge.url).get('/api/v1/sync/pending-removals?limit=0').set(admin), /limit/);
+    bad(await request(bridge.url).get('/api/v1/sync/pending-removals?limit=201').set(admin), /limit/);
+    bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/k/cancel`).set(admin).send({}), /note/);
+    bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/k/expedite`).set(admin).send({ note: '' }), /note/);
+    bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/k/cancel`).set(admin).send({ note: 'x', extra: 1 }), /extra/);
     // A key longer than any stored one (the router already refuses paths with a segment over 100 characters).
-    await bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/${'k'.repeat(192)}/cancel`).set(admin).send({ note: 'x' }), /REQUEST.INVALID|key/);
+    bad(await request(bridge.url).post(`/api/v1/sync/pending-removals/${'k'.repeat(192)}/cancel`).set(admin).send({ note: 'x' }), /REQUEST.INVALID|key/);
     expect((await request(bridge.url).post('/api/v1/sync/pending-removals/nobody/cancel').set(admin).send({ note: 'x' })).status).toBe(404);
     expect((await request(bridge.url).post('/api/v1/sync/pending-removals/nobody/expedite').set(admin).send({ note: 'x' })).status).toBe(404);
     expect((await request(bridge.url).get('/api/v1/sync/pending-removals')).status).toBe(401);
