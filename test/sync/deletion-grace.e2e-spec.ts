@@ -93,9 +93,8 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
     const line = text.split('\n').find((l) => l.startsWith(`${name}${label ? `{${label}}` : ''} `));
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
-  /** Locks (a leaver) or unlocks people through the directory's own API (real HTTP, its own token). */
-  const directory = async (usernames: string[], operation: 'lock' | 'unlock') => {
-    const token = await fetch(`${emulator.url}/v1/token`, {
+  const directoryToken = () =>
+    fetch(`${emulator.url}/v1/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -107,6 +106,9 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
         client_secret: emulator.clientSecret,
       }),
     }).then(async (r) => ((await r.json()) as { result: { access_token: string } }).result.access_token);
+  /** Locks (a leaver) or unlocks people through the directory's own API (real HTTP, its own token). */
+  const directory = async (usernames: string[], operation: 'lock' | 'unlock') => {
+    const token = await directoryToken();
     for (const username of usernames) {
       const id = people.find((p) => p.username === username)!.id;
       const res = await fetch(`${emulator.url}/v1/admin/organizations/${emulator.orgCode}/employees/${id}/${operation}?access_token=${token}`, { method: 'POST' });
@@ -114,6 +116,17 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
     }
   };
   const person = (i: number) => people[i].username;
+  /** Gives a person another email through the directory's update call (which replaces the employee's fields: the others are sent back as they are). */
+  const setEmail = async (username: string, email: string) => {
+    const token = await directoryToken();
+    const path = `${emulator.url}/v1/admin/organizations/${emulator.orgCode}/employees/${people.find((p) => p.username === username)!.id}?access_token=${token}`;
+    const current = ((await (await fetch(path)).json()) as { result: Record<string, unknown> & { positions: Record<string, unknown>[] } }).result;
+    const body: Record<string, unknown> = { email };
+    for (const field of ['name', 'en_name', 'mobile', 'sn', 'tel', 'workPhone', 'gender']) if (typeof current[field] === 'string') body[field] = current[field];
+    body.positions = current.positions.map((p) => ({ org_id: p.org_id, primary: p.primary, ...(typeof p.job_title === 'string' ? { job_title: p.job_title } : {}) }));
+    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(((await res.json()) as { status: number }).status).toBe(0);
+  };
 
   beforeAll(async () => {
     emulator = await startEmulator({ employees: 120, departments: 6, seed: 11 });
@@ -183,6 +196,18 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
     ]);
     expect(await login(person(0))).toEqual({ status: 'success' });
     expect(await metric('bridge_sync_pending_removals')).toBe(0);
+  });
+
+  it('leaves alone a person the quality checks keep at their published version: not missing, no window, the login works', async () => {
+    await setEmail(person(5), 'not-an-email');
+    const run = await runSync();
+    expect(run.counts).toMatchObject({ quarantinedUsers: 0, enteredGrace: 0, pendingRemovals: 0 });
+    const detail = (await request(bridge.url).get(`/api/v1/sync/runs/${run.id}`).set(admin).expect(200)).body;
+    expect(detail.findings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'invalid-email', action: 'kept-published', record: expect.objectContaining({ label: person(5) }) })]));
+    expect((await listed()).has(person(5))).toBe(true);
+    expect(await removalOf(person(5))).toBeUndefined();
+    await request(bridge.url).put(`/api/v1/auth/passwords/${person(5)}`).set(admin).send({ password: PASSWORD }).expect(200);
+    expect(await login(person(5))).toEqual({ status: 'success' });
   });
 
   it('answers bad input of the admin routes with 400, an unknown person with 404, and needs the sync:admin scope', async () => {
