@@ -317,6 +317,41 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
     });
   });
 
+  it('holds a run whose due removals exceed the guard: they stay published and refused, notified once; the approval removes them and ends their rows', async () => {
+    await start('0.0005', { NOTIFY_WEBHOOK_URLS: `${receiver.url}/hooks`, NOTIFY_WEBHOOK_SECRET: SECRET, GUARD_MAX_USER_REMOVALS: '1' });
+    const leavers = [person(6), person(7)];
+    await directory(leavers, 'lock');
+    // Entering the window removes nobody: not held, whatever the limit.
+    const found = await runSync();
+    expect(found.status).toBe('unchanged');
+    expect(found.counts).toMatchObject({ enteredGrace: 2, pendingRemovals: 2 });
+    const dueAt = Math.max(...(await pending()).items.map((r) => Date.parse(r.dueAt)));
+    while (Date.now() <= dueAt) await sleep(100);
+
+    const held = await runSync();
+    expect(held.status).toBe('held');
+    expect(held.holdReasons.map((r: { kind: string }) => r.kind)).toEqual(['user-removals']);
+    expect(held.counts).toMatchObject({ removedAfterGrace: 2, pendingRemovals: 0 });
+    for (const username of leavers) expect((await listed()).has(username)).toBe(true);
+    expect((await pending('?status=due')).items.map((r) => r.username).sort()).toEqual([...leavers].sort());
+    await request(bridge.url).put(`/api/v1/auth/passwords/${leavers[0]}`).set(admin).send({ password: PASSWORD }).expect(200);
+    expect(await login(leavers[0])).toEqual({ status: 'fail', message: LOGIN_FAILED });
+
+    const isDueOf = (r: ReceivedRequest) =>
+      r.path.startsWith('/hooks') && (JSON.parse(r.body) as { type: string; data: { runId: number } }).type === 'sync.removals.due' && JSON.parse(r.body).data.runId === held.id;
+    await receiver.waitFor(isDueOf);
+    const again = await runSync();
+    expect(again.status).toBe('held');
+    expect((await audit('sync.removal.due')).filter((e) => leavers.includes(e.target!.id!))).toHaveLength(2);
+
+    await request(bridge.url).post(`/api/v1/sync/runs/${again.id}/approve`).set(admin).send({ note: 'they left' }).expect(200);
+    const now = await listed();
+    for (const username of leavers) expect(now.has(username)).toBe(false);
+    expect((await pending()).total).toBe(0);
+    const dueHooks = receiver.received.filter((r) => r.path.startsWith('/hooks') && (JSON.parse(r.body) as { type: string }).type === 'sync.removals.due');
+    expect(dueHooks.filter((r) => (JSON.parse(r.body) as { data: { people: { username: string }[] } }).data.people.some((p) => leavers.includes(p.username)))).toHaveLength(1);
+  });
+
   it('with GUARD_DELETION_GRACE_HOURS=0 removes a missing person at once, as before the window', async () => {
     await start('0');
     await directory([person(4)], 'lock');
