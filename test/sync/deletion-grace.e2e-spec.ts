@@ -93,32 +93,16 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
     const line = text.split('\n').find((l) => l.startsWith(`${name}${label ? `{${label}}` : ''} `));
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
-  const directoryToken = () =>
-    fetch(`${emulator.url}/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        scope: 'app',
-        domain_id: emulator.domainId,
-        org_id: emulator.orgCode,
-        client_id: emulator.clientId,
-        client_secret: emulator.clientSecret,
-      }),
-    }).then(async (r) => ((await r.json()) as { result: { access_token: string } }).result.access_token);
   /** Locks (a leaver) or unlocks people through the directory's own API (real HTTP, its own token). */
-  const directory = async (usernames: string[], operation: 'lock' | 'unlock') => {
-    const token = await directoryToken();
-    for (const username of usernames) {
-      const id = people.find((p) => p.username === username)!.id;
-      const res = await fetch(`${emulator.url}/v1/admin/organizations/${emulator.orgCode}/employees/${id}/${operation}?access_token=${token}`, { method: 'POST' });
-      expect(((await res.json()) as { status: number }).status).toBe(0);
-    }
-  };
+  const directory = (usernames: string[], operation: 'lock' | 'unlock') =>
+    emulator.operate(
+      usernames.map((username) => people.find((p) => p.username === username)!.id),
+      operation,
+    );
   const person = (i: number) => people[i].username;
   /** Gives a person another email through the directory's update call (which replaces the employee's fields: the others are sent back as they are). */
   const setEmail = async (username: string, email: string) => {
-    const token = await directoryToken();
+    const token = await emulator.token();
     const path = `${emulator.url}/v1/admin/organizations/${emulator.orgCode}/employees/${people.find((p) => p.username === username)!.id}?access_token=${token}`;
     const current = ((await (await fetch(path)).json()) as { result: Record<string, unknown> & { positions: Record<string, unknown>[] } }).result;
     const body: Record<string, unknown> = { email };
