@@ -70,6 +70,15 @@ describe('loadBridgeConfig', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('reads GUARD_DELETION_GRACE_HOURS as hours, decimals allowed (24 by default, 0 removes at once), and refuses a bad value in one line', () => {
+    expect(loadBridgeConfig({}).sync.deletionGraceHours).toBe(24);
+    expect(loadBridgeConfig({ GUARD_DELETION_GRACE_HOURS: '0' }).sync.deletionGraceHours).toBe(0);
+    expect(loadBridgeConfig({ GUARD_DELETION_GRACE_HOURS: '0.001' }).sync.deletionGraceHours).toBe(0.001);
+    expect(loadBridgeConfig({ GUARD_DELETION_GRACE_HOURS: '72' }).sync.deletionGraceHours).toBe(72);
+    for (const bad of ['-1', 'a day', '1e3', '9000', 'Infinity'])
+      expect(failure({ GUARD_DELETION_GRACE_HOURS: bad }).message).toBe(`GUARD_DELETION_GRACE_HOURS must be a number between 0 and 8760 (got "${bad}")`);
+  });
+
   it('takes an organisation code the WorkPlus paths can carry as it is', () => {
     expect(loadBridgeConfig({ DIRECTORY_ORG_CODE: 'omflow-demo' }).directory.orgCode).toBe('omflow-demo');
     expect(loadBridgeConfig({ DIRECTORY_ORG_CODE: 'acme.cn' }).directory.orgCode).toBe('acme.cn');

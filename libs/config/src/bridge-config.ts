@@ -120,6 +120,11 @@ export const bridgeEnv = {
       doc: 'Hold a run after which a department with at least this many published members (people whose default department it is) has none, whatever the other limits say; 0 turns it off.',
       min: 0,
     }),
+    deletionGraceHours: env.decimal('GUARD_DELETION_GRACE_HOURS', 24, {
+      doc: 'A published person missing from the directory stays in /sync this many hours (decimals allowed) before a run removes them, and cannot log in meanwhile; reappearing cancels the removal. 0 removes at once. See "The deletion grace window".',
+      min: 0,
+      max: 8760,
+    }),
     fourEyesUserRemovals: env.intOrOff('GUARD_FOUR_EYES_USER_REMOVALS', {
       doc: 'A held run whose decision publishes more user removals than this needs approvals from two different clients (the second publishes; an admin can issue a single-use override token instead). `off`: one approval always publishes. See "Deciding held runs".',
     }),

@@ -7,6 +7,11 @@ import { DirectSql, toSqlDateTime } from '#app/database';
 export interface PublishedPerson {
   id: number;
   active: boolean;
+  /**
+   * Missing from the directory, their removal from `/sync` waiting out the deletion grace window
+   * (or due): they may not log in meanwhile. False once an operator cancelled the removal.
+   */
+  pendingRemoval: boolean;
 }
 
 /** A member of a department, as the query API's list-by-group answers it. */
@@ -23,6 +28,7 @@ const RECORD_LOGIN = 'UPDATE person SET last_login = ? WHERE id = ?';
 interface PersonRow {
   id: Id;
   state: string;
+  removal: string | null;
 }
 interface MemberRow {
   g: string;
@@ -44,14 +50,19 @@ export class PublishedPeople {
     private readonly sql: DirectSql,
   ) {}
 
-  /** The person who holds `username` (compared as OMFLOW does, case-insensitively): an active one first; null when nobody was ever published with it. */
+  /**
+   * The person who holds `username` (compared as OMFLOW does, case-insensitively): an active one
+   * first; null when nobody was ever published with it. Their pending removal comes in the same
+   * statement (a primary-key join): the login's one lookup.
+   */
   async byUsername(username: string): Promise<PublishedPerson | null> {
     const rows = await this.sql.rows<PersonRow>(
-      "SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1",
+      `SELECT p.id AS id, p.state AS state, r.status AS removal FROM person p LEFT JOIN pending_removal r ON r.person_id = p.id
+        WHERE p.username = ? ORDER BY CASE WHEN p.state = 'active' THEN 0 ELSE 1 END LIMIT 1`,
       [username],
     );
     const row = rows[0];
-    return row ? { id: Number(row.id), active: row.state === 'active' } : null;
+    return row ? { id: Number(row.id), active: row.state === 'active', pendingRemoval: row.removal === 'pending' || row.removal === 'due' } : null;
   }
 
   /** Records a successful login (the query API's `last_login`), inside the caller's transaction `m` when given. */

@@ -8,6 +8,10 @@ import { SnapshotReader } from './snapshot-reader.service.js';
 import { ListQueries } from './list-queries.repository.js';
 import { PublishedPeople } from './published-people.repository.js';
 import { PublishedView } from './published-view.repository.js';
+import { DeletionGrace } from './deletion-grace.service.js';
+import { PendingRemovals } from './pending-removal.repository.js';
+import { PendingRemovalsController } from './pending-removals.controller.js';
+import { PendingRemovalDecisions } from './pending-removals.service.js';
 import { SnapshotEvents } from './snapshot-events.js';
 import { SnapshotPublisher } from './snapshot-publisher.service.js';
 import { SnapshotsController, SyncRunsController } from './sync-admin.controller.js';
@@ -24,7 +28,7 @@ import { VersionDiffs } from './version-diff.repository.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SyncRun, OverrideToken]), HrSourceModule],
-  controllers: [SyncRunsController, RunDecisionsController, SnapshotsController],
+  controllers: [SyncRunsController, RunDecisionsController, SnapshotsController, PendingRemovalsController],
   providers: [
     RunProgressRegistry,
     SyncRuns,
@@ -34,6 +38,9 @@ import { VersionDiffs } from './version-diff.repository.js';
     PublishedPeople,
     ListQueries,
     UsernameOverrides,
+    PendingRemovals,
+    DeletionGrace,
+    PendingRemovalDecisions,
     SnapshotEvents,
     SnapshotPublisher,
     SnapshotReader,
