@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OMFLOW_COLLATIONS } from '#app/omflow-contract';
 import { ORG_CODE_PATTERN } from '#app/workplus';
-import { bridgeEnv, listVars, loadBridgeConfig, ORG_CODE } from './bridge-config.js';
+import { bridgeEnv, listVars, loadBridgeConfig, OMFLOW_COLLATION_NAMES, ORG_CODE } from './bridge-config.js';
 import { ConfigError } from './env-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
@@ -68,6 +69,15 @@ describe('loadBridgeConfig', () => {
     const error = failure(env);
     expect(error.message).toBe(message);
     expect(error.message).not.toContain('\n');
+  });
+
+  it("takes OMFLOW's database collation among those the query API reproduces, and refuses another naming the variable", () => {
+    expect(loadBridgeConfig({}).query.collation).toBe('utf8mb4_unicode_ci');
+    expect(loadBridgeConfig({ OMFLOW_COLLATION: 'utf8mb4_0900_ai_ci' }).query.collation).toBe('utf8mb4_0900_ai_ci');
+    expect(failure({ OMFLOW_COLLATION: 'utf8mb4_bin' }).message).toBe(
+      'OMFLOW_COLLATION must be one of utf8mb4_unicode_ci, utf8mb4_general_ci, utf8mb4_0900_ai_ci (got "utf8mb4_bin")',
+    );
+    expect([...OMFLOW_COLLATION_NAMES]).toEqual([...OMFLOW_COLLATIONS]);
   });
 
   it('takes an organisation code the WorkPlus paths can carry as it is', () => {
