@@ -15,6 +15,8 @@ import { SyncLease } from './sync-lease.js';
 import { SyncLock } from './sync-lock.js';
 import { SyncRun } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
+import { TextKeys } from './text-keys.js';
+import { CollationKeyFill } from './collation-key-fill.js';
 import { UsernameOverrides } from './username-override.repository.js';
 import { VersionChain } from './version-chain.repository.js';
 
@@ -23,6 +25,8 @@ import { VersionChain } from './version-chain.repository.js';
   controllers: [SyncRunsController, SnapshotsController],
   providers: [
     RunProgressRegistry,
+    TextKeys,
+    CollationKeyFill,
     SyncRuns,
     VersionChain,
     PublishedView,
@@ -37,6 +41,6 @@ import { VersionChain } from './version-chain.repository.js';
     SyncService,
     PublishedPayload,
   ],
-  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries],
+  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries, CollationKeyFill],
 })
 export class SnapshotsModule {}
