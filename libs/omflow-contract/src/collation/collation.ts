@@ -23,7 +23,7 @@ interface CollationRules {
 
 const RULES: Record<OmflowCollationName, CollationRules> = {
   // UCA 4.0.0, level 1, PAD SPACE; characters above U+FFFF all weigh 0xFFFD (but LIKE tells them apart).
-  utf8mb4_unicode_ci: { padSpace: false, space: 0x0209, normalize: false, likeByCodePoint: () => false },
+  utf8mb4_unicode_ci: { padSpace: true, space: 0x0209, normalize: false, likeByCodePoint: (cp) => cp > 0xffff },
   // One weight per character (its upper case, roughly), PAD SPACE; above U+FFFF all weigh 0xFFFD, in LIKE too.
   utf8mb4_general_ci: { padSpace: true, space: 0x0020, normalize: false, likeByCodePoint: () => false },
   // MySQL 8's UCA 9.0.0 collation, NO PAD; read from MariaDB's equivalent (UCA 14.0.0), which has contractions.
