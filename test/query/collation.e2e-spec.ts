@@ -174,6 +174,12 @@ describe.each(OMFLOW_COLLATIONS)('query API text semantics under %s', (collation
         'd-ivan',
         'd-ivan-2',
       ]);
+      const byName = await request(side.bridge.url)
+        .post('/rest/accounts/api/user/list-by-group/')
+        .send({ security: side.code, omflow_restapi: 1, org_name: ['ИВАН', 'web'] });
+      expect(Object.keys(byName.body.result as Row).sort(), side.kind).toEqual(
+        collation === 'utf8mb4_0900_ai_ci' ? ['d-ivan', 'd-ivan-2', 'rd-web'] : ['d-ivan', 'd-ivan-2', 'd-pad', 'rd-web'],
+      );
     }
   });
 });

@@ -81,7 +81,7 @@ describe('parseListQuery', () => {
 
   it("coerces values as Django's fields do, and drops a null from in", () => {
     const values = (column: string, condition: string, value: unknown) => {
-      const f = parse({ search_conditions: [{ column, condition, value }] }).filter as { all: { values: unknown[] }[] };
+      const f = parse({ search_conditions: [{ column, condition, value }] }).filter as unknown as { all: { values: unknown[] }[] };
       return f.all[0].values;
     };
     expect(values('id', '=', '3')).toEqual([3]);
