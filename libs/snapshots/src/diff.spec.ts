@@ -29,12 +29,7 @@ function loaded(users: UserRecord[], groups: GroupRecord[]): LoadedContent {
 
 function indexOf(published: LoadedContent): PublishedIndex {
   return {
-    users: new Map(
-      [...published.users].map(([key, v]) => [
-        key,
-        { id: v.id, hash: v.hash, username: v.record.username, email: v.record.email, department: v.record.groups[0] ?? null },
-      ]),
-    ),
+    users: new Map([...published.users].map(([key, v]) => [key, { id: v.id, hash: v.hash, username: v.record.username, email: v.record.email, department: v.record.groups[0] ?? null }])),
     groups: published.groups,
   };
 }

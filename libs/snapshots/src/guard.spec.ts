@@ -54,12 +54,7 @@ describe('the deletion guard', () => {
     const published = { users: 1000, groups: 10 };
 
     it('counts each person once, in their default department, and skips people without one', () => {
-      expect(membersPerDepartment(['rd', 'fin', 'rd', null, undefined])).toEqual(
-        new Map([
-          ['rd', 2],
-          ['fin', 1],
-        ]),
-      );
+      expect(membersPerDepartment(['rd', 'fin', 'rd', null, undefined])).toEqual(new Map([['rd', 2], ['fin', 1]]));
     });
 
     it('holds a run that leaves a department of at least the threshold with no one, whatever the totals', () => {

@@ -2,11 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Que
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
-  ApiExtraModels,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
+  ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -110,7 +106,7 @@ export class SyncRunsController {
   @ApiOperation({
     summary: "A run's progress as server-sent events until it ends",
     description:
-      "Events: `progress` (the run's `progress`, each time it changes, at most 4 a second), then `run` (the ended run, as `GET /api/v1/sync/runs/{id}`), and the stream closes. " +
+      'Events: `progress` (the run\'s `progress`, each time it changes, at most 4 a second), then `run` (the ended run, as `GET /api/v1/sync/runs/{id}`), and the stream closes. ' +
       'Each event has an `id:`; `retry:` is sent first; a comment every 15 s keeps the connection alive. An ended run gets its `run` event at once.',
   })
   @ApiOkResponse({ description: '`text/event-stream`: `event: progress` / `event: run` with JSON `data:`.', schema: { type: 'string' } })
