@@ -22,6 +22,8 @@ import { RunDecisionsController } from './run-decisions.controller.js';
 import { RunDecisions } from './run-decisions.service.js';
 import { SyncRun } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
+import { TextKeys } from './text-keys.js';
+import { CollationKeyFill } from './collation-key-fill.js';
 import { UsernameOverrides } from './username-override.repository.js';
 import { VersionChain } from './version-chain.repository.js';
 import { VersionDiffs } from './version-diff.repository.js';
@@ -31,6 +33,8 @@ import { VersionDiffs } from './version-diff.repository.js';
   controllers: [SyncRunsController, RunDecisionsController, SnapshotsController, PendingRemovalsController],
   providers: [
     RunProgressRegistry,
+    TextKeys,
+    CollationKeyFill,
     SyncRuns,
     VersionChain,
     VersionDiffs,
@@ -50,6 +54,6 @@ import { VersionDiffs } from './version-diff.repository.js';
     RunDecisions,
     PublishedPayload,
   ],
-  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries],
+  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries, CollationKeyFill],
 })
 export class SnapshotsModule {}

@@ -12,6 +12,7 @@ import { SyncRunProgress1764090000000 } from './1764090000000-sync-run-progress.
 import { PendingRemovals1764100000000 } from './1764100000000-pending-removals.js';
 import { SyncRunDecisions1764110000000 } from './1764110000000-sync-run-decisions.js';
 import { OmflowReconciliation1764130000000 } from './1764130000000-omflow-reconciliation.js';
+import { CollationKeys1764140000000 } from './1764140000000-collation-keys.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   PendingRemovals1764100000000,
   SyncRunDecisions1764110000000,
   OmflowReconciliation1764130000000,
+  CollationKeys1764140000000,
 ];
