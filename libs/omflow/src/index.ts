@@ -7,6 +7,7 @@ export {
   PasswordStore,
   Argon2Hasher,
   PasswordVerifier,
+  LockoutService,
   unknownUserKey,
   type SetPasswordOptions,
   type UpstreamContact,
