@@ -99,7 +99,7 @@ export class DirectorySource extends HrSource {
    * whichever finishes first is handed on first, so one slow department does not idle the others.
    */
   private async *employees(nodes: { raw: WorkPlusOrgNode }[], signal: AbortSignal, progress: ReadProgress): AsyncIterable<MappedEmployee> {
-    const mapper = new PageMapper({ mapping: this.mapping, fields: USER_FIELDS });
+    const mapper = new PageMapper({ mapping: this.mapping, fields: USER_FIELDS }, this.pageSize);
     const seen = new Set<string>();
     const running = new Map<number, Promise<{ slot: number; batch: MappedEmployee[] }>>();
     let next = 0;

@@ -5,11 +5,14 @@ import { Worker } from 'node:worker_threads';
 import { decodeViewPage, type PageMapping, type ViewPage } from './view-page.js';
 
 /**
- * Heap of the worker thread. A page of 500 employees (about 1.2 MB of JSON) parses to well
- * under 16 MB; the limit keeps the thread's garbage collected early (its heap, and so the
- * process's memory, stays small) with room for pages several times larger.
+ * Heap of the worker thread for pages of `pageSize` employees. A page of 500 (about 1.2 MB of
+ * JSON) parses to well under 16 MB, one of 5,000 maps fine in 64 MB; the limit keeps the
+ * thread's garbage collected early (its heap, and so the process's memory, stays small) with
+ * room for pages several times heavier than the directory's usual employees.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
+export function workerHeapMb(pageSize: number): number {
+  return 64 + 32 * Math.floor(pageSize / 1000);
+}
 
 /**
  * The compiled worker file. Run from the sources (the test runner), the build's copy is used;
@@ -39,10 +42,13 @@ export class PageMapper {
   private next = 0;
   private failure: Error | null = null;
 
-  constructor(private readonly how: PageMapping) {
+  constructor(
+    private readonly how: PageMapping,
+    pageSize = 500,
+  ) {
     const file = workerFile();
     if (!file) return;
-    this.worker = new Worker(file, { workerData: how, resourceLimits: WORKER_LIMITS });
+    this.worker = new Worker(file, { workerData: how, resourceLimits: { maxOldGenerationSizeMb: workerHeapMb(pageSize), maxYoungGenerationSizeMb: 16 } });
     this.worker.unref();
     this.worker.on('message', (message: { id: number; page?: ViewPage; error?: string }) => {
       const waiting = this.pending.get(message.id);
