@@ -336,6 +336,41 @@ describe.each(testDatabases())('the deletion grace window ($kind)', (db) => {
     expect(dueHooks.filter((r) => (JSON.parse(r.body) as { data: { people: { username: string }[] } }).data.people.some((p) => leavers.includes(p.username)))).toHaveLength(1);
   });
 
+  it('a decision rejecting a due removal cancels it: the person stays in /sync and may log in, and the next run does not drop them; the accepted one leaves', async () => {
+    await start('0.0005', { GUARD_MAX_USER_REMOVALS: '1' });
+    const [kept, gone] = [person(8), person(9)];
+    await directory([kept, gone], 'lock');
+    expect((await runSync()).counts).toMatchObject({ enteredGrace: 2 });
+    const dueAt = Math.max(...(await pending()).items.map((r) => Date.parse(r.dueAt)));
+    while (Date.now() <= dueAt) await sleep(100);
+    const held = await runSync();
+    expect(held.status).toBe('held');
+
+    await request(bridge.url)
+      .post(`/api/v1/sync/runs/${held.id}/decide`)
+      .set(admin)
+      .send({ note: 'HR says she stays', kinds: { 'user-removals': 'accept' }, changes: [{ kind: 'user-removals', key: kept, decision: 'reject' }] })
+      .expect(200);
+    let served = await listed();
+    expect(served.has(kept)).toBe(true);
+    expect(served.has(gone)).toBe(false);
+    expect(await removalOf(kept)).toMatchObject({ status: 'cancelled', note: `removal rejected in the decision on run ${held.id}: HR says she stays` });
+    expect(await removalOf(gone)).toBeUndefined();
+    const [event] = await audit('sync.removal.cancelled', kept);
+    expect(event.details).toMatchObject({ reason: 'decision', runId: held.id, note: 'HR says she stays' });
+    await request(bridge.url).put(`/api/v1/auth/passwords/${kept}`).set(admin).send({ password: PASSWORD }).expect(200);
+    expect(await login(kept)).toEqual({ status: 'success' });
+
+    const next = await runSync();
+    expect(next.status).toBe('unchanged');
+    served = await listed();
+    expect(served.has(kept)).toBe(true);
+    // Back in the directory: the cancelled removal ends.
+    await directory([kept], 'unlock');
+    await runSync();
+    expect(await removalOf(kept)).toBeUndefined();
+  });
+
   it('with GUARD_DELETION_GRACE_HOURS=0 removes a missing person at once, as before the window', async () => {
     await start('0');
     await directory([person(4)], 'lock');

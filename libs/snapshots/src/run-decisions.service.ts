@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { IsNull, type EntityManager, type Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '#app/audit';
 import { AppError, Clock, ErrorCode } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
@@ -28,6 +28,7 @@ import {
 } from './decisions.js';
 import { diffWithPublished } from './diff.js';
 import { OverrideToken } from './override-token.entity.js';
+import { PendingRemovals } from './pending-removal.repository.js';
 import { SnapshotPublisher, type Publishable } from './snapshot-publisher.service.js';
 import { SyncRun, type RunApproval, type RunDecision } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
@@ -91,6 +92,7 @@ export class RunDecisions {
     @InjectRepository(OverrideToken) private readonly tokens: Repository<OverrideToken>,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     private readonly clock: Clock,
+    private readonly removals: PendingRemovals,
   ) {}
 
   /** Approves a held run whole: every change accepted, except the renames answered `keep`. */
@@ -313,6 +315,7 @@ export class RunDecisions {
             details: { runId: run.id, approvedBy: actor },
           },
         ];
+        events.push(...(await this.cancelRejectedRemovals(m, resolution.keptPeople, actor, run.id, meta.note)));
         if (override) {
           events.push({
             action: 'sync.run.override.used',
@@ -325,6 +328,26 @@ export class RunDecisions {
       });
       return { run, published: true };
     });
+  }
+
+  /**
+   * People whose removal the decision rejected and whose grace window had passed (`due`): their
+   * removal is cancelled as an operator's cancel would be (kept published, may log in, no new
+   * window until they reappear or someone expedites), or the next run would drop them again and
+   * they would stay refused at /authenticate. One `sync.removal.cancelled` event each.
+   */
+  private async cancelRejectedRemovals(m: EntityManager, kept: ReadonlySet<string>, actor: string | null, runId: number, note: string | undefined): Promise<AuditEventInput[]> {
+    if (!kept.size) return [];
+    const at = this.clock.date();
+    const rows = (await this.removals.all(m)).filter((row) => kept.has(row.key) && row.status !== 'cancelled');
+    const reason = `removal rejected in the decision on run ${runId}${note ? `: ${note}` : ''}`;
+    for (const row of rows) await this.removals.cancel(m, row.personId, { by: actor, at, note: reason.slice(0, 2000) });
+    return rows.map((row) => ({
+      action: 'sync.removal.cancelled',
+      outcome: 'success',
+      target: { type: 'omflow_user', id: row.username },
+      details: { key: row.key, reason: 'decision', runId, by: actor, note, missingSince: row.missingSince.toISOString(), dueAt: row.dueAt.toISOString() },
+    }));
   }
 
   /** Records the first of two approvals (four-eyes): the run stays held and shows it. */
