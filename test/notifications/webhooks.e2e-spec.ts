@@ -121,6 +121,8 @@ describe.each(testDatabases())('signed webhook notifications ($kind)', (db) => {
       run: `/api/v1/sync/runs/${held.id}`,
       approve: { method: 'POST', url: `/api/v1/sync/runs/${held.id}/approve` },
       reject: { method: 'POST', url: `/api/v1/sync/runs/${held.id}/reject` },
+      decide: { method: 'POST', url: `/api/v1/sync/runs/${held.id}/decide` },
+      changes: `/api/v1/sync/runs/${held.id}/diff`,
     });
 
     const [message] = await receiver.waitFor((r) => chat(r) && r.headers['x-bridge-event-id'] === event.id);

@@ -13,7 +13,7 @@ export function chatText(event: NotificationEvent): string {
     case 'sync.run.held': {
       const d = event.data as ReturnType<typeof heldData>;
       const reasons = d.reasons.map((r) => r.message).join('; ');
-      return `${PREFIX} sync run ${d.run.id} is held for a decision: ${reasons}. Nothing changes for OMFLOW until someone approves or rejects it: ${d.decide.run} (POST …/approve or …/reject).`;
+      return `${PREFIX} sync run ${d.run.id} is held for a decision: ${reasons}. Nothing changes for OMFLOW until someone approves or rejects it: ${d.decide.run} (POST …/approve, …/reject, or …/decide change by change).`;
     }
     case 'sync.run.failed': {
       const d = event.data as ReturnType<typeof failedData>;

@@ -44,6 +44,8 @@ describe('notification payloads', () => {
       run: 'https://bridge.example/api/v1/sync/runs/7',
       approve: { method: 'POST', url: 'https://bridge.example/api/v1/sync/runs/7/approve' },
       reject: { method: 'POST', url: 'https://bridge.example/api/v1/sync/runs/7/reject' },
+      decide: { method: 'POST', url: 'https://bridge.example/api/v1/sync/runs/7/decide' },
+      changes: 'https://bridge.example/api/v1/sync/runs/7/diff',
     });
     expect(chatText(event('sync.run.held', data))).toMatch(
       /sync run 7 is held for a decision: 30 removals exceed 10\. .*https:\/\/bridge\.example\/api\/v1\/sync\/runs\/7/,

@@ -49,6 +49,8 @@ export function heldData(run: SyncRun, base?: string) {
       run: link(base, path),
       approve: { method: 'POST', url: link(base, `${path}/approve`) },
       reject: { method: 'POST', url: link(base, `${path}/reject`) },
+      decide: { method: 'POST', url: link(base, `${path}/decide`) },
+      changes: link(base, `${path}/diff`),
     },
   };
 }
