@@ -40,6 +40,7 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   omflow_security_code: 'omflow',
   notification_outbox: 'notifications',
   notification_quarantine: 'notifications',
+  console_session: 'access',
 };
 
 /** Calls whose string argument is a table name: TypeORM's `@Entity('t')`, `.update('t')`, `.from('t')`..., the snapshots' `insertRows(m, 't', ...)`. */

@@ -9,6 +9,7 @@ import { LoginReservations1764030000000 } from './1764030000000-login-reservatio
 import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-failure-reason.js';
 import { Notifications1764080000000 } from './1764080000000-notifications.js';
 import { SyncRunProgress1764090000000 } from './1764090000000-sync-run-progress.js';
+import { ConsoleSessions1764160000000 } from './1764160000000-console-sessions.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   SyncRunFailureReason1764040000000,
   Notifications1764080000000,
   SyncRunProgress1764090000000,
+  ConsoleSessions1764160000000,
 ];
