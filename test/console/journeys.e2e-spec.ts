@@ -22,6 +22,7 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
   const runSync = async () => (await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({}).expect(200)).body as { id: number; status: string; snapshotId: number | null };
   const newPage = async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(10_000);
     page = await context.newPage();
     return page;
   };
@@ -112,6 +113,7 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     const second = await runSync();
     expect(second.snapshotId).toBe(2);
     await page.goto(`${bridge.url}/console/#/snapshots`);
+    await page.reload();
     await page.getByRole('link', { name: 'Snapshot 1', exact: true }).click();
     await page.getByTestId('diff-summary').waitFor();
     expect(await page.getByTestId('diff-summary').textContent()).toContain('people +0 −2');

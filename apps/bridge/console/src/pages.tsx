@@ -283,9 +283,9 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
               </button>
             </div>
           )}
-          <ActionMessage message={action.message} />
         </section>
       )}
+      <ActionMessage message={action.message} />
     </Page>
   );
 }
