@@ -35,6 +35,7 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   sync_payload_chunk: 'snapshots',
   sync_lock: 'snapshots',
   username_override: 'snapshots',
+  sync_override_token: 'snapshots',
   credential: 'omflow',
   auth_lockout: 'omflow',
   omflow_security_code: 'omflow',

@@ -6,6 +6,8 @@
 export const ErrorCode = {
   ValidationFailed: 'VALIDATION.FAILED',
   BadRequest: 'REQUEST.INVALID',
+  /** A well-formed request that cannot be carried out as asked (names what the target does not have, or contradicts itself). */
+  Unprocessable: 'REQUEST.UNPROCESSABLE',
   PayloadTooLarge: 'REQUEST.TOO_LARGE',
   RouteNotFound: 'ROUTE.NOT_FOUND',
   AuthRequired: 'AUTH.REQUIRED',
@@ -47,6 +49,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.ValidationFailed:
     case ErrorCode.BadRequest:
       return 400;
+    case ErrorCode.Unprocessable:
+      return 422;
     case ErrorCode.AuthRequired:
       return 401;
     case ErrorCode.AuthForbidden:

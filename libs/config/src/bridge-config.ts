@@ -130,6 +130,9 @@ export const bridgeEnv = {
       doc: 'Hold a run after which a department with at least this many published members (people whose default department it is) has none, whatever the other limits say; 0 turns it off.',
       min: 0,
     }),
+    fourEyesUserRemovals: env.intOrOff('GUARD_FOUR_EYES_USER_REMOVALS', {
+      doc: 'A held run whose decision publishes more user removals than this needs approvals from two different clients (the second publishes; an admin can issue a single-use override token instead). `off`: one approval always publishes. See "Deciding held runs".',
+    }),
     holdRenames: env.bool('GUARD_HOLD_RENAMES', true, { doc: 'Hold a run in which a known person (same directory id) has a new username, for a decision.' }),
     policyMissingEmail: env.oneOf('POLICY_MISSING_EMAIL', ['quarantine', 'fallback'] as const, 'quarantine', {
       doc: 'Employee without email: leave out (`quarantine`) or build one from EMAIL_FALLBACK_TEMPLATE.',

@@ -32,6 +32,17 @@ describe('env builders: values, defaults and one-line errors that name the varia
     expect(errorOf(port, 'abc').variable).toBe('PORT');
   });
 
+  it('intOrOff: an integer, or off (the default) as null', () => {
+    const limit = env.intOrOff('GUARD_FOUR_EYES_USER_REMOVALS', { doc: 'd' });
+    expect(limit.defaultText).toBe('off');
+    expect(limit.parse(undefined)).toBeNull();
+    expect(limit.parse('OFF')).toBeNull();
+    expect(limit.parse('0')).toBe(0);
+    expect(limit.parse(' 50 ')).toBe(50);
+    expect(errorOf(limit, '-1').message).toBe('GUARD_FOUR_EYES_USER_REMOVALS must be an integer >= 0, or off (got "-1")');
+    expect(errorOf(limit, 'none').message).toBe('GUARD_FOUR_EYES_USER_REMOVALS must be an integer >= 0, or off (got "none")');
+  });
+
   it('bool: accepts the usual spellings', () => {
     const flag = env.bool('FLAG', false, { doc: 'd' });
     expect(flag.parse(undefined)).toBe(false);

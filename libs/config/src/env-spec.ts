@@ -104,6 +104,22 @@ export const env = {
     );
   },
 
+  /** An integer, or `off` (the default) for a check that is not made: null. */
+  intOrOff(name: string, opts: Options & { min?: number }): EnvVar<number | null> {
+    const min = opts.min ?? 0;
+    return make(
+      name,
+      'off',
+      opts,
+      (raw) => {
+        if (raw.toLowerCase() === 'off') return null;
+        if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Expectation(`must be an integer >= ${min}, or off`);
+        return Number(raw);
+      },
+      () => null,
+    );
+  },
+
   bool(name: string, def: boolean, opts: Options): EnvVar<boolean> {
     return make(
       name,

@@ -46,6 +46,8 @@ function fromAppError(error: AppError): ProxyAnswer {
     case ErrorCode.ValidationFailed:
     case ErrorCode.BadRequest:
       return answer(WorkPlusCode.BadRequest, 400, fields);
+    case ErrorCode.Unprocessable:
+      return answer(WorkPlusCode.BadRequest, 422, fields);
     case ErrorCode.AuthRequired:
     case ErrorCode.ClientRevoked:
       return answer(ProxyStatus.Unauthorized, 401);

@@ -13,14 +13,17 @@ import { SnapshotPublisher } from './snapshot-publisher.service.js';
 import { SnapshotsController, SyncRunsController } from './sync-admin.controller.js';
 import { SyncLease } from './sync-lease.js';
 import { SyncLock } from './sync-lock.js';
+import { OverrideToken } from './override-token.entity.js';
+import { RunDecisionsController } from './run-decisions.controller.js';
+import { RunDecisions } from './run-decisions.service.js';
 import { SyncRun } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
 import { UsernameOverrides } from './username-override.repository.js';
 import { VersionChain } from './version-chain.repository.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SyncRun]), HrSourceModule],
-  controllers: [SyncRunsController, SnapshotsController],
+  imports: [TypeOrmModule.forFeature([SyncRun, OverrideToken]), HrSourceModule],
+  controllers: [SyncRunsController, RunDecisionsController, SnapshotsController],
   providers: [
     RunProgressRegistry,
     SyncRuns,
@@ -35,6 +38,7 @@ import { VersionChain } from './version-chain.repository.js';
     SyncLock,
     SyncLease,
     SyncService,
+    RunDecisions,
     PublishedPayload,
   ],
   exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries],

@@ -11,10 +11,8 @@ import { BearerAuth, CurrentPrincipal, ErrorBodyDto, OffsetPageQueryDto, Scope, 
 import { OmflowSyncSuccessDto } from '#app/omflow-contract';
 import { SnapshotReader } from './snapshot-reader.service.js';
 import {
-  ApproveRunDto,
   DiffQueryDto,
   ListRunsQueryDto,
-  RejectRunDto,
   RepublishedDto,
   RunDetailDto,
   RunPageDto,
@@ -115,26 +113,6 @@ export class SyncRunsController {
     const run = await this.runs.get(id);
     reply.hijack();
     await this.runs.stream(run, reply.raw);
-  }
-
-  @Post('runs/:id/approve')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Approve a held run: decide its renames and publish its snapshot' })
-  @ApiOkResponse({ type: RunDetailDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto })
-  @ApiConflictResponse({ description: 'The run is not held, or a newer snapshot overtook it.', type: ErrorBodyDto })
-  async approve(@Param('id', ParseIntPipe) id: number, @Body() body: ApproveRunDto, @CurrentPrincipal() principal: Principal): Promise<RunDetailDto> {
-    return toRunDetail(await this.sync.approve(id, body, principal.clientId));
-  }
-
-  @Post('runs/:id/reject')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Reject a held run; /sync keeps serving the published snapshot' })
-  @ApiOkResponse({ type: RunDetailDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto })
-  @ApiConflictResponse({ description: 'The run is not held.', type: ErrorBodyDto })
-  async reject(@Param('id', ParseIntPipe) id: number, @Body() body: RejectRunDto, @CurrentPrincipal() principal: Principal): Promise<RunDetailDto> {
-    return toRunDetail(await this.sync.reject(id, body.note, principal.clientId));
   }
 }
 

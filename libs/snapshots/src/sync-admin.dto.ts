@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy, ValidateNested } from 'class-validator';
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
+import { CHANGE_KINDS, type ChangeKind, type Verdict } from './decisions.js';
 import type { Diff } from './diff.js';
 import type { HoldReason } from './guard.js';
 import { RUN_PHASES, type RunProgress } from './run-progress.js';
-import { RUN_FAILURE_REASONS, type RunDiff, type RunFailureReason, type SyncRun } from './sync-run.entity.js';
+import { RUN_FAILURE_REASONS, type RunApproval, type RunDiff, type RunFailureReason, type SyncRun } from './sync-run.entity.js';
 
 const RUN_STATUSES = ['running', 'published', 'unchanged', 'held', 'rejected', 'superseded', 'failed', 'dry-run'] as const;
 
@@ -61,6 +62,102 @@ export class ApproveRunDto {
   @IsString()
   @MaxLength(2000)
   note?: string;
+
+  /**
+   * A single-use override token (`POST /api/v1/sync/runs/{id}/override-token`): this approval
+   * publishes alone, even when GUARD_FOUR_EYES_USER_REMOVALS asks for two.
+   */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  overrideToken?: string;
+}
+
+const VERDICTS = ['accept', 'reject'] as const;
+
+/** One change decided: its kind, its key (as in the run's diff sample) and the verdict. */
+export class ChangeDecisionDto {
+  /** `user-removals` (key: username), `moves` and `renames` (key: the person's stable key), `group-removals` and `emptied-departments` (key: group_no). */
+  @ApiProperty({ enum: CHANGE_KINDS })
+  @IsIn(CHANGE_KINDS)
+  kind: ChangeKind;
+
+  @IsString()
+  @Length(1, 255)
+  key: string;
+
+  @ApiProperty({ enum: VERDICTS })
+  @IsIn(VERDICTS)
+  decision: Verdict;
+}
+
+/**
+ * A decision change by change and kind by kind. A change takes its own verdict if named in
+ * `changes`, else its kind's in `kinds`; changes covered by neither are rejected (they keep their
+ * published version). The people of an emptied department follow the department's verdict when
+ * it is decided (unless named themselves). People and departments added, and fields changed, are
+ * not held: they are always published.
+ */
+export class DecideRunDto {
+  /** Verdicts per kind of change. */
+  @ApiProperty({
+    required: false,
+    example: { renames: 'accept', 'user-removals': 'reject' },
+    additionalProperties: { type: 'string', enum: [...VERDICTS] },
+    description: `Keys: ${CHANGE_KINDS.join(', ')}.`,
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateBy({
+    name: 'kindDecisions',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        Object.entries(value as Record<string, unknown>).every(([k, v]) => (CHANGE_KINDS as readonly string[]).includes(k) && (v === 'accept' || v === 'reject')),
+      defaultMessage: () => `kinds must map ${CHANGE_KINDS.join(', ')} to "accept" or "reject"`,
+    },
+  })
+  kinds?: Partial<Record<ChangeKind, Verdict>>;
+
+  /** Verdicts change by change (they win over their kind's). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @ValidateNested({ each: true })
+  @Type(() => ChangeDecisionDto)
+  changes?: ChangeDecisionDto[];
+
+  /** Why (required; kept on the run and in the audit trail). */
+  @IsString()
+  @Length(1, 2000)
+  note: string;
+
+  /** A single-use override token: this approval publishes alone, even when four-eyes asks for two. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  overrideToken?: string;
+}
+
+export class CreateOverrideTokenDto {
+  /** How long the token is valid, in minutes (at most 60). */
+  @ApiProperty({ required: false, default: 60, minimum: 1, maximum: 60 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  expiresInMinutes?: number;
+}
+
+/** A new override token, shown this once (only its SHA-256 digest is kept). */
+export class OverrideTokenDto {
+  runId: number;
+  /** The token's number in the audit trail. */
+  overrideId: number;
+  /** Present it as `overrideToken` on one approval of this run. */
+  token: string;
+  expiresAt: string;
 }
 
 export class RejectRunDto {
@@ -147,6 +244,12 @@ export class RunDetailDto extends RunSummaryDto {
   diff: RunDiff | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
   decision: SyncRun['decision'];
+  /**
+   * The approvals received: with four-eyes (GUARD_FOUR_EYES_USER_REMOVALS), the first one
+   * (who, when, why, what it decides) while the run waits for a second from another client.
+   */
+  @ApiProperty({ type: 'array', nullable: true, items: { type: 'object' } })
+  approvals: RunApproval[] | null;
 }
 
 export class RunPageDto {
@@ -264,5 +367,12 @@ export function toRunSummary(run: SyncRun): RunSummaryDto {
 }
 
 export function toRunDetail(run: SyncRun): RunDetailDto {
-  return { ...toRunSummary(run), progress: run.progress ?? null, findings: run.findings, diff: run.diff, decision: run.decision };
+  return {
+    ...toRunSummary(run),
+    progress: run.progress ?? null,
+    findings: run.findings,
+    diff: run.diff,
+    decision: run.decision,
+    approvals: run.approvals ?? null,
+  };
 }

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { jsonColumn } from '#app/database';
 import type { Finding } from '#app/hr-source';
+import type { ChangeDecision, ChangeKind, KindCounts, Verdict } from './decisions.js';
 import type { Diff, DiffSummary } from './diff.js';
 import type { HoldReason } from './guard.js';
 import type { RunProgress } from './run-progress.js';
@@ -110,5 +111,41 @@ export class SyncRun {
   decidedAt: Date | null;
 
   @Column({ name: 'decision_json', type: 'text', nullable: true, transformer: jsonColumn })
-  decision: { approved: boolean; note?: string; renames?: Record<string, 'keep' | 'accept'>; publishedSnapshotId?: number } | null;
+  decision: RunDecision | null;
+
+  /** The approvals received (the first of two shown while the run waits for the second); null when none. */
+  @Column({ name: 'approvals_json', type: 'text', nullable: true, transformer: jsonColumn })
+  approvals: RunApproval[] | null;
+}
+
+/** What was decided about a held run. */
+export interface RunDecision {
+  approved: boolean;
+  note?: string;
+  /** `approve` (the whole run, renames kept or accepted), `decide` (change by change, kind by kind). */
+  mode?: 'approve' | 'decide';
+  renames?: Record<string, 'keep' | 'accept'>;
+  kinds?: Partial<Record<ChangeKind, Verdict>>;
+  changes?: ChangeDecision[];
+  /** Changes accepted and rejected per kind. */
+  counts?: KindCounts;
+  /** The clients whose approvals published the run (two with four-eyes). */
+  approvedBy?: string[];
+  /** Published with one approval and an override token. */
+  override?: boolean;
+  publishedSnapshotId?: number;
+}
+
+/** One approval of a held run. */
+export interface RunApproval {
+  by: string | null;
+  at: string;
+  note?: string;
+  mode: 'approve' | 'decide';
+  renames?: Record<string, 'keep' | 'accept'>;
+  kinds?: Partial<Record<ChangeKind, Verdict>>;
+  changes?: ChangeDecision[];
+  counts: KindCounts;
+  /** What the decision does (see fingerprintOf): a second approval must do the same. */
+  fingerprint: string;
 }

@@ -8,7 +8,7 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { InstanceIdentity, TransactionRunner } from '#app/database';
 import { BridgeMetrics } from '#app/metrics';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
-import { emptyContent, groupRecords, hashesOf, recordsOf, versionedContent, type Content, type ContentHashes, type PublishedIndex } from './content.js';
+import { emptyContent, groupRecords, hashesOf, versionedContent, type Content, type ContentHashes, type PublishedIndex } from './content.js';
 import { crashPoint } from './crash-point.js';
 import { diffWithPublished, summarise, type Diff } from './diff.js';
 import { evaluateGuard, membersPerDepartment, type GuardPolicy } from './guard.js';
@@ -182,76 +182,12 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     return this.inFlight !== null;
   }
 
-  /** Approves a held run: applies the rename decisions and publishes. */
-  async approve(runId: number, decision: { renames?: Record<string, 'keep' | 'accept'>; note?: string }, actor: string | null): Promise<SyncRun> {
-    return this.exclusive(async () => {
-      const run = await this.heldRun(runId);
-      const head = await this.chain.head();
-      if (run.snapshotId !== head.snapshotId) {
-        throw new AppError(ErrorCode.Conflict, `Run ${runId} was overtaken by a newer snapshot (${head.snapshotId}); run a new sync instead.`);
-      }
-      const candidate = await this.chain.content(run.snapshotId!);
-      const { content: published } = await this.publisher.published();
-      const renames = decision.renames ?? {};
-      const known = new Set((run.diff?.sample.renames ?? []).map((r) => r.key));
-      const unknown = Object.keys(renames).filter((key) => !known.has(key));
-      if (unknown.length) throw new AppError(ErrorCode.ValidationFailed, `Run ${runId} has no rename for ${unknown.join(', ')}.`);
-
-      let next: Publishable = { snapshotId: run.snapshotId!, content: candidate };
-      const kept = Object.entries(renames).filter(([, choice]) => choice === 'keep');
-      if (kept.length && published) {
-        // Kept usernames make a new snapshot: the candidate with the published usernames of those people.
-        const overrides = kept.map(([key]) => ({ key, username: published.users.get(key)!.username }));
-        const content = recordsOf(candidate);
-        for (const { key, username } of overrides) {
-          const user = content.users.get(key);
-          if (user) content.users.set(key, { ...user, username });
-        }
-        // The kept usernames commit with the snapshot row, the write's last step.
-        next = await this.chain.write(head, content, run.id, `run ${run.id} approved keeping ${overrides.length} username(s)`, undefined, (m) =>
-          this.overrides.keep(m, overrides, actor),
-        );
-      }
-      const snapshotId = next.snapshotId;
-      await this.publisher.publish(next, published, async (m) => {
-        run.status = 'published';
-        run.decidedBy = actor;
-        run.decidedAt = new Date();
-        run.decision = { approved: true, note: decision.note, renames, publishedSnapshotId: snapshotId };
-        await m.getRepository(SyncRun).save(run);
-        await this.audit.recordWithin(m, [
-          {
-            action: 'sync.run.approved',
-            outcome: 'success',
-            target: { type: 'sync-run', id: String(run.id) },
-            details: { snapshotId, renames, note: decision.note },
-          },
-          {
-            action: 'sync.snapshot.published',
-            outcome: 'success',
-            target: { type: 'snapshot', id: String(snapshotId) },
-            details: { runId: run.id, approvedBy: actor },
-          },
-        ]);
-      });
-      return run;
-    });
-  }
-
-  async reject(runId: number, note: string | undefined, actor: string | null): Promise<SyncRun> {
-    const run = await this.heldRun(runId);
-    run.status = 'rejected';
-    run.decidedBy = actor;
-    run.decidedAt = new Date();
-    run.decision = { approved: false, note };
-    await this.runs.save(run);
-    await this.audit.record({
-      action: 'sync.run.rejected',
-      outcome: 'success',
-      target: { type: 'sync-run', id: String(run.id) },
-      details: { note, snapshotId: run.snapshotId },
-    });
-    return run;
+  /**
+   * Runs `work` under the sync lock (decisions on held runs: see RunDecisions). A 409 when a run
+   * or other sync work holds it.
+   */
+  async locked<T>(work: () => Promise<T>): Promise<T> {
+    return this.exclusive(() => work());
   }
 
   /** Publishes a kept snapshot again (rollback, or forward again). */
@@ -274,13 +210,6 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       );
       return { snapshotId, previous: state.snapshotId };
     });
-  }
-
-  private async heldRun(runId: number): Promise<SyncRun> {
-    const run = await this.runs.findOneBy({ id: runId });
-    if (!run) throw new AppError(ErrorCode.NotFound, `No sync run ${runId}.`);
-    if (run.status !== 'held') throw new AppError(ErrorCode.Conflict, `Run ${runId} is ${run.status}, not held; only held runs can be approved or rejected.`);
-    return run;
   }
 
   /**
@@ -392,6 +321,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
         decidedBy: null,
         decidedAt: null,
         decision: null,
+        approvals: null,
         progress: null,
       }),
     );

@@ -9,6 +9,7 @@ import { LoginReservations1764030000000 } from './1764030000000-login-reservatio
 import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-failure-reason.js';
 import { Notifications1764080000000 } from './1764080000000-notifications.js';
 import { SyncRunProgress1764090000000 } from './1764090000000-sync-run-progress.js';
+import { SyncRunDecisions1764110000000 } from './1764110000000-sync-run-decisions.js';
 import { ConsoleSessions1764160000000 } from './1764160000000-console-sessions.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
@@ -24,5 +25,6 @@ export const migrations = [
   SyncRunFailureReason1764040000000,
   Notifications1764080000000,
   SyncRunProgress1764090000000,
+  SyncRunDecisions1764110000000,
   ConsoleSessions1764160000000,
 ];

@@ -14,6 +14,7 @@ export function omflowStatusOf(code: ErrorCode): 403 | 404 | 500 {
       return 403;
     case ErrorCode.ValidationFailed:
     case ErrorCode.BadRequest:
+    case ErrorCode.Unprocessable:
     case ErrorCode.PayloadTooLarge:
     case ErrorCode.RouteNotFound:
     case ErrorCode.NotFound:
