@@ -31,7 +31,7 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     file = join(mkdtempSync(join(tmpdir(), 'bridge-console-')), 'org.json');
     writeOrganisation(file, people(30));
     bridge = await startBridgeWith(await db.create(), {
-      env: { HR_SOURCE: 'file', HR_FILE: file, GUARD_MAX_USER_REMOVALS: '5', GUARD_MAX_USER_REMOVAL_PERCENT: '20', CONSOLE_SESSION_IDLE_MINUTES: '5' },
+      env: { HR_SOURCE: 'file', HR_FILE: file, GUARD_MAX_USER_REMOVALS: '5', GUARD_MAX_USER_REMOVAL_PERCENT: '20', CONSOLE_SESSION_IDLE_MINUTES: '5', GUARD_FOUR_EYES_USER_REMOVALS: '1' },
     });
     browser = await launchBrowser();
   }, 120_000);
@@ -128,37 +128,71 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     expect(status.body.publishedSnapshotId).toBe(1);
   });
 
-  it('journey: review a held mass removal (screenshot); a person without sync:admin cannot decide; an admin rejects it', async () => {
+  it('journey: review a held mass removal (screenshot) and publish part of it with four-eyes; a person without sync:admin cannot decide', async () => {
     writeOrganisation(file, people(20));
     const held = await runSync();
     expect(held.status).toBe('held');
     await page.goto(`${bridge.url}/console/#/runs/${held.id}`);
-    await page.getByRole('heading', { name: 'Held: review' }).waitFor();
+    await page.reload();
     const review = page.getByRole('region', { name: 'Held: review' });
+    await review.waitFor();
     expect(await review.textContent()).toContain('user-removals');
     expect(await review.getByRole('row').count()).toBeGreaterThan(10);
+    expect(await page.getByTestId('four-eyes').textContent()).toContain('No approval yet');
     await expectAccessible(page, 'held-run review');
     if (screenshots) await page.screenshot({ path: join(SCREENSHOTS, 'held-run-review.png'), fullPage: true });
 
-    // An auditor: sees what their scope allows, cannot decide (no page, and the API refuses the session).
+    // An auditor sees no runs and cannot decide: not in the console, not through the API with the session.
     const auditor = await request(bridge.url).post('/api/v1/clients').set(admin).send({ name: 'Auditor', scopes: ['audit:read'] }).expect(201);
-    const other = await browser.newContext();
-    const auditorPage = await other.newPage();
+    const auditorContext = await browser.newContext();
+    const auditorPage = await auditorContext.newPage();
     await signIn(auditorPage, bridge.url, auditor.body.id, auditor.body.secret);
     await auditorPage.getByRole('heading', { name: 'Overview' }).waitFor();
     expect(await auditorPage.getByRole('navigation', { name: 'Console' }).textContent()).not.toContain('Runs');
     await auditorPage.goto(`${bridge.url}/console/#/runs/${held.id}`);
     await auditorPage.getByText('This page needs the sync:admin scope.').waitFor();
-    const jar = `omflow_console=${(await other.cookies())[0].value}`;
+    const jar = `omflow_console=${(await auditorContext.cookies())[0].value}`;
     const csrf = (await request(bridge.url).get('/api/v1/console/session').set('cookie', jar).expect(200)).body.csrfToken as string;
-    const refused = await request(bridge.url).post(`/api/v1/sync/runs/${held.id}/reject`).set('cookie', jar).set('x-csrf-token', csrf).send({});
-    expect(refused.status).toBe(403);
-    await other.close();
+    for (const verb of ['decide', 'approve', 'reject']) {
+      const refused = await request(bridge.url).post(`/api/v1/sync/runs/${held.id}/${verb}`).set('cookie', jar).set('x-csrf-token', csrf).send({ note: 'no', kinds: { 'user-removals': 'accept' } });
+      expect(refused.status).toBe(403);
+    }
+    await auditorContext.close();
 
-    await page.getByLabel('Note (required)').fill('a directory glitch');
-    await page.getByRole('button', { name: 'Reject everything' }).click();
-    await page.getByText('Run rejected').waitFor();
-    expect((await request(bridge.url).get(`/api/v1/sync/runs/${held.id}`).set(admin).expect(200)).body.status).toBe('rejected');
+    // The admin accepts two removals by name and rejects the rest by kind: the first of two approvals.
+    await review.getByLabel('Decision for all user-removals').selectOption('reject');
+    await review.getByLabel('Decision for user21').selectOption('accept');
+    await review.getByLabel('Decision for user22').selectOption('accept');
+    await review.getByLabel('Note (required)').fill('two leavers confirmed by HR; the rest is a directory glitch');
+    await review.getByRole('button', { name: 'Publish the accepted changes' }).click();
+    await page.getByText('Approval recorded').waitFor();
+    expect((await request(bridge.url).get(`/api/v1/sync/runs/${held.id}`).set(admin).expect(200)).body.status).toBe('held');
+
+    // A second operator sees the four-eyes state, with the first decision pre-filled, and publishes it.
+    const operator = await request(bridge.url).post('/api/v1/clients').set(admin).send({ name: 'Operator B', scopes: ['sync:admin'] }).expect(201);
+    const operatorContext = await browser.newContext();
+    const operatorPage = await operatorContext.newPage();
+    operatorContext.setDefaultTimeout(10_000);
+    await signIn(operatorPage, bridge.url, operator.body.id, operator.body.secret);
+    await operatorPage.getByRole('heading', { name: 'Overview' }).waitFor();
+    await operatorPage.goto(`${bridge.url}/console/#/runs/${held.id}`);
+    const second = operatorPage.getByRole('region', { name: 'Held: review' });
+    await second.waitFor();
+    expect(await operatorPage.getByTestId('four-eyes').textContent()).toContain('Approved by admin');
+    expect(await second.getByLabel('Decision for user21').inputValue()).toBe('accept');
+    await second.getByLabel('Note (required)').fill('agreed');
+    await second.getByRole('button', { name: 'Publish the accepted changes' }).click();
+    // The run page reloads the run: the review gives way to the published run.
+    await operatorPage.getByTestId('run-status').getByText('published').waitFor();
+    await operatorContext.close();
+
+    const run = (await request(bridge.url).get(`/api/v1/sync/runs/${held.id}`).set(admin).expect(200)).body as { status: string; decision: { approvedBy: string[] } };
+    expect(run.status).toBe('published');
+    expect(run.decision.approvedBy).toEqual(['admin', operator.body.id]);
+    // What /sync serves: the 30 people less the two removals accepted.
+    const status = (await request(bridge.url).get('/api/v1/sync/status').set(admin).expect(200)).body as { publishedSnapshotId: number };
+    const snapshot = (await request(bridge.url).get(`/api/v1/snapshots/${status.publishedSnapshotId}`).set(admin).expect(200)).body as { userCount: number };
+    expect(snapshot.userCount).toBe(28);
   });
 
   it('journey: verify the audit trail, with the result shown', async () => {
@@ -167,7 +201,8 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     await page.getByText('The audit trail verifies').waitFor();
     await page.getByLabel('Action').fill('console.signin');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => page.getByRole('row').count()).toBe(4);
+    await expect.poll(async () => (await page.getByRole('row').allTextContents()).slice(1).every((row) => row.includes('console.signin'))).toBe(true);
+    expect(await page.getByRole('row').count()).toBeGreaterThanOrEqual(5);
     await expectAccessible(page, 'audit');
   });
 

@@ -49,7 +49,17 @@ export interface Run {
     truncated: boolean;
   } | null;
   decision?: Record<string, unknown> | null;
-  approvals?: { by: string; at: string; note?: string }[];
+  approvals?: Approval[] | null;
+}
+
+interface Approval {
+  by: string | null;
+  at: string;
+  note?: string;
+  mode: 'approve' | 'decide';
+  kinds?: Record<string, Verdict>;
+  changes?: { kind: string; key: string; decision: Verdict }[];
+  counts: Record<string, { accepted: number; rejected: number }>;
 }
 
 const STATUSES = ['', 'running', 'held', 'published', 'unchanged', 'rejected', 'failed', 'superseded', 'dry-run'];
@@ -327,8 +337,12 @@ function heldItems(run: Run): Item[] {
 function HeldReview({ run, session, onDecided }: { run: Run; session: Session; onDecided: () => void }) {
   const items = heldItems(run);
   const kinds = [...new Set(items.map((i) => i.kind))];
-  const [kindVerdicts, setKindVerdicts] = useState<Record<string, Verdict>>({});
-  const [changes, setChanges] = useState<Record<string, Verdict | ''>>({});
+  // A second approver starts from the first approval's decision (four-eyes asks for the same one).
+  const first = run.approvals?.[0];
+  const [kindVerdicts, setKindVerdicts] = useState<Record<string, Verdict>>(first?.kinds ?? {});
+  const [changes, setChanges] = useState<Record<string, Verdict | ''>>(
+    Object.fromEntries((first?.changes ?? []).map((c) => [JSON.stringify([c.kind, c.key]), c.decision])),
+  );
   const [note, setNote] = useState('');
   const action = useAction();
   const allowed = can(session, 'sync:admin');
@@ -358,9 +372,24 @@ function HeldReview({ run, session, onDecided }: { run: Run; session: Session; o
           </li>
         ))}
       </ul>
-      {run.approvals && run.approvals.length > 0 && (
-        <p data-testid="four-eyes">
-          Four-eyes: approved by {run.approvals.map((a) => a.by).join(', ')}; waiting for a second, different approver.
+      {first ? (
+        <div data-testid="four-eyes" class="panel">
+          <h3>Four-eyes: 1 of 2 approvals</h3>
+          <p>
+            Approved by <strong>{first.by ?? 'unknown'}</strong> {when(first.at)}
+            {first.note ? ` (“${first.note}”)` : ''}. A second approver, another client, must send the same decision (pre-filled below); they may reject the run instead.
+          </p>
+          <ul>
+            {Object.entries(first.counts ?? {}).map(([kind, c]) => (
+              <li key={kind}>
+                {kind}: {c.accepted} accepted, {c.rejected} rejected
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        <p class="muted" data-testid="four-eyes">
+          No approval yet. A decision publishing many removals may need two approvers (four-eyes).
         </p>
       )}
       {!allowed && <Notice kind="info">You can read this review; deciding needs the sync:admin scope.</Notice>}
