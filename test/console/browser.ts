@@ -43,10 +43,8 @@ interface AxeViolation {
  */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document)).violations;
-  });
+  // A string expression: it runs in the page (axe and document are the page's), not in Node.
+  const violations = await page.evaluate<AxeViolation[]>('axe.run(document).then((result) => result.violations)');
   const grave = violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);

@@ -102,7 +102,7 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     await expectAccessible(page, 'overview');
     if (screenshots) await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
     // Keyboard: Tab reaches the navigation, Enter follows a link.
-    for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.textContent)) !== 'Runs'; i += 1) await page.keyboard.press('Tab');
+    for (let i = 0; i < 10 && (await page.evaluate('document.activeElement?.textContent')) !== 'Runs'; i += 1) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
     await expectAccessible(page, 'runs');
@@ -222,6 +222,37 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     expect(second).not.toBe(first);
     expect((await request(bridge.url).get('/api/v1/whoami').set('authorization', `Bearer ${first}`)).status).toBe(401);
     await request(bridge.url).get('/api/v1/whoami').set('authorization', `Bearer ${second}`).expect(200);
+  });
+
+  it("journey: search the published snapshot for a person and open their history across snapshots", async () => {
+    await page.goto(`${bridge.url}/console/#/people`);
+    await page.reload();
+    await page.getByLabel('Username, email or name').fill('user2');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'user20', exact: true }).waitFor();
+    // user21 left with the partly published held run: no longer served.
+    expect(await page.getByRole('link', { name: 'user21', exact: true }).count()).toBe(0);
+    await page.goto(`${bridge.url}/console/#/people?q=user21&u=user21`);
+    const history = page.getByRole('region', { name: 'user21' });
+    await history.getByText('Not in the published snapshot.').waitFor();
+    await history.getByText(/Snapshot \d+ .*: removed/).waitFor();
+    await expectAccessible(page, 'people');
+  });
+
+  it('every page of the console passes axe-core (no serious or critical violation)', async () => {
+    for (const [hash, heading] of [
+      ['#/quality', 'Data quality'],
+      ['#/removals', 'Pending removals'],
+      ['#/readback', 'Read-back of OMFLOW'],
+      ['#/notifications', 'Notifications'],
+      ['#/snapshots', 'Snapshots'],
+      ['#/runs/1', 'Run 1'],
+    ]) {
+      await page.goto(`${bridge.url}/console/${hash}`);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await expectAccessible(page, hash);
+    }
   });
 
   it('signs out: the cookie no longer works', async () => {

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, type Session, setSession, whenSignedOut } from './api.js';
+import { NotificationsPage, PeoplePage, ReadbackPage } from './more.js';
 import { OverviewPage } from './overview.js';
 import { AccessPage, AuditPage, QualityPage, RemovalsPage, SnapshotPage, SnapshotsPage } from './pages.js';
 import { RunPage, RunsPage } from './runs.js';
@@ -12,9 +13,12 @@ const NAV: { path: string; label: string; scope: string | null }[] = [
   { path: '/runs', label: 'Runs', scope: 'sync:admin' },
   { path: '/removals', label: 'Pending removals', scope: 'sync:admin' },
   { path: '/snapshots', label: 'Snapshots', scope: 'sync:admin' },
+  { path: '/people', label: 'People', scope: 'sync:admin' },
   { path: '/quality', label: 'Data quality', scope: 'sync:admin' },
   { path: '/audit', label: 'Audit', scope: 'audit:read' },
   { path: '/access', label: 'Access', scope: 'admin' },
+  { path: '/readback', label: 'Read-back', scope: 'sync:admin' },
+  { path: '/notifications', label: 'Notifications', scope: 'admin' },
 ];
 
 function useHash(): string {
@@ -82,6 +86,12 @@ function Route({ session, hash }: { session: Session; hash: string }) {
       return <RemovalsPage />;
     case '/snapshots':
       return id ? <SnapshotPage id={id} params={params} /> : <SnapshotsPage />;
+    case '/people':
+      return <PeoplePage params={params} />;
+    case '/readback':
+      return <ReadbackPage session={session} />;
+    case '/notifications':
+      return <NotificationsPage />;
     case '/quality':
       return <QualityPage params={params} />;
     case '/audit':
