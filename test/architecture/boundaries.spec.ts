@@ -41,6 +41,8 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   omflow_security_code: 'omflow',
   notification_outbox: 'notifications',
   notification_quarantine: 'notifications',
+  omflow_reconciliation: 'omflow-readback',
+  omflow_reconciliation_lock: 'omflow-readback',
   console_session: 'access',
 };
 

@@ -43,6 +43,13 @@ async function counted(bridge: RunningBridge, type: string, outcome: string): Pr
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+/** The value of bridge_notifications_failing for a state (retrying, abandoned); NaN when absent. */
+async function failingGauge(bridge: RunningBridge, state: 'retrying' | 'abandoned'): Promise<number> {
+  const text = (await request(bridge.url).get('/metrics')).text;
+  const line = text.split('\n').find((l) => l.startsWith(`bridge_notifications_failing{state="${state}"} `));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
 describe.each(testDatabases())('signed webhook notifications ($kind)', (db) => {
   let emulator: RunningEmulator;
   let receiver: WebhookReceiver;
@@ -203,9 +210,12 @@ describe.each(testDatabases())('signed webhook notifications ($kind)', (db) => {
   it('shows failing, then abandoned notifications in /health without the secret or the URL, and audits them', async () => {
     receiver.rule = (r) => (r.headers['x-bridge-event-type'] === 'notification.test' ? 503 : 200);
     try {
+      const abandonedBefore = await failingGauge(bridge, 'abandoned');
       const sent = await call('post', '/api/v1/notifications/test', { message: 'doomed' });
       await receiver.waitFor((r) => r.headers['x-bridge-event-id'] === sent.body.id, 2);
       const first = (await call('get', '/health')).body;
+      // /metrics counts what /health counts (read at scrape time from the outbox).
+      expect(await failingGauge(bridge, 'retrying')).toBeGreaterThanOrEqual(1);
       expect(first.status).toBe('degraded');
       expect(first.notifications.failing).toBeGreaterThanOrEqual(1);
       expect(first.notifications.lastError).toMatchObject({ error: 'HTTP 503' });
@@ -220,6 +230,8 @@ describe.each(testDatabases())('signed webhook notifications ($kind)', (db) => {
         health = (await call('get', '/health')).body;
       }
       expect(health.notifications).toMatchObject({ webhooks: 2, abandoned: 2, failing: 0 });
+      expect(await failingGauge(bridge, 'retrying')).toBe(0);
+      expect(await failingGauge(bridge, 'abandoned')).toBe(abandonedBefore + 2);
       expect(health.notifications.lastError.webhook).toMatch(/^(json|chat)#1 http:\/\/127\.0\.0\.1:\d+$/);
       const warning = health.warnings.find((w: string) => w.startsWith('Notifications fail'));
       expect(warning).toMatch(/0 being retried, 2 abandoned in the last 24 h; last error .* from (json|chat)#1 http:\/\/127\.0\.0\.1:\d+: HTTP 503/);

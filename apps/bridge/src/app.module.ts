@@ -12,11 +12,13 @@ import { DirectoryProxyModule } from '#app/directory-proxy';
 import { MetricsModule } from '#app/metrics';
 import { NotificationsModule } from '#app/notifications';
 import { OmflowModule } from '#app/omflow';
+import { OmflowReadbackModule } from '#app/omflow-readback';
 import { SnapshotsModule } from '#app/snapshots';
 import { HealthController } from './health/health.controller.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { StatusController } from './health/status.controller.js';
 import { StatusMetrics } from './health/status-metrics.js';
+import { ReconcileScheduler } from './reconcile-scheduler.js';
 import { SyncScheduler } from './sync-scheduler.js';
 
 export interface BridgeModuleOptions {
@@ -44,6 +46,7 @@ export class AppModule {
         DiscoveryModule,
         SnapshotsModule,
         OmflowModule,
+        OmflowReadbackModule,
         DirectoryProxyModule,
         NotificationsModule,
       ],
@@ -52,6 +55,7 @@ export class AppModule {
         GracefulShutdown,
         StatusMetrics,
         SyncScheduler,
+        ReconcileScheduler,
         BodyErrorRenderers,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -226,6 +226,34 @@ describe('loadBridgeConfig', () => {
     expect(loadBridgeConfig({ AUTH_LDAP_URL: 'ldap://dc1' }).auth.verifier).toBe('local');
   });
 
+  it('reads the read-back of OMFLOW: its URL with the API account, the password also from a file, never echoed', () => {
+    expect(loadBridgeConfig({}).readback).toMatchObject({
+      url: undefined,
+      cron: '0 * * * *',
+      afterPullSeconds: 60,
+      timeoutMs: 15000,
+      pageSize: 1000,
+      samples: 20,
+    });
+    const passwordFile = join(dir, 'omflow-api-password');
+    writeFileSync(passwordFile, 'api-password-0815\n');
+    const config = loadBridgeConfig({
+      OMFLOW_URL: 'https://omflow.example.com/',
+      OMFLOW_API_USER: 'hr-bridge',
+      OMFLOW_API_PASSWORD_FILE: passwordFile,
+      RECONCILE_CRON: 'off',
+    });
+    expect(config.readback).toMatchObject({ url: 'https://omflow.example.com', apiUser: 'hr-bridge', apiPassword: 'api-password-0815', cron: undefined });
+    expect(failure({ OMFLOW_URL: 'https://omflow.example.com' }).message).toMatch(/^OMFLOW_API_USER is required when OMFLOW_URL is set/);
+    const missing = failure({ OMFLOW_URL: 'https://omflow.example.com', OMFLOW_API_USER: 'hr-bridge' });
+    expect(missing.message).toMatch(/^OMFLOW_API_PASSWORD is required when OMFLOW_URL is set/);
+    expect(failure({ OMFLOW_URL: 'ftp://omflow' }).message).toMatch(/^OMFLOW_URL must be a URL starting with http:\/\/ or https:\/\//);
+    expect(failure({ OMFLOW_API_USER: 'a:b' }).message).toMatch(/^OMFLOW_API_USER must be a user name/);
+    const both = failure({ OMFLOW_API_PASSWORD: 'api-password-0815', OMFLOW_API_PASSWORD_FILE: passwordFile });
+    expect(both.message).not.toContain('api-password-0815');
+    expect(failure({ RECONCILE_CRON: '99 * * * *' }).message).toMatch(/^RECONCILE_CRON must be a valid cron expression/);
+  });
+
   it('declares every variable once', () => {
     const names = listVars(bridgeEnv).map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);

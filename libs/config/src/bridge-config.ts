@@ -182,6 +182,29 @@ export const bridgeEnv = {
       max: 86400,
     }),
   },
+  readback: {
+    url: env.url('OMFLOW_URL', {
+      doc: "OMFLOW's base URL (e.g. https://omflow.example.com), for the read-back: the bridge reads OMFLOW's users and departments through OMFLOW's user query API and compares them with the snapshot OMFLOW last pulled. Empty: no read-back. See \"Read-back of OMFLOW\".",
+      protocols: ['http:', 'https:'],
+    }),
+    apiUser: env.optionalString('OMFLOW_API_USER', {
+      doc: "User name of an OMFLOW API account (HTTP Basic on OMFLOW's security-code call); required with OMFLOW_URL.",
+      pattern: /^[^:\s]{1,150}$/,
+      what: 'a user name of 1 to 150 characters without colons or spaces (it travels as HTTP Basic)',
+    }),
+    apiPassword: env.optionalString('OMFLOW_API_PASSWORD', { doc: 'Password of OMFLOW_API_USER; required with OMFLOW_URL.', sensitive: true }),
+    cron: env.cron('RECONCILE_CRON', '0 * * * *', {
+      doc: 'When the read-back of OMFLOW runs on its own (cron, 5 or 6 fields), or `off`. Runs once across instances; also runs after OMFLOW pulls a new snapshot and on POST /api/v1/omflow/reconciliation/run.',
+    }),
+    afterPullSeconds: env.int('RECONCILE_AFTER_PULL_SECONDS', 60, {
+      doc: 'The read-back runs this long after OMFLOW first pulls a newly published snapshot (time for OMFLOW to apply it); 0: not after pulls.',
+      min: 0,
+      max: 86400,
+    }),
+    timeoutMs: env.int('OMFLOW_TIMEOUT_MS', 15000, { doc: "Timeout of one call to OMFLOW's query API (connection, headers and body).", min: 100, max: 600000 }),
+    pageSize: env.int('OMFLOW_PAGE_SIZE', 1000, { doc: "Users or departments asked of OMFLOW's query API per call.", min: 1, max: 10000 }),
+    samples: env.int('RECONCILE_SAMPLES', 20, { doc: 'Most examples kept of each kind of difference (the counts are always complete).', min: 1, max: 1000 }),
+  },
   auth: {
     verifier: env.oneOf('AUTH_VERIFIER', ['local', 'http', 'ldap'] as const, 'local', {
       doc: 'How /authenticate checks a password: `local` (argon2id hashes kept by the bridge), `http` (delegated to AUTH_HTTP_URL) or `ldap` (a bind to the LDAP / Active Directory server at AUTH_LDAP_URL; see "Logins against Active Directory / LDAP").',
@@ -482,6 +505,11 @@ export function loadBridgeConfig(source: NodeJS.ProcessEnv = process.env): Bridg
   if (audit.hmacKeysRetired && !audit.hmacKey) throw new ConfigError('AUDIT_HMAC_KEY', 'is required when AUDIT_HMAC_KEYS_RETIRED is set');
   const { notify } = config;
   if (notify.webhookUrls.length && !notify.webhookSecret) throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'is required when NOTIFY_WEBHOOK_URLS is set');
+  const { readback } = config;
+  if (readback.url) {
+    if (!readback.apiUser) throw new ConfigError('OMFLOW_API_USER', 'is required when OMFLOW_URL is set');
+    if (!readback.apiPassword) throw new ConfigError('OMFLOW_API_PASSWORD', 'is required when OMFLOW_URL is set');
+  }
   if (Boolean(access.omflowClientId) !== Boolean(access.omflowClientSecret)) {
     throw new ConfigError(access.omflowClientId ? 'OMFLOW_CLIENT_SECRET' : 'OMFLOW_CLIENT_ID', 'is required when the other OMFLOW credential is set');
   }

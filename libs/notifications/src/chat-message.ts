@@ -1,4 +1,4 @@
-import type { failedData, heldData, quarantinedData, removalsDueData, resumedData, staleData } from './notification-payloads.js';
+import type { driftData, failedData, heldData, quarantinedData, removalsDueData, resumedData, staleData } from './notification-payloads.js';
 import type { NotificationEvent } from './notification.types.js';
 
 const PREFIX = 'OMFLOW HR Bridge:';
@@ -38,6 +38,10 @@ export function chatText(event: NotificationEvent): string {
       const names = d.people.slice(0, 10).map((p) => p.username);
       const more = d.count > names.length ? ` and ${d.count - names.length} more` : '';
       return `${PREFIX} the removal of ${d.count} ${d.count === 1 ? 'person' : 'people'} from OMFLOW is due (grace window over): ${names.join(', ')}${more}.`;
+    }
+    case 'omflow.drift': {
+      const d = event.data as ReturnType<typeof driftData>;
+      return `${PREFIX} OMFLOW is not in sync with the snapshot it pulled (comparison ${d.reconciliation.id}): ${d.reasons.join('; ')}. Details: ${d.details}`;
     }
     case 'notification.test': {
       const d = event.data as { message?: string | null; requestedBy?: string | null };

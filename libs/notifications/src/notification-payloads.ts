@@ -1,4 +1,5 @@
 import type { Finding } from '#app/hr-source';
+import type { ReconciliationRow } from '#app/omflow-readback';
 import type { RemovalsDue, SyncRun, SyncStatus } from '#app/snapshots';
 
 /** People listed in one person.quarantined or sync.removals.due notification (the count is always complete). */
@@ -121,4 +122,49 @@ export function removalsDueData(event: RemovalsDue) {
     people: event.people.slice(0, MAX_LISTED_PEOPLE).map((p) => ({ key: p.key, username: p.username, missingSince: iso(p.missingSince), dueAt: iso(p.dueAt) })),
     truncated: event.count > Math.min(event.people.length, MAX_LISTED_PEOPLE),
   };
+}
+
+/** `omflow.drift`: what the read-back of OMFLOW found (counts, reasons, a few names) and where to see it all. */
+export function driftData(row: ReconciliationRow, linkBase: string | undefined) {
+  const counts = row.result?.counts ?? null;
+  const samples = row.result?.samples;
+  return {
+    reconciliation: {
+      id: row.id,
+      trigger: row.trigger,
+      outcome: row.outcome,
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+    },
+    snapshotId: row.snapshotId,
+    publishedSnapshotId: row.publishedSnapshotId,
+    behind: row.result?.behind ?? false,
+    reasons: row.result?.reasons ?? [],
+    counts: counts && {
+      users: { missing: counts.users.missing, unexpected: counts.users.unexpected, drifted: counts.users.drifted, driftByField: counts.users.driftByField },
+      departments: {
+        missing: counts.departments.missing,
+        unexpected: counts.departments.unexpected,
+        drifted: counts.departments.drifted,
+        driftByField: counts.departments.driftByField,
+      },
+    },
+    /** A few usernames of each kind (the comparison's page lists up to RECONCILE_SAMPLES). */
+    examples: {
+      missingUsers: (samples?.missingUsers ?? []).slice(0, 10).map((s) => s.username),
+      unexpectedUsers: (samples?.unexpectedUsers ?? []).slice(0, 10).map((s) => s.username),
+      driftedUsers: (samples?.driftedUsers ?? []).slice(0, 10).map((s) => s.username),
+    },
+    details: link(linkBase, `/api/v1/omflow/reconciliation/runs/${row.id}`),
+  };
+}
+
+/**
+ * What an `omflow.drift` notification is about: the outcome and the counts of each kind of
+ * difference. A comparison whose signature equals the previous one's is not notified again.
+ */
+export function driftSignature(row: ReconciliationRow | null): string | null {
+  if (!row || (row.outcome !== 'drifted' && row.outcome !== 'not-pulled')) return null;
+  const c = row.result?.counts;
+  const kinds = c ? [c.users.missing, c.users.unexpected, c.users.drifted, c.departments.missing, c.departments.unexpected, c.departments.drifted] : [];
+  return [row.outcome, row.snapshotId ?? '-', row.result?.behind ? 'behind' : '', ...kinds].join(':');
 }

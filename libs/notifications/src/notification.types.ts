@@ -6,6 +6,7 @@ export const NOTIFICATION_TYPES = [
   'omflow.pull.stale',
   'omflow.pull.resumed',
   'sync.removals.due',
+  'omflow.drift',
   'notification.test',
 ] as const;
 

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OmflowReadbackModule } from '#app/omflow-readback';
 import { SnapshotsModule } from '#app/snapshots';
 import { DeliveryWorker } from './delivery-worker.js';
+import { DriftNotificationsSubscriber } from './drift-notifications.subscriber.js';
 import { NotificationOutboxRow, QuarantineNotice } from './notification-outbox.entity.js';
 import { NotificationOutbox, QuarantineNotices } from './notification-outbox.repository.js';
 import { NotificationsController } from './notifications.controller.js';
@@ -18,7 +20,7 @@ import { SyncNotificationsSubscriber } from './sync-notifications.subscriber.js'
  * that nothing below depends on it.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([NotificationOutboxRow, QuarantineNotice]), SnapshotsModule],
+  imports: [TypeOrmModule.forFeature([NotificationOutboxRow, QuarantineNotice]), SnapshotsModule, OmflowReadbackModule],
   controllers: [NotificationsController],
   providers: [
     NotificationOutbox,
@@ -26,6 +28,7 @@ import { SyncNotificationsSubscriber } from './sync-notifications.subscriber.js'
     Notifier,
     DeliveryWorker,
     SyncNotificationsSubscriber,
+    DriftNotificationsSubscriber,
     PullWatcher,
     NotificationsHealth,
     NotificationsService,

@@ -3,3 +3,4 @@ export * from './limits.js';
 export * from './sync.dto.js';
 export * from './query-columns.js';
 export * from './list-query.js';
+export * from './query-parser.js';

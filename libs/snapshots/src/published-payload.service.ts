@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { gunzipSync } from 'node:zlib';
 import { PublishedView } from './published-view.repository.js';
+import { SnapshotEvents } from './snapshot-events.js';
 
 export interface ServedPayload {
   snapshotId: number;
@@ -23,8 +24,12 @@ export class PublishedPayload {
   private cached: (ServedPayload & { rawBytes: Buffer | null }) | null = null;
   private loading: Promise<ServedPayload | null> | null = null;
   private lastPullWrite = 0;
+  private lastPullSnapshot: number | null = null;
 
-  constructor(private readonly view: PublishedView) {}
+  constructor(
+    private readonly view: PublishedView,
+    private readonly events: SnapshotEvents,
+  ) {}
 
   private pointer: { value: { snapshotId: number; etag: string } | null; at: number } | null = null;
 
@@ -45,12 +50,19 @@ export class PublishedPayload {
     this.pointer = null;
   }
 
-  /** Remembers OMFLOW's last pull; written at most every 5 s per instance so that pulls stay cheap. */
+  /**
+   * Remembers OMFLOW's last pull; written at most every 5 s per instance so that pulls stay cheap,
+   * but at once when the pull is of another snapshot than this instance last recorded (the
+   * read-back compares OMFLOW with the snapshot it pulled). The first pull of a snapshot (the
+   * pull recorded before named another) is told to the `snapshotPulled` subscribers.
+   */
   async recordPull(clientId: string, snapshotId: number): Promise<void> {
     const now = Date.now();
-    if (now - this.lastPullWrite < 5000) return;
+    if (now - this.lastPullWrite < 5000 && this.lastPullSnapshot === snapshotId) return;
     this.lastPullWrite = now;
-    await this.view.recordPull(clientId, snapshotId);
+    this.lastPullSnapshot = snapshotId;
+    const previous = await this.view.recordPull(clientId, snapshotId);
+    if (previous !== snapshotId) await this.events.snapshotPulled({ snapshotId, previousSnapshotId: previous, clientId, at: new Date(now) });
   }
 
   private async load(snapshotId: number, etag: string): Promise<ServedPayload | null> {

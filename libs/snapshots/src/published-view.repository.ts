@@ -177,12 +177,15 @@ export class PublishedView {
     return Buffer.concat(rows.map((r) => Buffer.from(r.data)));
   }
 
-  async recordPull(clientId: string, snapshotId: number): Promise<void> {
+  /** Records a pull; answers the snapshot the pull recorded before this one named (null: none). */
+  async recordPull(clientId: string, snapshotId: number): Promise<number | null> {
+    const before = await this.dataSource.query<{ s: Id | null }[]>('SELECT last_pull_snapshot_id AS s FROM sync_state WHERE id = 1');
     await this.dataSource.query('UPDATE sync_state SET last_pull_at = ?, last_pull_client = ?, last_pull_snapshot_id = ? WHERE id = 1', [
       toSqlDateTime(),
       clientId,
       snapshotId,
     ]);
+    return numberOrNull(before[0]?.s);
   }
 
   /** Drops the prepared payloads of every snapshot but the published one. */

@@ -20,6 +20,15 @@ export interface RemovalsDue {
   people: readonly { key: string; username: string; missingSince?: Date | string | null; dueAt: Date | string }[];
 }
 
+/** OMFLOW pulled a snapshot that the pull recorded before it did not name: its first pull of that snapshot. */
+export interface SnapshotPulled {
+  snapshotId: number;
+  /** The snapshot of the pull recorded before (null: OMFLOW never pulled). */
+  previousSnapshotId: number | null;
+  clientId: string;
+  at: Date;
+}
+
 export type SnapshotEventHandler<E> = (event: E) => Promise<void>;
 
 /**
@@ -34,6 +43,7 @@ export class SnapshotEvents {
   private readonly renameHandlers: SnapshotEventHandler<RenamesPublished>[] = [];
   private readonly runEndedHandlers: SnapshotEventHandler<SyncRun>[] = [];
   private readonly removalsDueHandlers: SnapshotEventHandler<RemovalsDue>[] = [];
+  private readonly pulledHandlers: SnapshotEventHandler<SnapshotPulled>[] = [];
 
   onRenamesPublished(handler: SnapshotEventHandler<RenamesPublished>): void {
     this.renameHandlers.push(handler);
@@ -46,6 +56,15 @@ export class SnapshotEvents {
 
   onRemovalsDue(handler: SnapshotEventHandler<RemovalsDue>): void {
     this.removalsDueHandlers.push(handler);
+  }
+
+  /** OMFLOW's first pull of a snapshot (e.g. the read-back of OMFLOW waits for it). */
+  onSnapshotPulled(handler: SnapshotEventHandler<SnapshotPulled>): void {
+    this.pulledHandlers.push(handler);
+  }
+
+  async snapshotPulled(event: SnapshotPulled): Promise<void> {
+    await this.notify(this.pulledHandlers, event, `A pull subscriber failed for snapshot ${event.snapshotId}`);
   }
 
   async renamesPublished(event: RenamesPublished): Promise<void> {

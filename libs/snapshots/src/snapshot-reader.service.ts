@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { AppError, ErrorCode } from '#app/common';
-import { emptyContent, recordsOf } from './content.js';
-import { diffContents, summarise, type Diff, type DiffSummary } from './diff.js';
+import type { UserRecord } from '#app/hr-source';
+import { groupRecords, type PublishedIndex } from './content.js';
+import { DiffPager, type DiffPage, type DiffPageRequest } from './diff.js';
 import { PublishedView } from './published-view.repository.js';
 import { syncAnswerOf } from './sync-payload.js';
 import { VersionChain, type SnapshotRow } from './version-chain.repository.js';
+import { VersionDiffs } from './version-diff.repository.js';
 import { SyncRun, type RunStatus } from './sync-run.entity.js';
 
 export interface SyncStatus {
@@ -43,6 +45,7 @@ export class SnapshotReader {
   constructor(
     private readonly chain: VersionChain,
     private readonly view: PublishedView,
+    private readonly diffs: VersionDiffs,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
   ) {}
 
@@ -92,6 +95,21 @@ export class SnapshotReader {
     };
   }
 
+  /**
+   * A kept snapshot as the read-back of OMFLOW compares with it: every person's key, stable number,
+   * username, email and default department (not the whole record), every department whole.
+   * Null when the snapshot is no longer kept (retention).
+   */
+  async snapshotIndex(id: number): Promise<PublishedIndex | null> {
+    if (!(await this.chain.snapshot(id))) return null;
+    return this.chain.index(id);
+  }
+
+  /** The whole records, in snapshot `id`, of the people numbered `personIds`, by key (a page of them at a time). */
+  async snapshotUsers(id: number, personIds: readonly number[]): Promise<Map<string, UserRecord>> {
+    return this.chain.users(id, personIds);
+  }
+
   async listSnapshots(offset: number, limit: number): Promise<{ items: SnapshotRow[]; total: number; publishedId: number | null }> {
     const page = await this.chain.listSnapshots(offset, limit);
     const state = await this.view.state();
@@ -111,14 +129,43 @@ export class SnapshotReader {
     return [...syncAnswerOf(await this.chain.content(id))].join('');
   }
 
-  /** Everything that differs from `against` (default: the snapshot's parent) to `id`. */
-  async diff(id: number, against?: number): Promise<{ from: number | null; to: number; summary: DiffSummary; diff: Diff }> {
+  /**
+   * A page of what differs from `against` (default: the snapshot's parent) to `id`: the whole
+   * diff's counts, those matching the search, and the asked slice of each asked kind. Only the
+   * people with a version between the two snapshots are read, a thousand at a time, and only the
+   * page is kept (the departments, a few thousand, are compared whole).
+   */
+  async diff(id: number, against: number | undefined, page: DiffPageRequest): Promise<{ from: number | null; to: number } & DiffPage> {
     const { snapshot } = await this.snapshot(id);
     const base = against ?? snapshot.parentId;
-    if (base !== null && base !== undefined) await this.snapshot(base);
-    const before = base === null || base === undefined ? emptyContent() : recordsOf(await this.chain.content(base));
-    const after = recordsOf(await this.chain.content(id));
-    const diff = await diffContents(before, after);
-    return { from: base ?? null, to: id, summary: summarise(diff), diff };
+    if (base !== null) await this.snapshot(base);
+    return { from: base, to: id, ...(await this.compare(base, id, page)) };
+  }
+
+  /**
+   * A page of a run's diff: its snapshot against the snapshot published when it started (what a
+   * held run would change, what a published one changed).
+   */
+  async runDiff(runId: number, page: DiffPageRequest): Promise<{ runId: number; from: number | null; to: number } & DiffPage> {
+    const run = await this.run(runId);
+    if (run.snapshotId === null) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        run.status === 'running'
+          ? `Sync run ${runId} has not written its snapshot yet; its diff is listed once it has (see its progress).`
+          : `Sync run ${runId} wrote no snapshot (${run.status}${run.dryRun ? ', a dry run' : ''}); its diff summary and sample are on the run.`,
+      );
+    }
+    await this.snapshot(run.snapshotId);
+    if (run.baseSnapshotId !== null) await this.snapshot(run.baseSnapshotId);
+    return { runId, from: run.baseSnapshotId, to: run.snapshotId, ...(await this.compare(run.baseSnapshotId, run.snapshotId, page)) };
+  }
+
+  private async compare(from: number | null, to: number, page: DiffPageRequest): Promise<DiffPage> {
+    const pager = new DiffPager(page);
+    for await (const pairs of this.diffs.userPairs(from, to)) for (const pair of pairs) pager.user(pair.key, pair.before, pair.after);
+    const before = from === null ? new Map() : groupRecords(await this.chain.groups(from));
+    pager.groups(before, groupRecords(await this.chain.groups(to)));
+    return pager.result();
   }
 }

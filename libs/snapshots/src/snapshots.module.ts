@@ -20,6 +20,7 @@ import { SyncRun } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
 import { UsernameOverrides } from './username-override.repository.js';
 import { VersionChain } from './version-chain.repository.js';
+import { VersionDiffs } from './version-diff.repository.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SyncRun, OverrideToken]), HrSourceModule],
@@ -28,6 +29,7 @@ import { VersionChain } from './version-chain.repository.js';
     RunProgressRegistry,
     SyncRuns,
     VersionChain,
+    VersionDiffs,
     PublishedView,
     PublishedPeople,
     ListQueries,

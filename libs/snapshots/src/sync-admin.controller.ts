@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces,
   ApiTags,
@@ -11,10 +12,12 @@ import { BearerAuth, CurrentPrincipal, ErrorBodyDto, OffsetPageQueryDto, Scope, 
 import { OmflowSyncSuccessDto } from '#app/omflow-contract';
 import { SnapshotReader } from './snapshot-reader.service.js';
 import {
+  DiffPageQueryDto,
   DiffQueryDto,
   ListRunsQueryDto,
   RepublishedDto,
   RunDetailDto,
+  RunDiffDto,
   RunPageDto,
   SnapshotDiffDto,
   SnapshotDto,
@@ -22,12 +25,22 @@ import {
   StartRunDto,
   StartRunQueryDto,
   SyncStatusDto,
+  toDiffPageDto,
+  toDiffPageRequest,
   toRunDetail,
   toRunSummary,
 } from './sync-admin.dto.js';
 import { SyncRuns } from './sync-runs.service.js';
 import { SyncService } from './sync.service.js';
 import type { SnapshotRow } from './version-chain.repository.js';
+import { DIFF_KINDS } from './diff.js';
+
+const DIFF_PAGE_DESCRIPTION =
+  'Paged: `summary` counts the whole diff; `kind` (repeated or comma-separated: ' +
+  DIFF_KINDS.map((k) => `\`${k}\``).join(', ') +
+  '; default all) chooses the kinds listed, each paged on its own by `offset` and `limit` (default 100, at most 1000); ' +
+  '`q` keeps the changes of people whose username, name or email contains it (case-insensitive; departments: code or name), ' +
+  '`matched` counting them by kind. Changed users and departments carry `fields`, each with `before` and `after`.';
 
 @ApiTags('Sync: runs')
 @BearerAuth(Scope.SyncAdmin)
@@ -99,6 +112,20 @@ export class SyncRunsController {
     return toRunDetail(await this.runs.get(id));
   }
 
+  @Get('runs/:id/diff')
+  @ApiOperation({
+    summary: "A page of a run's diff: its snapshot against the one published when it started (what a held run would change)",
+    description: DIFF_PAGE_DESCRIPTION,
+  })
+  @ApiOkResponse({ type: RunDiffDto })
+  @ApiBadRequestResponse({ description: 'An unknown `kind`, or a bad `offset`, `limit` or `q`.', type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'No such run, or its snapshots were removed by retention.', type: ErrorBodyDto })
+  @ApiConflictResponse({ description: 'The run wrote no snapshot (a dry run, a failed run, or one still reading).', type: ErrorBodyDto })
+  async diff(@Param('id', ParseIntPipe) id: number, @Query() query: DiffPageQueryDto): Promise<RunDiffDto> {
+    const page = toDiffPageRequest(query);
+    return toDiffPageDto(page, await this.reader.runDiff(id, page));
+  }
+
   @Get('runs/:id/events')
   @ApiProduces('text/event-stream')
   @ApiOperation({
@@ -168,11 +195,16 @@ export class SnapshotsController {
   }
 
   @Get(':id/diff')
-  @ApiOperation({ summary: 'Users and departments added, changed (field by field) and removed since another snapshot' })
+  @ApiOperation({
+    summary: 'A page of the users and departments added, changed (field by field) and removed since another snapshot',
+    description: DIFF_PAGE_DESCRIPTION,
+  })
   @ApiOkResponse({ type: SnapshotDiffDto })
+  @ApiBadRequestResponse({ description: 'An unknown `kind`, or a bad `against`, `offset`, `limit` or `q`.', type: ErrorBodyDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   async diff(@Param('id', ParseIntPipe) id: number, @Query() query: DiffQueryDto): Promise<SnapshotDiffDto> {
-    return this.reader.diff(id, query.against);
+    const page = toDiffPageRequest(query);
+    return toDiffPageDto(page, await this.reader.diff(id, query.against, page));
   }
 
   @Post(':id/publish')

@@ -1,10 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength, ValidateBy, ValidateNested } from 'class-validator';
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
 import { CHANGE_KINDS, type ChangeKind, type Verdict } from './decisions.js';
-import type { Diff } from './diff.js';
+import { DIFF_KINDS, type Diff, type DiffKind, type DiffPageRequest } from './diff.js';
 import type { HoldReason } from './guard.js';
 import { RUN_PHASES, type RunProgress } from './run-progress.js';
 import { RUN_FAILURE_REASONS, type RunApproval, type RunDiff, type RunFailureReason, type SyncRun } from './sync-run.entity.js';
@@ -306,18 +306,100 @@ export class DiffSummaryDto {
   moves: number;
 }
 
-/** Two snapshots compared, field by field. */
+/**
+ * A page of a diff between two snapshots: the counts of the whole diff (`summary`), those matching
+ * `q` (`matched`), and for each kind asked (`kinds`) its changes `offset` to `offset + limit`
+ * among those matching, in the diff's lists (people in stable-number order, departments by
+ * number); the lists of kinds not asked are empty.
+ */
 export class SnapshotDiffDto {
-  /** The older side: `against`, or the snapshot's parent; null when the snapshot is the first. */
+  /** The older side: `against`, or the snapshot's parent (for a run: the snapshot published when it started); null when there is none. */
   from: number | null;
   to: number;
+  /** Every change counted, whatever the page and the search. */
   summary: DiffSummaryDto;
-  /** Every change: users and departments added, changed (`fields` before and after) and removed, renames and moves. */
+  /** The changes matching `q`, by kind (the same as `summary` without `q`): the totals to page through. */
+  matched: DiffSummaryDto;
+  /** The kinds listed in `diff` (all of them when `kind` is not given). */
+  @ApiProperty({ enum: DIFF_KINDS, isArray: true })
+  kinds: DiffKind[];
+  offset: number;
+  limit: number;
+  @ApiProperty({ type: 'string', nullable: true })
+  q: string | null;
+  /**
+   * The page: users and departments added, changed (`fields` before and after) and removed,
+   * renames (`key`, `from`, `to`) and moves (`key`, `username`, `from`, `to`). A person is named
+   * by `key` (stable) and `username`, a department by `group_no`.
+   */
   @ApiProperty({ type: 'object', additionalProperties: true })
   diff: Diff;
 }
 
-export class DiffQueryDto {
+/** A page of a run's diff. */
+export class RunDiffDto extends SnapshotDiffDto {
+  runId: number;
+}
+
+/** `kind` as a list: repeated (`kind=a&kind=b`), comma-separated (`kind=a,b`) or both. */
+const toKinds = ({ value }: { value: unknown }): unknown =>
+  value === undefined
+    ? undefined
+    : (Array.isArray(value) ? (value as unknown[]) : [value]).flatMap((v): unknown[] => (typeof v === 'string' ? v.split(',').map((k) => k.trim()) : [v]));
+
+/** Which changes of a diff, and which slice of each. */
+export class DiffPageQueryDto {
+  /**
+   * Kinds of change to list, repeated or comma-separated (`kind=users.removed,renames`); each is
+   * paged on its own. Default: all eight, each with its first `limit` changes.
+   */
+  @ApiProperty({ required: false, enum: DIFF_KINDS, isArray: true })
+  @IsOptional()
+  @Transform(toKinds)
+  @ArrayMaxSize(DIFF_KINDS.length)
+  @IsIn(DIFF_KINDS, { each: true, message: `kind must be one of ${DIFF_KINDS.join(', ')}` })
+  kind?: DiffKind[];
+
+  /** Changes of each kind to skip (among those matching `q`). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number = 0;
+
+  /** Changes of each kind to list (1 to 1000). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number = 100;
+
+  /**
+   * Only the changes of people whose username, name (`nick_name`) or email contains this
+   * (case-insensitive, before or after the change); for departments, their code or name.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  q?: string;
+}
+
+/** The page a diff query asks for (defaults filled in). */
+export function toDiffPageRequest(query: DiffPageQueryDto): DiffPageRequest {
+  return { kinds: query.kind ?? DIFF_KINDS, offset: query.offset ?? 0, limit: query.limit ?? 100, q: query.q ?? null };
+}
+
+/** A diff page answered with the page it is (`kinds`, `offset`, `limit`, `q`). */
+export function toDiffPageDto<T extends Omit<SnapshotDiffDto, 'kinds' | 'offset' | 'limit' | 'q'>>(
+  page: DiffPageRequest,
+  diff: T,
+): T & Pick<SnapshotDiffDto, 'kinds' | 'offset' | 'limit' | 'q'> {
+  return { ...diff, kinds: [...page.kinds], offset: page.offset, limit: page.limit, q: page.q ?? null };
+}
+
+export class DiffQueryDto extends DiffPageQueryDto {
   /** The snapshot to compare with (the older side); default: the snapshot's parent. */
   @IsOptional()
   @Type(() => Number)

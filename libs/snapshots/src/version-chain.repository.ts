@@ -220,7 +220,7 @@ export class VersionChain {
   }
 
   /** A snapshot's departments, whole, with their stable numbers. */
-  private async groups(snapshotId: number): Promise<Map<string, Versioned<GroupRecord>>> {
+  async groups(snapshotId: number): Promise<Map<string, Versioned<GroupRecord>>> {
     const groups = new Map<string, Versioned<GroupRecord>>();
     const groupValid = validIn(snapshotId);
     await this.pages<GroupVersionRow>(

@@ -2,12 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { MetricsRegistry } from '#app/metrics';
+import { NotificationsHealth, type NotificationsStatus } from '#app/notifications';
 import { pullStale, SnapshotReader, type SyncStatus } from '#app/snapshots';
 
 const seconds = (d: Date | null): number => (d ? d.getTime() / 1000 : 0);
 
 /**
- * The state gauges of /metrics (what is published, the last run, held runs, OMFLOW's last pull),
+ * The state gauges of /metrics (what is published, the last run, held runs, OMFLOW's last pull,
+ * failing notifications),
  * read from the database when Prometheus scrapes, so that every instance reports the shared
  * state (a run or a pull on another instance included). One status read serves all of them.
  */
@@ -20,6 +22,7 @@ export class StatusMetrics {
     private readonly reader: SnapshotReader,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     registry: MetricsRegistry,
+    private readonly notifications: NotificationsHealth,
   ) {
     const gauge = (name: string, help: string, value: (s: SyncStatus) => number): void => {
       const g: Gauge = new Gauge({
@@ -38,6 +41,18 @@ export class StatusMetrics {
     gauge('bridge_omflow_pull_stale', '1 when OMFLOW has not pulled for longer than OMFLOW_PULL_STALE_SECONDS.', (s) =>
       pullStale(s, this.config.sync.pullStaleSeconds) ? 1 : 0,
     );
+    // The same two counts as /health's `notifications` (failing: retried with back-off; abandoned: given up within 24 h).
+    const failing: Gauge<'state'> = new Gauge({
+      name: 'bridge_notifications_failing',
+      help: 'Notifications failing, as /health counts them: state=retrying (failed attempts, retried with back-off), state=abandoned (given up within the last 24 h).',
+      labelNames: ['state'],
+      registers: [registry],
+      collect: async () => {
+        const status: NotificationsStatus = await this.notifications.status();
+        failing.set({ state: 'retrying' }, status.failing);
+        failing.set({ state: 'abandoned' }, status.abandoned);
+      },
+    });
   }
 
   /** One read per scrape: the gauges collect together, and the first to ask starts the read the others share. */

@@ -5,6 +5,7 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { METRICS_CONTENT_TYPE, MetricsRegistry } from '#app/metrics';
 import { NotificationsHealth } from '#app/notifications';
 import { PasswordVerifier } from '#app/omflow';
+import { ReconciliationService } from '#app/omflow-readback';
 import { pullStale, SnapshotReader } from '#app/snapshots';
 import { StatusDto } from './status.dto.js';
 
@@ -23,6 +24,7 @@ export class StatusController {
     private readonly registry: MetricsRegistry,
     private readonly notifications: NotificationsHealth,
     private readonly verifier: PasswordVerifier,
+    private readonly reconciliation: ReconciliationService,
   ) {}
 
   @Get('health')
@@ -50,6 +52,8 @@ export class StatusController {
     if (stale) warnings.push(`OMFLOW has not pulled /sync for more than ${this.config.sync.pullStaleSeconds} s.`);
     const notifications = await this.notifications.status();
     if (notifications.warning) warnings.push(notifications.warning);
+    const readback = await this.reconciliation.healthWarning();
+    if (readback.warning) warnings.push(readback.warning);
     return {
       status: warnings.length ? 'degraded' : 'ok',
       warnings,
@@ -62,6 +66,13 @@ export class StatusController {
         lastRunQuarantined: quarantined,
       },
       omflow: { lastPullAt: status.lastPullAt?.toISOString() ?? null, lastPullSnapshotId: status.lastPullSnapshotId, stale },
+      readback: {
+        configured: this.reconciliation.configured,
+        lastId: readback.row?.id ?? null,
+        lastOutcome: readback.row?.outcome ?? null,
+        inSync: readback.row ? readback.row.inSync : null,
+        lastAt: readback.row?.finishedAt?.toISOString() ?? null,
+      },
       notifications: {
         webhooks: notifications.webhooks,
         failing: notifications.failing,

@@ -22,9 +22,24 @@ export class NotificationsHealthDto {
   lastError: NotificationErrorDto | null;
 }
 
+/** The read-back of OMFLOW (OMFLOW_URL): its last comparison. */
+export class ReadbackHealthDto {
+  /** Whether the read-back is on (OMFLOW_URL, OMFLOW_API_USER, OMFLOW_API_PASSWORD). */
+  configured: boolean;
+  /** The last comparison that ended (see /api/v1/omflow/reconciliation). */
+  @ApiProperty({ type: 'integer', nullable: true })
+  lastId: number | null;
+  @ApiProperty({ type: 'string', nullable: true, enum: ['in-sync', 'drifted', 'not-pulled', 'failed'] })
+  lastOutcome: string | null;
+  @ApiProperty({ type: 'boolean', nullable: true })
+  inSync: boolean | null;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  lastAt: string | null;
+}
+
 /** `/health`: what needs attention, at a glance (a .dto.ts file, so that the Swagger plugin documents its fields). */
 export class StatusDto {
-  /** `ok`, or `degraded` when nothing is published, the last run failed, runs wait for a decision, OMFLOW stopped pulling or notifications fail. */
+  /** `ok`, or `degraded` when nothing is published, the last run failed, runs wait for a decision, OMFLOW stopped pulling, the read-back of OMFLOW found drift or failed, or notifications fail. */
   status: 'ok' | 'degraded';
   /** What needs attention, in words. */
   warnings: string[];
@@ -43,5 +58,7 @@ export class StatusDto {
     /** No pull for longer than OMFLOW_PULL_STALE_SECONDS. */
     stale: boolean;
   };
+  /** A warning when the last comparison found OMFLOW drifted, not pulling, or could not read it. */
+  readback: ReadbackHealthDto;
   notifications: NotificationsHealthDto;
 }

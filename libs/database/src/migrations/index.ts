@@ -10,6 +10,7 @@ import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-fail
 import { Notifications1764080000000 } from './1764080000000-notifications.js';
 import { SyncRunProgress1764090000000 } from './1764090000000-sync-run-progress.js';
 import { SyncRunDecisions1764110000000 } from './1764110000000-sync-run-decisions.js';
+import { OmflowReconciliation1764130000000 } from './1764130000000-omflow-reconciliation.js';
 import { ConsoleSessions1764160000000 } from './1764160000000-console-sessions.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
@@ -26,5 +27,6 @@ export const migrations = [
   Notifications1764080000000,
   SyncRunProgress1764090000000,
   SyncRunDecisions1764110000000,
+  OmflowReconciliation1764130000000,
   ConsoleSessions1764160000000,
 ];

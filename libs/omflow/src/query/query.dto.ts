@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath, type SchemaObject } from '@nestjs/swagger';
-import { MAX_GROUPS, MAX_IN_VALUES, MAX_VALUE_LENGTH, OPERATORS } from './query-parser.js';
+import { MAX_GROUPS, MAX_IN_VALUES, MAX_VALUE_LENGTH, OPERATORS } from '#app/omflow-contract';
 import { GROUP_QUERY_COLUMNS, USER_QUERY_COLUMNS } from '#app/omflow-contract';
 
 const USER_COLUMN_NAMES = USER_QUERY_COLUMNS.map((c) => c.name);

@@ -2,10 +2,20 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
-import { columnMap, GROUP_QUERY_COLUMNS, ID_COLUMN, USER_QUERY_COLUMNS, type ListQuery, type QueryColumn } from '#app/omflow-contract';
+import {
+  columnMap,
+  GROUP_QUERY_COLUMNS,
+  ID_COLUMN,
+  parseGroupSelection,
+  parseListQuery,
+  queryFailed,
+  snapshotOf,
+  USER_QUERY_COLUMNS,
+  type ListQuery,
+  type QueryColumn,
+} from '#app/omflow-contract';
 import { BridgeMetrics } from '#app/metrics';
 import { ListQueries, PublishedPeople, type ListValue, type PreparedList } from '#app/snapshots';
-import { boundedText, MAX_GROUPS, parseListQuery, queryFailed, snapshotOf } from './query-parser.js';
 
 const USERS = columnMap(USER_QUERY_COLUMNS);
 const GROUPS = columnMap(GROUP_QUERY_COLUMNS);
@@ -135,13 +145,8 @@ export class UserQueryService {
    * are left out of the answer.
    */
   async usersByGroup(body: Record<string, unknown>): Promise<Record<string, OmflowGroupMember[]>> {
-    const byNo = stringList(body, 'org_no');
-    const byName = stringList(body, 'org_name');
-    if (byNo.length && byName.length) throw queryFailed('give "org_no" or "org_name", not both');
-    const keys = byNo.length ? byNo : byName;
-    if (!keys.length) throw queryFailed('"org_no" or "org_name" is required: an array of department codes or names');
-    if (keys.length > MAX_GROUPS) throw queryFailed(`at most ${MAX_GROUPS} departments per request (got ${keys.length})`);
-    const members = await this.people.membersOf(byNo.length ? 'code' : 'name', keys);
+    const { by, keys } = parseGroupSelection(body);
+    const members = await this.people.membersOf(by, keys);
     const result: Record<string, OmflowGroupMember[]> = {};
     let rows = 0;
     for (const [code, list] of members) {
@@ -151,15 +156,6 @@ export class UserQueryService {
     this.metrics.rowsServed('users_by_group', rows);
     return result;
   }
-}
-
-function stringList(body: Record<string, unknown>, key: string): string[] {
-  const raw = body[key];
-  if (raw === undefined || raw === null || raw === '') return [];
-  const values = typeof raw === 'string' ? [raw] : raw;
-  if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) throw queryFailed(`"${key}" must be an array of strings`);
-  (values as string[]).forEach((v, i) => boundedText(v, `${key}[${i}]`));
-  return [...new Set(values as string[])];
 }
 
 async function writeWithBackpressure(out: Writable, chunk: string): Promise<void> {

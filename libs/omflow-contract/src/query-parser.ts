@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '#app/common';
-import type { ListQuery, QueryColumn, QueryCondition, QueryFilter, QueryOrder, QueryValue } from '#app/omflow-contract';
+import type { ListQuery, QueryCondition, QueryFilter, QueryOrder, QueryValue } from './list-query.js';
+import type { QueryColumn } from './query-columns.js';
 
 export const DEFAULT_LIMIT = 100;
 /** Longest `in` list: keeps statements well inside both databases' bound-parameter limits. */
@@ -180,4 +181,30 @@ export function parseListQuery(body: Record<string, unknown>, columns: ReadonlyM
 /** The optional past snapshot to query (null: the published one). */
 export function snapshotOf(body: Record<string, unknown>): number | null {
   return integer(body, 'snapshot', null);
+}
+
+/** The departments a list-by-group request names: by code (`org_no`) or by name (`org_name`), each once. */
+export interface GroupSelection {
+  by: 'code' | 'name';
+  keys: string[];
+}
+
+function stringList(body: Record<string, unknown>, key: string): string[] {
+  const raw = body[key];
+  if (raw === undefined || raw === null || raw === '') return [];
+  const values = typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) throw queryFailed(`"${key}" must be an array of strings`);
+  (values as string[]).forEach((v, i) => boundedText(v, `${key}[${i}]`));
+  return [...new Set(values as string[])];
+}
+
+/** Parses the `org_no` / `org_name` of a list-by-group request (one of them, at most MAX_GROUPS); throws a coded error naming the problem. */
+export function parseGroupSelection(body: Record<string, unknown>): GroupSelection {
+  const byNo = stringList(body, 'org_no');
+  const byName = stringList(body, 'org_name');
+  if (byNo.length && byName.length) throw queryFailed('give "org_no" or "org_name", not both');
+  const keys = byNo.length ? byNo : byName;
+  if (!keys.length) throw queryFailed('"org_no" or "org_name" is required: an array of department codes or names');
+  if (keys.length > MAX_GROUPS) throw queryFailed(`at most ${MAX_GROUPS} departments per request (got ${keys.length})`);
+  return { by: byNo.length ? 'code' : 'name', keys };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { columnMap, USER_QUERY_COLUMNS, type QueryFilter } from '#app/omflow-contract';
+import type { QueryFilter } from './list-query.js';
+import { columnMap, USER_QUERY_COLUMNS } from './query-columns.js';
 import { MAX_VALUE_LENGTH, parseDate, parseListQuery } from './query-parser.js';
 
 const USERS = columnMap(USER_QUERY_COLUMNS);

@@ -1,0 +1,140 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createOmflowEmulatorApp, type OmflowEmulatorAppOptions } from '../../apps/omflow-emulator/src/index.js';
+import type { PullRecord } from '../../apps/omflow-emulator/src/index.js';
+import type { EmulatorAppOptions } from '../../apps/directory-emulator/src/index.js';
+import type { DatabaseConfig } from '#app/database';
+import { admin, startBridgeWith, type RunningBridge } from './bridge.js';
+import { OMFLOW } from './credentials.js';
+import { startEmulator, type RunningEmulator } from './emulator.js';
+
+/** The emulator's query API account in the suites. */
+export const OMFLOW_API = { user: 'omflow-api', password: 'omflow-api-password' } as const;
+
+/** A running OMFLOW emulator on a random port of 127.0.0.1 (real HTTP), pulling `hrUrl`. */
+export interface RunningOmflowEmulator {
+  app: NestFastifyApplication;
+  url: string;
+  /** Pulls `/sync` now (POST /_omflow/pulls) and answers the pull's record. */
+  pull(): Promise<PullRecord>;
+  /** Calls the emulator's `/_omflow/...` surface; the status and parsed body. */
+  admin<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** A query API security code for OMFLOW_API. */
+  securityCode(): Promise<string>;
+  /** POSTs a `/rest/accounts/api/...` call with a fresh security code; the envelope. */
+  rest<T = unknown>(path: string, body?: Record<string, unknown>): Promise<{ status: number; message: string; result: T }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an OMFLOW emulator that pulls the bridge at `hrUrl` with the suites' OMFLOW client
+ * (credentials.ts): on demand only unless `pullSeconds` is given, no pull at start-up unless
+ * `pullOnStart`. Suites run the three together with test/support/emulator.ts (directory),
+ * bridge.ts (bridge) and this.
+ */
+export async function startOmflowEmulator(hrUrl: string, options: OmflowEmulatorAppOptions = {}): Promise<RunningOmflowEmulator> {
+  const app = await createOmflowEmulatorApp({
+    hrUrl,
+    hrUser: OMFLOW.id,
+    hrPassword: OMFLOW.secret,
+    hrTimeoutMs: 10_000,
+    pullSeconds: 0,
+    pullOnStart: false,
+    apiUser: OMFLOW_API.user,
+    apiPassword: OMFLOW_API.password,
+    logger: false,
+    docs: false,
+    ...options,
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  const adminHeaders: Record<string, string> = options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {};
+  const admin = async <T>(method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}/_omflow${path}`, {
+      method,
+      headers: { ...adminHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  const securityCode = async () => {
+    const res = await fetch(`${url}/accounts/api/security/get/`, {
+      headers: { authorization: `Basic ${Buffer.from(`${OMFLOW_API.user}:${OMFLOW_API.password}`).toString('base64')}` },
+    });
+    const body = (await res.json()) as { status: number; result: { security: string } | null };
+    if (body.status !== 200 || !body.result) throw new Error(`security code: ${JSON.stringify(body)}`);
+    return body.result.security;
+  };
+  return {
+    app,
+    url,
+    admin,
+    securityCode,
+    async pull() {
+      const res = await admin<PullRecord>('POST', '/pulls');
+      if (res.status !== 200) throw new Error(`pull: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async rest<T>(path: string, body: Record<string, unknown> = {}) {
+      const res = await fetch(`${url}/rest/accounts/api/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ security: await securityCode(), omflow_restapi: 1, ...body }),
+      });
+      if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+      return (await res.json()) as { status: number; message: string; result: T };
+    },
+    close: () => app.close(),
+  };
+}
+
+/** The whole loop: the directory emulator, a bridge reading it, and an OMFLOW emulator pulling the bridge. */
+export interface RunningLoop {
+  directory: RunningEmulator;
+  bridge: RunningBridge;
+  omflow: RunningOmflowEmulator;
+  /** Runs a bridge sync to its end (POST /api/v1/sync/runs?wait=true) and answers the run. */
+  sync(): Promise<{ status: string; snapshotId?: number } & Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the three on random ports of 127.0.0.1: the directory emulator (test/support/emulator.ts
+ * defaults, `directory` options over them), a bridge on `database` reading it (`bridgeEnv` over
+ * the directory's variables), and an OMFLOW emulator pulling that bridge on demand (`omflow`
+ * options). Nothing is synchronised or pulled yet.
+ */
+export async function startLoop(
+  database: DatabaseConfig,
+  options: { directory?: EmulatorAppOptions; bridgeEnv?: NodeJS.ProcessEnv; omflow?: OmflowEmulatorAppOptions } = {},
+): Promise<RunningLoop> {
+  const directory = await startEmulator(options.directory);
+  let bridge: RunningBridge | undefined;
+  try {
+    bridge = await startBridgeWith(database, { env: directory.bridgeEnv(options.bridgeEnv) });
+    const omflow = await startOmflowEmulator(bridge.url, options.omflow);
+    const running = bridge;
+    return {
+      directory,
+      bridge: running,
+      omflow,
+      async sync() {
+        const res = await fetch(`${running.url}/api/v1/sync/runs?wait=true`, {
+          method: 'POST',
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        return (await res.json()) as { status: string; snapshotId?: number } & Record<string, unknown>;
+      },
+      async close() {
+        await omflow.close();
+        await running.close();
+        await directory.close();
+      },
+    };
+  } catch (error) {
+    await bridge?.close();
+    await directory.close();
+    throw error;
+  }
+}
