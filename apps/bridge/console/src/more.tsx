@@ -226,7 +226,7 @@ function PersonHistory({ username, record }: { username: string; record: SyncUse
     const lines: { snapshot: number; at: string; what: string }[] = [];
     for (let i = 0; i + 1 < snapshots.length; i += 1) {
       const [to, from] = [snapshots[i], snapshots[i + 1]];
-      const d = (await api<DiffAnswer>('GET', `/api/v1/snapshots/${to.id}/diff${query({ against: from.id })}`)).diff.users;
+      const d = (await api<DiffAnswer>('GET', `/api/v1/snapshots/${to.id}/diff${query({ against: from.id, q: username, kind: 'users.added,users.removed,users.changed' })}`)).diff.users;
       if (d.added.some((u) => u.username === username)) lines.push({ snapshot: to.id, at: to.createdAt, what: 'added' });
       if (d.removed.some((u) => u.username === username)) lines.push({ snapshot: to.id, at: to.createdAt, what: 'removed' });
       for (const c of d.changed.filter((c) => c.after.username === username || c.before.username === username))

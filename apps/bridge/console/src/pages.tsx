@@ -89,10 +89,12 @@ interface Snapshot {
   note: string | null;
 }
 
+type Counts = { users: Record<string, number>; groups: Record<string, number>; renames: number; moves: number };
 interface DiffAnswer {
   from: number | null;
   to: number;
-  summary: { users: Record<string, number>; groups: Record<string, number>; renames: number; moves: number };
+  summary: Counts;
+  matched?: Counts;
   diff: {
     users: { added: { username: string }[]; removed: { username: string }[]; changed: { key: string; after: { username: string }; fields: { field: string; before: unknown; after: unknown }[] }[] };
     groups: { added: { group_no: string }[]; removed: { group_no: string }[]; changed: { key: string; fields: { field: string; before: unknown; after: unknown }[] }[] };
@@ -151,17 +153,28 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
   const [against, setAgainst] = useState(params.get('against') ?? '');
   const [q, setQ] = useState('');
   const [kind, setKind] = useState('');
+  const [offset, setOffset] = useState(0);
+  const limit = 50;
   const published = status.data?.publishedSnapshotId ?? null;
   const base = against ? Number(against) : published;
-  // What OMFLOW would add and delete if this snapshot were served: the diff from the published one to it.
+  // One page of the diff, filtered and searched by the bridge (paged diffs).
   const diff = useLoad(
-    () => (base === null || base === id ? Promise.resolve(null) : api<DiffAnswer>('GET', `/api/v1/snapshots/${id}/diff${query({ against: base })}`)),
-    [id, base],
+    () =>
+      base === null || base === id
+        ? Promise.resolve(null)
+        : api<DiffAnswer>('GET', `/api/v1/snapshots/${id}/diff${query({ against: base, kind: kind || undefined, q: q || undefined, offset: kind ? offset : undefined, limit: kind ? limit : undefined })}`),
+    [id, base, kind, q, offset],
+  );
+  // What OMFLOW would add and delete if this snapshot were served: its diff from the published one (the counts only).
+  const effect = useLoad(
+    () => (published === null || published === id ? Promise.resolve(null) : api<DiffAnswer>('GET', `/api/v1/snapshots/${id}/diff${query({ against: published, kind: 'renames', limit: 1 })}`)),
+    [id, published],
   );
   const [confirming, setConfirming] = useState(false);
   const action = useAction();
-  const match = (text: string) => !q || text.toLowerCase().includes(q.toLowerCase());
   const d = diff.data;
+  const e = effect.data?.summary;
+  const shown = (k: string) => !kind || kind === k;
   return (
     <Page title={`Snapshot ${id}`}>
       <p>
@@ -190,15 +203,15 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
           </label>
           <label>
             Kind{' '}
-            <select value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-              <option value="">all</option>
-              <option value="added">added</option>
-              <option value="removed">removed</option>
-              <option value="changed">changed</option>
+            <select value={kind} onChange={(e) => (setKind(e.currentTarget.value), setOffset(0))}>
+              <option value="">all (first 100 of each)</option>
+              <option value="users.added">people added</option>
+              <option value="users.removed">people removed</option>
+              <option value="users.changed">people changed</option>
             </select>
           </label>
           <label>
-            Search a person <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+            Search a person <input type="search" value={q} onInput={(e) => (setQ(e.currentTarget.value), setOffset(0))} />
           </label>
         </div>
         {base === id ? (
@@ -221,24 +234,24 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
                 </tr>
               </thead>
               <tbody>
-                {(!kind || kind === 'added') &&
-                  d.diff.users.added.filter((u) => match(u.username)).map((u) => (
+                {shown('users.added') &&
+                  d.diff.users.added.map((u) => (
                     <tr key={`a-${u.username}`}>
                       <td>added</td>
                       <td>{u.username}</td>
                       <td />
                     </tr>
                   ))}
-                {(!kind || kind === 'removed') &&
-                  d.diff.users.removed.filter((u) => match(u.username)).map((u) => (
+                {shown('users.removed') &&
+                  d.diff.users.removed.map((u) => (
                     <tr key={`r-${u.username}`}>
                       <td>removed</td>
                       <td>{u.username}</td>
                       <td />
                     </tr>
                   ))}
-                {(!kind || kind === 'changed') &&
-                  d.diff.users.changed.filter((c) => match(c.after.username)).map((c) => (
+                {shown('users.changed') &&
+                  d.diff.users.changed.map((c) => (
                     <tr key={`c-${c.key}`}>
                       <td>changed</td>
                       <td>{c.after.username}</td>
@@ -247,6 +260,9 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
                   ))}
               </tbody>
             </table>
+            {kind && d.matched && (
+              <Pager offset={offset} limit={limit} total={d.matched.users[kind.slice('users.'.length)] ?? 0} onPage={setOffset} />
+            )}
           </>
         )}
       </section>
@@ -260,8 +276,8 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
           ) : (
             <div role="alertdialog" aria-labelledby="confirm-text" class="confirm">
               <p id="confirm-text">
-                {d && base === published
-                  ? `OMFLOW will then add ${d.summary.users.added} people and delete ${d.summary.users.removed} people (departments: add ${d.summary.groups.added}, delete ${d.summary.groups.removed}), and change ${d.summary.users.changed} people. Publish snapshot ${id}?`
+                {e
+                  ? `OMFLOW will then add ${e.users.added} people and delete ${e.users.removed} people (departments: add ${e.groups.added}, delete ${e.groups.removed}), and change ${e.users.changed} people. Publish snapshot ${id}?`
                   : `OMFLOW will be served snapshot ${id} instead of ${published ?? 'nothing'}. Publish it?`}
               </p>
               <button

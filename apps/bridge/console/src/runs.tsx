@@ -320,22 +320,52 @@ interface Item {
   label: string;
 }
 
-/** The changes a held run asks a decision on, by kind (keys as the decide route takes them). */
-function heldItems(run: Run): Item[] {
+interface HeldChanges {
+  users: { removed: { username: string }[] };
+  groups: { removed: { group_no: string; display_name?: string }[] };
+  renames: { key: string; from: string; to: string }[];
+  moves: { key: string; username: string; from: string | null; to: string | null }[];
+}
+
+/** At most this many changes of each kind are listed one by one; the kind's own decision covers the rest. */
+const LISTED = 1000;
+
+/** The changes a held run asks a decision on, by kind, keyed as the decide route takes them. */
+function heldItems(run: Run, changes: HeldChanges | null): Item[] {
   const sample = run.diff?.sample;
-  if (!sample) return [];
+  const source: HeldChanges | null =
+    changes ??
+    (sample
+      ? {
+          users: { removed: sample.users.removed.map((username) => ({ username })) },
+          groups: { removed: sample.groups.removed.map((group_no) => ({ group_no })) },
+          renames: sample.renames,
+          moves: sample.moves,
+        }
+      : null);
   const items: Item[] = [];
-  for (const username of sample.users.removed) items.push({ kind: 'user-removals', key: username, label: username });
-  for (const code of sample.groups.removed) items.push({ kind: 'group-removals', key: code, label: code });
-  for (const m of sample.moves) items.push({ kind: 'moves', key: m.key, label: `${m.username}: ${m.from ?? '∅'} → ${m.to ?? '∅'}` });
-  for (const r of sample.renames) items.push({ kind: 'renames', key: r.key, label: `${r.from} → ${r.to}` });
+  if (source) {
+    for (const u of source.users.removed) items.push({ kind: 'user-removals', key: u.username, label: u.username });
+    for (const g of source.groups.removed) items.push({ kind: 'group-removals', key: g.group_no, label: g.display_name ? `${g.display_name} (${g.group_no})` : g.group_no });
+    for (const m of source.moves) items.push({ kind: 'moves', key: m.key, label: `${m.username}: ${m.from ?? '∅'} → ${m.to ?? '∅'}` });
+    for (const r of source.renames) items.push({ kind: 'renames', key: r.key, label: `${r.from} → ${r.to}` });
+  }
   for (const reason of run.holdReasons ?? [])
     for (const d of reason.departments ?? []) items.push({ kind: 'emptied-departments', key: d.group_no, label: `${d.name} (${d.before} before)` });
   return items;
 }
 
 function HeldReview({ run, session, onDecided }: { run: Run; session: Session; onDecided: () => void }) {
-  const items = heldItems(run);
+  // The run's whole diff, page by kind (paged diffs); the run's bounded sample when the bridge has no such route.
+  const listed = useLoad(
+    () =>
+      api<{ diff: HeldChanges }>('GET', `/api/v1/sync/runs/${run.id}/diff${query({ kind: 'users.removed,groups.removed,moves,renames', limit: LISTED })}`).then(
+        (answer) => answer.diff,
+        () => null,
+      ),
+    [run.id],
+  );
+  const items = heldItems(run, listed.data);
   const kinds = [...new Set(items.map((i) => i.kind))];
   // A second approver starts from the first approval's decision (four-eyes asks for the same one).
   const first = run.approvals?.[0];
