@@ -19,7 +19,12 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
   let file: string;
   const screenshots = db.kind === 'sqlite';
 
-  const runSync = async () => (await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({}).expect(200)).body as { id: number; status: string; snapshotId: number | null };
+  const runSync = async () =>
+    (await request(bridge.url).post('/api/v1/sync/runs?wait=true').set(admin).send({}).expect(200)).body as {
+      id: number;
+      status: string;
+      snapshotId: number | null;
+    };
   const newPage = async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
@@ -31,7 +36,14 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     file = join(mkdtempSync(join(tmpdir(), 'bridge-console-')), 'org.json');
     writeOrganisation(file, people(30));
     bridge = await startBridgeWith(await db.create(), {
-      env: { HR_SOURCE: 'file', HR_FILE: file, GUARD_MAX_USER_REMOVALS: '5', GUARD_MAX_USER_REMOVAL_PERCENT: '20', CONSOLE_SESSION_IDLE_MINUTES: '5', GUARD_FOUR_EYES_USER_REMOVALS: '1' },
+      env: {
+        HR_SOURCE: 'file',
+        HR_FILE: file,
+        GUARD_MAX_USER_REMOVALS: '5',
+        GUARD_MAX_USER_REMOVAL_PERCENT: '20',
+        CONSOLE_SESSION_IDLE_MINUTES: '5',
+        GUARD_FOUR_EYES_USER_REMOVALS: '1',
+      },
     });
     browser = await launchBrowser();
   }, 120_000);
@@ -49,11 +61,15 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     expect(index.text).not.toMatch(/https?:\/\//);
     let compressed = 0;
     for (const path of ['/console/', '/console/console.js', '/console/console.css']) {
-      const res = await request(bridge.url).get(path).set('accept-encoding', 'gzip').buffer(true).parse((r, cb) => {
-        let n = 0;
-        r.on('data', (c: Buffer) => (n += c.length));
-        r.on('end', () => cb(null, n));
-      });
+      const res = await request(bridge.url)
+        .get(path)
+        .set('accept-encoding', 'gzip')
+        .buffer(true)
+        .parse((r, cb) => {
+          let n = 0;
+          r.on('data', (c: Buffer) => (n += c.length));
+          r.on('end', () => cb(null, n));
+        });
       expect(res.status).toBe(200);
       if (path !== '/console/') expect(res.headers['content-encoding']).toBe('gzip');
       compressed += res.body as number;
@@ -80,16 +96,33 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     const who = await request(bridge.url).get('/api/v1/whoami').set('cookie', jar).expect(200);
     expect(who.body).toMatchObject({ clientId: 'admin', via: 'session' });
     const session = await request(bridge.url).get('/api/v1/console/session').set('cookie', jar).expect(200);
-    const refused = await request(bridge.url).post('/api/v1/clients').set('cookie', jar).send({ name: 'x', scopes: ['audit:read'] });
+    const refused = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set('cookie', jar)
+      .send({ name: 'x', scopes: ['audit:read'] });
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toMatch(/CSRF/);
-    const wrong = await request(bridge.url).post('/api/v1/clients').set('cookie', jar).set('x-csrf-token', 'nope').send({ name: 'x', scopes: ['audit:read'] });
+    const wrong = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set('cookie', jar)
+      .set('x-csrf-token', 'nope')
+      .send({ name: 'x', scopes: ['audit:read'] });
     expect(wrong.status).toBe(403);
-    const ok = await request(bridge.url).post('/api/v1/clients').set('cookie', jar).set('x-csrf-token', session.body.csrfToken).send({ name: 'csrf ok', scopes: ['audit:read'] });
+    const ok = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set('cookie', jar)
+      .set('x-csrf-token', session.body.csrfToken)
+      .send({ name: 'csrf ok', scopes: ['audit:read'] });
     expect(ok.status).toBe(201);
     // Bad inputs of the sign-in.
     expect((await request(bridge.url).post('/api/v1/console/session').send({ clientId: 'admin' })).status).toBe(400);
-    expect((await request(bridge.url).post('/api/v1/console/session').send({ clientId: 'admin', secret: 'x'.repeat(600) })).status).toBe(400);
+    expect(
+      (
+        await request(bridge.url)
+          .post('/api/v1/console/session')
+          .send({ clientId: 'admin', secret: 'x'.repeat(600) })
+      ).status,
+    ).toBe(400);
     expect((await request(bridge.url).get('/api/v1/console/session')).status).toBe(401);
     expect((await request(bridge.url).get('/api/v1/whoami').set('cookie', 'omflow_console=forged')).status).toBe(401);
   });
@@ -143,7 +176,11 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     if (screenshots) await page.screenshot({ path: join(SCREENSHOTS, 'held-run-review.png'), fullPage: true });
 
     // An auditor sees no runs and cannot decide: not in the console, not through the API with the session.
-    const auditor = await request(bridge.url).post('/api/v1/clients').set(admin).send({ name: 'Auditor', scopes: ['audit:read'] }).expect(201);
+    const auditor = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin)
+      .send({ name: 'Auditor', scopes: ['audit:read'] })
+      .expect(201);
     const auditorContext = await browser.newContext();
     const auditorPage = await auditorContext.newPage();
     await signIn(auditorPage, bridge.url, auditor.body.id, auditor.body.secret);
@@ -154,7 +191,11 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     const jar = `omflow_console=${(await auditorContext.cookies())[0].value}`;
     const csrf = (await request(bridge.url).get('/api/v1/console/session').set('cookie', jar).expect(200)).body.csrfToken as string;
     for (const verb of ['decide', 'approve', 'reject']) {
-      const refused = await request(bridge.url).post(`/api/v1/sync/runs/${held.id}/${verb}`).set('cookie', jar).set('x-csrf-token', csrf).send({ note: 'no', kinds: { 'user-removals': 'accept' } });
+      const refused = await request(bridge.url)
+        .post(`/api/v1/sync/runs/${held.id}/${verb}`)
+        .set('cookie', jar)
+        .set('x-csrf-token', csrf)
+        .send({ note: 'no', kinds: { 'user-removals': 'accept' } });
       expect(refused.status).toBe(403);
     }
     await auditorContext.close();
@@ -169,7 +210,11 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     expect((await request(bridge.url).get(`/api/v1/sync/runs/${held.id}`).set(admin).expect(200)).body.status).toBe('held');
 
     // A second operator sees the four-eyes state, with the first decision pre-filled, and publishes it.
-    const operator = await request(bridge.url).post('/api/v1/clients').set(admin).send({ name: 'Operator B', scopes: ['sync:admin'] }).expect(201);
+    const operator = await request(bridge.url)
+      .post('/api/v1/clients')
+      .set(admin)
+      .send({ name: 'Operator B', scopes: ['sync:admin'] })
+      .expect(201);
     const operatorContext = await browser.newContext();
     const operatorPage = await operatorContext.newPage();
     operatorContext.setDefaultTimeout(10_000);
@@ -186,7 +231,10 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     await operatorPage.getByTestId('run-status').getByText('published').waitFor();
     await operatorContext.close();
 
-    const run = (await request(bridge.url).get(`/api/v1/sync/runs/${held.id}`).set(admin).expect(200)).body as { status: string; decision: { approvedBy: string[] } };
+    const run = (await request(bridge.url).get(`/api/v1/sync/runs/${held.id}`).set(admin).expect(200)).body as {
+      status: string;
+      decision: { approvedBy: string[] };
+    };
     expect(run.status).toBe('published');
     expect(run.decision.approvedBy).toEqual(['admin', operator.body.id]);
     // What /sync serves: the 30 people less the two removals accepted.
@@ -206,7 +254,7 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     await expectAccessible(page, 'audit');
   });
 
-  it("journey: create a client (secret shown once) and rotate its secret: the old one stops working", async () => {
+  it('journey: create a client (secret shown once) and rotate its secret: the old one stops working', async () => {
     await page.goto(`${bridge.url}/console/#/access`);
     await page.getByLabel('Name').fill('Reporting');
     await page.getByLabel('users:query').check();
@@ -224,7 +272,7 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     await request(bridge.url).get('/api/v1/whoami').set('authorization', `Bearer ${second}`).expect(200);
   });
 
-  it("journey: search the published snapshot for a person and open their history across snapshots", async () => {
+  it('journey: search the published snapshot for a person and open their history across snapshots', async () => {
     await page.goto(`${bridge.url}/console/#/people`);
     await page.reload();
     await page.getByLabel('Username, email or name').fill('user2');

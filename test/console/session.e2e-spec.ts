@@ -48,7 +48,13 @@ describe.each(testDatabases())('console sessions ($kind)', (db) => {
   });
 
   it('ends the sessions of a client whose secret is rotated, and of a revoked client; follows its scopes', async () => {
-    const client = (await request(bridge.url).post('/api/v1/clients').set(admin).send({ name: 'Ops', scopes: ['sync:admin'] }).expect(201)).body as { id: string; secret: string };
+    const client = (
+      await request(bridge.url)
+        .post('/api/v1/clients')
+        .set(admin)
+        .send({ name: 'Ops', scopes: ['sync:admin'] })
+        .expect(201)
+    ).body as { id: string; secret: string };
     const first = await signIn(client.id, client.secret);
     expect(first.body.scopes).toEqual(['sync:admin']);
     await request(bridge.url).get('/api/v1/sync/runs').set('cookie', first.cookie).expect(200);

@@ -46,7 +46,12 @@ export class AccessGuard implements CanActivate {
     const cookie = requirement.scheme !== 'basic' && !request.headers.authorization ? cookieValue(request.headers.cookie, SESSION_COOKIE) : null;
     if (cookie !== null && this.sessions && this.config.console.enabled) {
       const session = await this.sessions.resume(cookie);
-      if (!session) throw new AppError(ErrorCode.AuthRequired, 'The console session ended (signed out, idle too long, or the client was rotated or revoked): sign in again.', { challenge: CHALLENGES.bearer });
+      if (!session)
+        throw new AppError(
+          ErrorCode.AuthRequired,
+          'The console session ended (signed out, idle too long, or the client was rotated or revoked): sign in again.',
+          { challenge: CHALLENGES.bearer },
+        );
       if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], session.csrfToken)) {
         await this.audit.record({
           action: 'access.csrf.refused',

@@ -168,7 +168,15 @@ export function PeoplePage({ params }: { params: URLSearchParams }) {
   }, []);
   const needle = applied.trim().toLowerCase();
   const found = needle
-    ? (content.data?.users ?? []).filter((u) => [u.username, u.email, u.nick_name].some((v) => String(v ?? '').toLowerCase().includes(needle))).slice(0, 100)
+    ? (content.data?.users ?? [])
+        .filter((u) =>
+          [u.username, u.email, u.nick_name].some((v) =>
+            String(v ?? '')
+              .toLowerCase()
+              .includes(needle),
+          ),
+        )
+        .slice(0, 100)
     : [];
   return (
     <Page title="People">
@@ -226,15 +234,29 @@ function PersonHistory({ username, record }: { username: string; record: SyncUse
     const lines: { snapshot: number; at: string; what: string }[] = [];
     for (let i = 0; i + 1 < snapshots.length; i += 1) {
       const [to, from] = [snapshots[i], snapshots[i + 1]];
-      const d = (await api<DiffAnswer>('GET', `/api/v1/snapshots/${to.id}/diff${query({ against: from.id, q: username, kind: 'users.added,users.removed,users.changed' })}`)).diff.users;
+      const d = (
+        await api<DiffAnswer>(
+          'GET',
+          `/api/v1/snapshots/${to.id}/diff${query({ against: from.id, q: username, kind: 'users.added,users.removed,users.changed' })}`,
+        )
+      ).diff.users;
       if (d.added.some((u) => u.username === username)) lines.push({ snapshot: to.id, at: to.createdAt, what: 'added' });
       if (d.removed.some((u) => u.username === username)) lines.push({ snapshot: to.id, at: to.createdAt, what: 'removed' });
       for (const c of d.changed.filter((c) => c.after.username === username || c.before.username === username))
-        lines.push({ snapshot: to.id, at: to.createdAt, what: c.fields.map((f) => `${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`).join('; ') });
+        lines.push({
+          snapshot: to.id,
+          at: to.createdAt,
+          what: c.fields.map((f) => `${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`).join('; '),
+        });
     }
     const lastRun = (await api<{ items: Run[] }>('GET', '/api/v1/sync/runs?limit=1')).items[0];
-    const findings = lastRun ? ((await api<Run>('GET', `/api/v1/sync/runs/${lastRun.id}`)).findings ?? []).filter((f) => f.record.key === username || f.record.label === username) : [];
-    const events = await api<{ items: { seq: number; time: string; action: string; outcome: string }[] }>('GET', `/api/v1/audit/events${query({ q: username, limit: 20 })}`).catch(() => ({ items: [] }));
+    const findings = lastRun
+      ? ((await api<Run>('GET', `/api/v1/sync/runs/${lastRun.id}`)).findings ?? []).filter((f) => f.record.key === username || f.record.label === username)
+      : [];
+    const events = await api<{ items: { seq: number; time: string; action: string; outcome: string }[] }>(
+      'GET',
+      `/api/v1/audit/events${query({ q: username, limit: 20 })}`,
+    ).catch(() => ({ items: [] }));
     return { lines, findings, events: events.items };
   }, [username]);
   return (

@@ -15,7 +15,10 @@ interface Removal {
 export function RemovalsPage() {
   const [offset, setOffset] = useState(0);
   const limit = 50;
-  const { data, error, reload } = useLoad(() => api<{ items: Removal[]; total: number }>('GET', `/api/v1/sync/pending-removals${query({ offset, limit })}`), [offset]);
+  const { data, error, reload } = useLoad(
+    () => api<{ items: Removal[]; total: number }>('GET', `/api/v1/sync/pending-removals${query({ offset, limit })}`),
+    [offset],
+  );
   const [note, setNote] = useState('');
   const action = useAction();
   const act = (r: Removal, verb: 'expedite' | 'cancel') =>
@@ -96,8 +99,16 @@ interface DiffAnswer {
   summary: Counts;
   matched?: Counts;
   diff: {
-    users: { added: { username: string }[]; removed: { username: string }[]; changed: { key: string; after: { username: string }; fields: { field: string; before: unknown; after: unknown }[] }[] };
-    groups: { added: { group_no: string }[]; removed: { group_no: string }[]; changed: { key: string; fields: { field: string; before: unknown; after: unknown }[] }[] };
+    users: {
+      added: { username: string }[];
+      removed: { username: string }[];
+      changed: { key: string; after: { username: string }; fields: { field: string; before: unknown; after: unknown }[] }[];
+    };
+    groups: {
+      added: { group_no: string }[];
+      removed: { group_no: string }[];
+      changed: { key: string; fields: { field: string; before: unknown; after: unknown }[] }[];
+    };
   };
 }
 
@@ -162,12 +173,18 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
     () =>
       base === null || base === id
         ? Promise.resolve(null)
-        : api<DiffAnswer>('GET', `/api/v1/snapshots/${id}/diff${query({ against: base, kind: kind || undefined, q: q || undefined, offset: kind ? offset : undefined, limit: kind ? limit : undefined })}`),
+        : api<DiffAnswer>(
+            'GET',
+            `/api/v1/snapshots/${id}/diff${query({ against: base, kind: kind || undefined, q: q || undefined, offset: kind ? offset : undefined, limit: kind ? limit : undefined })}`,
+          ),
     [id, base, kind, q, offset],
   );
   // What OMFLOW would add and delete if this snapshot were served: its diff from the published one (the counts only).
   const effect = useLoad(
-    () => (published === null || published === id ? Promise.resolve(null) : api<DiffAnswer>('GET', `/api/v1/snapshots/${id}/diff${query({ against: published, kind: 'renames', limit: 1 })}`)),
+    () =>
+      published === null || published === id
+        ? Promise.resolve(null)
+        : api<DiffAnswer>('GET', `/api/v1/snapshots/${id}/diff${query({ against: published, kind: 'renames', limit: 1 })}`),
     [id, published],
   );
   const [confirming, setConfirming] = useState(false);
@@ -199,7 +216,13 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
         <div class="toolbar">
           <label>
             Compare with snapshot{' '}
-            <input type="number" min={1} value={against} placeholder={published === null ? '' : String(published)} onInput={(e) => setAgainst(e.currentTarget.value)} />
+            <input
+              type="number"
+              min={1}
+              value={against}
+              placeholder={published === null ? '' : String(published)}
+              onInput={(e) => setAgainst(e.currentTarget.value)}
+            />
           </label>
           <label>
             Kind{' '}
@@ -260,9 +283,7 @@ export function SnapshotPage({ id, params }: { id: number; params: URLSearchPara
                   ))}
               </tbody>
             </table>
-            {kind && d.matched && (
-              <Pager offset={offset} limit={limit} total={d.matched.users[kind.slice('users.'.length)] ?? 0} onPage={setOffset} />
-            )}
+            {kind && d.matched && <Pager offset={offset} limit={limit} total={d.matched.users[kind.slice('users.'.length)] ?? 0} onPage={setOffset} />}
           </>
         )}
       </section>
@@ -374,7 +395,13 @@ interface AuditEvent {
 }
 
 export function AuditPage({ params }: { params: URLSearchParams }) {
-  const [filters, setFilters] = useState({ action: params.get('action') ?? '', actorId: '', targetId: params.get('targetId') ?? '', outcome: '', q: params.get('q') ?? '' });
+  const [filters, setFilters] = useState({
+    action: params.get('action') ?? '',
+    actorId: '',
+    targetId: params.get('targetId') ?? '',
+    outcome: '',
+    q: params.get('q') ?? '',
+  });
   const [applied, setApplied] = useState(filters);
   const [cursor, setCursor] = useState<number | null>(null);
   const { data, error } = useLoad(
@@ -602,7 +629,9 @@ export function AccessPage() {
                       <button
                         type="button"
                         disabled={action.busy}
-                        onClick={() => void action.run(async () => issued(await api<Client & { secret: string }>('POST', `/api/v1/clients/${c.id}/rotate`), 'Rotated'))}
+                        onClick={() =>
+                          void action.run(async () => issued(await api<Client & { secret: string }>('POST', `/api/v1/clients/${c.id}/rotate`), 'Rotated'))
+                        }
                       >
                         Rotate {c.id}
                       </button>{' '}

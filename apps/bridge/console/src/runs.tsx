@@ -68,7 +68,10 @@ export function RunsPage({ session, params }: { session: Session; params: URLSea
   const [status, setStatus] = useState(params.get('status') ?? '');
   const [offset, setOffset] = useState(0);
   const limit = 20;
-  const { data, error, reload } = useLoad(() => api<{ items: Run[]; total: number }>('GET', `/api/v1/sync/runs${query({ status, offset, limit })}`), [status, offset]);
+  const { data, error, reload } = useLoad(
+    () => api<{ items: Run[]; total: number }>('GET', `/api/v1/sync/runs${query({ status, offset, limit })}`),
+    [status, offset],
+  );
   const start = useAction();
   return (
     <Page title="Runs">
@@ -346,7 +349,8 @@ function heldItems(run: Run, changes: HeldChanges | null): Item[] {
   const items: Item[] = [];
   if (source) {
     for (const u of source.users.removed) items.push({ kind: 'user-removals', key: u.username, label: u.username });
-    for (const g of source.groups.removed) items.push({ kind: 'group-removals', key: g.group_no, label: g.display_name ? `${g.display_name} (${g.group_no})` : g.group_no });
+    for (const g of source.groups.removed)
+      items.push({ kind: 'group-removals', key: g.group_no, label: g.display_name ? `${g.display_name} (${g.group_no})` : g.group_no });
     for (const m of source.moves) items.push({ kind: 'moves', key: m.key, label: `${m.username}: ${m.from ?? '∅'} → ${m.to ?? '∅'}` });
     for (const r of source.renames) items.push({ kind: 'renames', key: r.key, label: `${r.from} → ${r.to}` });
   }
@@ -407,7 +411,8 @@ function HeldReview({ run, session, onDecided }: { run: Run; session: Session; o
           <h3>Four-eyes: 1 of 2 approvals</h3>
           <p>
             Approved by <strong>{first.by ?? 'unknown'}</strong> {when(first.at)}
-            {first.note ? ` (“${first.note}”)` : ''}. A second approver, another client, must send the same decision (pre-filled below); they may reject the run instead.
+            {first.note ? ` (“${first.note}”)` : ''}. A second approver, another client, must send the same decision (pre-filled below); they may reject the run
+            instead.
           </p>
           <ul>
             {Object.entries(first.counts ?? {}).map(([kind, c]) => (
@@ -491,14 +496,18 @@ function HeldReview({ run, session, onDecided }: { run: Run; session: Session; o
           <button
             type="button"
             disabled={!allowed || action.busy}
-            onClick={() => void action.run(async () => decided(`Run ${(await api<Run>('POST', `/api/v1/sync/runs/${run.id}/approve`, { note: note || undefined })).status}`))}
+            onClick={() =>
+              void action.run(async () => decided(`Run ${(await api<Run>('POST', `/api/v1/sync/runs/${run.id}/approve`, { note: note || undefined })).status}`))
+            }
           >
             Approve everything
           </button>
           <button
             type="button"
             disabled={!allowed || action.busy}
-            onClick={() => void action.run(async () => decided(`Run ${(await api<Run>('POST', `/api/v1/sync/runs/${run.id}/reject`, { note: note || undefined })).status}`))}
+            onClick={() =>
+              void action.run(async () => decided(`Run ${(await api<Run>('POST', `/api/v1/sync/runs/${run.id}/reject`, { note: note || undefined })).status}`))
+            }
           >
             Reject everything
           </button>
