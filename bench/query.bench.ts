@@ -21,6 +21,8 @@ import { createConnection, createPool } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { loadBridgeConfig } from '#app/config';
 import { UserQueryService } from '#app/omflow';
+import { omflowCollation } from '#app/omflow-contract';
+import { CollationKeyFill, FOLD_FUNCTION } from '#app/snapshots';
 import { createBridgeApp } from '../apps/bridge/src/bootstrap.js';
 import { populate } from './support/people.js';
 
@@ -43,7 +45,11 @@ const autocannon = require('autocannon') as (opts: {
 const BetterSqlite3 = require('better-sqlite3') as new (
   path: string,
   opts?: { readonly?: boolean },
-) => { prepare(sql: string): { all(...params: unknown[]): unknown[] }; close(): void };
+) => {
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+  function(name: string, opts: { deterministic: boolean }, fn: (value: unknown) => unknown): void;
+  close(): void;
+};
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -122,6 +128,7 @@ async function benchDatabase(
   try {
     const t = performance.now();
     await populate(app.get(DataSource), opts.users);
+    await app.get(CollationKeyFill).fill();
     console.log(`inserted in ${fmt((performance.now() - t) / 1000, 1)} s`);
     const created = await fetch(`${url}/api/v1/clients`, {
       method: 'POST',
@@ -202,6 +209,9 @@ async function main(): Promise<void> {
       { SQLITE_PATH: path },
       (concurrency) => {
         const db = new BetterSqlite3(path, { readonly: true });
+        // The bridge's LIKE fold (contains), the same collation object as the bridge in this process uses.
+        const collation = omflowCollation(loadBridgeConfig({}).query.collation);
+        db.function(FOLD_FUNCTION, { deterministic: true }, (v) => (typeof v === 'string' ? collation.fold(v) : null));
         const cache = new Map<string, { all(...params: unknown[]): unknown[] }>();
         return Promise.resolve({
           concurrency: [concurrency],

@@ -36,6 +36,7 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   sync_lock: 'snapshots',
   username_override: 'snapshots',
   sync_override_token: 'snapshots',
+  pending_removal: 'snapshots',
   credential: 'omflow',
   auth_lockout: 'omflow',
   omflow_security_code: 'omflow',

@@ -367,6 +367,30 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       expect(multi[0]).toEqual({ id: 199, default_group: 'rd' });
     });
 
+    it('takes the values Django takes: numeric strings and floats for numbers, numbers for text, its true/false spellings, a null inside in', async () => {
+      const idsOf = async (column: string, condition: string, value: unknown, exclude = false) =>
+        ids(await users({ [exclude ? 'exclude_conditions' : 'search_conditions']: [{ column, condition, value }], search_columns: ['id'], limit: 5 }));
+      const [first, second, third] = await idsOf('id', '>', 0);
+      expect(await idsOf('id', '=', String(second))).toEqual([second]);
+      expect(await idsOf('id', '=', ` ${second} `)).toEqual([second]);
+      expect(await idsOf('id', 'in', [String(first), `${third}`, null])).toEqual([first, third]);
+      expect(await idsOf('id', 'in', [null])).toEqual([]);
+      expect(await idsOf('id', 'in', [first, null], true)).toEqual([second, third, ...(await idsOf('id', '>', third)).slice(0, 3)]);
+      // int() truncates; `<` rounds up (Django's IntegerFieldFloatRounding).
+      expect(await idsOf('id', '=', second + 0.7)).toEqual([second]);
+      expect(await idsOf('id', '<', second + 0.5)).toEqual([first, second]);
+      expect(await idsOf('id', '<', `${third}`)).toEqual([first, second]);
+      expect(await idsOf('is_active', '=', 'True')).toEqual(await idsOf('is_active', '=', true));
+      expect(await idsOf('is_active', '=', 't')).toEqual(await idsOf('is_active', '=', 1));
+      expect(await idsOf('delete', '=', '0')).toEqual(await idsOf('delete', '=', false));
+      expect(await idsOf('delete', 'in', ['f', 'False', null])).toEqual(await idsOf('delete', '=', false));
+      expect(await idsOf('is_active', '>', false)).toEqual(await idsOf('is_active', '=', true));
+      // str(value) for text: no username is "5", and ad_no "SN-p<n>" contains no "True".
+      expect(await idsOf('username', '=', 5)).toEqual([]);
+      expect(await idsOf('ad_no', 'contains', true)).toEqual([]);
+      expect(await idsOf('ad_no', 'in', ['sn-P1', 17])).toHaveLength(1);
+    });
+
     it('names unknown columns and operators, and refuses values of the wrong type', async () => {
       expect(await listFailure({ search_conditions: [{ column: 'salary', condition: '=', value: 1 }] })).toMatch(/unknown column "salary"/);
       expect(await listFailure({ search_columns: ['id', 'secret'] })).toMatch(/search_columns\[1\]: unknown column "secret"/);
@@ -374,14 +398,15 @@ describe.each(testDatabases())('OMFLOW query API ($kind)', (db) => {
       expect(await listFailure({ search_conditions: [{ column: 'id', condition: '>=', value: 1 }] })).toMatch(/unknown condition ">="/);
       expect(await listFailure({ search_conditions: [{ column: 'id', condition: 'icontains', value: 1 }] })).toMatch(/unknown condition "icontains"/);
       expect(await listFailure({ search_conditions: [{ column: 'id', condition: '=', value: 'abc' }] })).toMatch(/"id" takes a number/);
-      expect(await listFailure({ search_conditions: [{ column: 'username', condition: '=', value: 5 }] })).toMatch(/"username" takes a string/);
+      expect(await listFailure({ search_conditions: [{ column: 'username', condition: '=', value: [5] }] })).toMatch(/"username" takes a string/);
       expect(await listFailure({ search_conditions: [{ column: 'delete', condition: '=', value: 'yes' }] })).toMatch(/"delete" takes true or false/);
       expect(await listFailure({ search_conditions: [{ column: 'updatetime', condition: '>', value: 'yesterday' }] })).toMatch(/"updatetime" takes a date/);
       expect(await listFailure({ search_conditions: [{ column: 'updatetime', condition: '>', value: '2026-02-31' }] })).toMatch(/takes a date/);
       expect(await listFailure({ search_conditions: [{ column: 'id', condition: 'contains', value: '1' }] })).toMatch(/text columns only/);
       expect(await listFailure({ search_conditions: [{ column: 'id', condition: 'in', value: 5 }] })).toMatch(/takes an array/);
-      expect(await listFailure({ search_conditions: [{ column: 'id', condition: 'in', value: [1, '2'] }] })).toMatch(/value\[1\].*takes a number/);
-      expect(await listFailure({ search_conditions: [{ column: 'delete', condition: '>', value: true }] })).toMatch(/does not apply/);
+      expect(await listFailure({ search_conditions: [{ column: 'id', condition: 'in', value: [1, '2.5'] }] })).toMatch(/value\[1\].*takes a number/);
+      // Django's BooleanField takes "t", "True", "1"... but not "true".
+      expect(await listFailure({ search_conditions: [{ column: 'delete', condition: '=', value: 'true' }] })).toMatch(/"delete" takes true or false/);
       expect(await listFailure({ search_conditions: [{ column: 'id', condition: '=' }] })).toMatch(/no "value"/);
       expect(await listFailure({ search_conditions: [{ column: 'id', condition: '=', value: 1, extra: 1 }] })).toMatch(/unknown key "extra"/);
       expect(await listFailure({ search_conditions: { column: 'id' } })).toMatch(/"search_conditions" must be an array/);

@@ -19,3 +19,9 @@ export const OMFLOW_BASIC = `Basic ${Buffer.from(`${OMFLOW.id}:${OMFLOW.secret}`
 export function bridgeEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { BRIDGE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, OMFLOW_CLIENT_ID: OMFLOW.id, OMFLOW_CLIENT_SECRET: OMFLOW.secret, ...env };
 }
+
+/**
+ * The suites written before the deletion grace window remove a missing person at once (the
+ * behaviour they test, GUARD_DELETION_GRACE_HOURS=0); the grace suite sets the window it tests.
+ */
+export const GRACE_OFF = { GUARD_DELETION_GRACE_HOURS: '0' } as const;

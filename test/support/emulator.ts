@@ -11,6 +11,10 @@ export interface RunningEmulator {
   domainId: string;
   /** The bridge's environment to read this emulator. */
   bridgeEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** A fresh access token of the directory's own API (`POST /v1/token`, client credentials). */
+  token(): Promise<string>;
+  /** Locks (a leaver) or unlocks employees by id through the directory's own API, as an operator would. */
+  operate(ids: readonly string[], operation: 'lock' | 'unlock'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,24 @@ export async function startEmulator(options: EmulatorAppOptions = {}): Promise<R
       DIRECTORY_PAGE_SIZE: '50',
       ...extra,
     }),
+    token: () => token(url, resolved),
+    async operate(ids, operation) {
+      const access = await token(url, resolved);
+      for (const id of ids) {
+        const res = await fetch(`${url}/v1/admin/organizations/${resolved.orgCode}/employees/${id}/${operation}?access_token=${access}`, { method: 'POST' });
+        const body = (await res.json()) as { status: number; message?: string };
+        if (body.status !== 0) throw new Error(`${operation} ${id}: directory status ${body.status} (${body.message ?? ''})`);
+      }
+    },
     close: () => app.close(),
   };
+}
+
+async function token(url: string, o: { orgCode: string; domainId: string; clientId: string; clientSecret: string }): Promise<string> {
+  const res = await fetch(`${url}/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', scope: 'app', domain_id: o.domainId, org_id: o.orgCode, client_id: o.clientId, client_secret: o.clientSecret }),
+  });
+  return ((await res.json()) as { result: { access_token: string } }).result.access_token;
 }

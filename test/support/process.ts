@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { DatabaseConfig } from '#app/database';
-import { admin, bridgeEnv } from './credentials.js';
+import { admin, bridgeEnv, GRACE_OFF } from './credentials.js';
 
 /**
  * The real process, as `npm start` runs it: `node dist/apps/bridge/src/main.js`. `npm test`
@@ -94,7 +94,7 @@ export async function launchBridgeProcess(cwd: string, env: NodeJS.ProcessEnv, s
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
-    ...bridgeEnv({ SYNC_CRON: 'off', SYNC_ON_START: 'false', ...env }),
+    ...bridgeEnv({ SYNC_CRON: 'off', SYNC_ON_START: 'false', ...GRACE_OFF, ...env }),
   });
   started.push(child);
   const url = `http://127.0.0.1:${port}`;

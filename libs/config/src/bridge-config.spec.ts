@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OMFLOW_COLLATIONS } from '#app/omflow-contract';
 import { ORG_CODE_PATTERN } from '#app/workplus';
-import { bridgeEnv, listVars, loadBridgeConfig, ORG_CODE } from './bridge-config.js';
+import { bridgeEnv, listVars, loadBridgeConfig, OMFLOW_COLLATION_NAMES, ORG_CODE } from './bridge-config.js';
 import { ConfigError } from './env-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
@@ -68,6 +69,24 @@ describe('loadBridgeConfig', () => {
     const error = failure(env);
     expect(error.message).toBe(message);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('reads GUARD_DELETION_GRACE_HOURS as hours, decimals allowed (24 by default, 0 removes at once), and refuses a bad value in one line', () => {
+    expect(loadBridgeConfig({}).sync.deletionGraceHours).toBe(24);
+    expect(loadBridgeConfig({ GUARD_DELETION_GRACE_HOURS: '0' }).sync.deletionGraceHours).toBe(0);
+    expect(loadBridgeConfig({ GUARD_DELETION_GRACE_HOURS: '0.001' }).sync.deletionGraceHours).toBe(0.001);
+    expect(loadBridgeConfig({ GUARD_DELETION_GRACE_HOURS: '72' }).sync.deletionGraceHours).toBe(72);
+    for (const bad of ['-1', 'a day', '1e3', '9000', 'Infinity'])
+      expect(failure({ GUARD_DELETION_GRACE_HOURS: bad }).message).toBe(`GUARD_DELETION_GRACE_HOURS must be a number between 0 and 8760 (got "${bad}")`);
+  });
+
+  it("takes OMFLOW's database collation among those the query API reproduces, and refuses another naming the variable", () => {
+    expect(loadBridgeConfig({}).query.collation).toBe('utf8mb4_unicode_ci');
+    expect(loadBridgeConfig({ OMFLOW_COLLATION: 'utf8mb4_0900_ai_ci' }).query.collation).toBe('utf8mb4_0900_ai_ci');
+    expect(failure({ OMFLOW_COLLATION: 'utf8mb4_bin' }).message).toBe(
+      'OMFLOW_COLLATION must be one of utf8mb4_unicode_ci, utf8mb4_general_ci, utf8mb4_0900_ai_ci (got "utf8mb4_bin")',
+    );
+    expect([...OMFLOW_COLLATION_NAMES]).toEqual([...OMFLOW_COLLATIONS]);
   });
 
   it('takes an organisation code the WorkPlus paths can carry as it is', () => {

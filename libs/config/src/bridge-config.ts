@@ -27,6 +27,9 @@ export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 /** The organisation code goes into every WorkPlus path as it is: ORG_CODE_PATTERN of #app/workplus (a test keeps them equal). */
 export const ORG_CODE = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/;
 
+/** The collations OMFLOW_COLLATION accepts: OMFLOW_COLLATIONS of #app/omflow-contract (a test keeps them equal). */
+export const OMFLOW_COLLATION_NAMES = ['utf8mb4_unicode_ci', 'utf8mb4_general_ci', 'utf8mb4_0900_ai_ci'] as const;
+
 /** The admin token travels as `Authorization: Bearer <token>`: RFC 6750's b64token. */
 const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -130,6 +133,11 @@ export const bridgeEnv = {
       doc: 'Hold a run after which a department with at least this many published members (people whose default department it is) has none, whatever the other limits say; 0 turns it off.',
       min: 0,
     }),
+    deletionGraceHours: env.decimal('GUARD_DELETION_GRACE_HOURS', 24, {
+      doc: 'A published person missing from the directory stays in /sync this many hours (decimals allowed) before a run removes them, and cannot log in meanwhile; reappearing cancels the removal. 0 removes at once. See "The deletion grace window".',
+      min: 0,
+      max: 8760,
+    }),
     fourEyesUserRemovals: env.intOrOff('GUARD_FOUR_EYES_USER_REMOVALS', {
       doc: 'A held run whose decision publishes more user removals than this needs approvals from two different clients (the second publishes; an admin can issue a single-use override token instead). `off`: one approval always publishes. See "Deciding held runs".',
     }),
@@ -180,6 +188,9 @@ export const bridgeEnv = {
       doc: 'A query API security code expires after this many seconds without use; each use renews it (OMFLOW: 5 minutes).',
       min: 5,
       max: 86400,
+    }),
+    collation: env.oneOf('OMFLOW_COLLATION', OMFLOW_COLLATION_NAMES, 'utf8mb4_unicode_ci', {
+      doc: "The MySQL collation of OMFLOW's own database, which decides how the query API compares and orders text (case, accents, trailing spaces, `alice.harris@` before or after `alice.harris2@`). On MySQL/MariaDB the bridge names it in its queries (a MariaDB without utf8mb4_0900_ai_ci uses utf8mb4_uca1400_nopad_ai_ci, as MariaDB 11.4.5+ does); on SQLite the same collation's weights are compared.",
     }),
   },
   readback: {

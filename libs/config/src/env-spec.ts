@@ -58,6 +58,29 @@ function required(name: string, what: string): never {
   throw new ConfigError(name, `is required: ${what}`);
 }
 
+/** A number written as `kind.pattern`, between `opts.min` and `opts.max` (else the kind's own bounds). */
+function numeric(
+  name: string,
+  def: number,
+  opts: Options & { min?: number; max?: number },
+  kind: { pattern: RegExp; what: string; min: number; max: number },
+): EnvVar<number> {
+  const min = opts.min ?? kind.min;
+  const max = opts.max ?? kind.max;
+  const expected = `must be ${kind.what} ${opts.max === undefined ? `>= ${min}` : `between ${min} and ${max}`}`;
+  return make(
+    name,
+    String(def),
+    opts,
+    (raw) => {
+      const n = Number(raw);
+      if (!kind.pattern.test(raw) || !Number.isFinite(n) || n < min || n > max) throw new Expectation(expected);
+      return n;
+    },
+    () => def,
+  );
+}
+
 export const env = {
   string(name: string, def: string | undefined, opts: Options & { pattern?: RegExp; what?: string }): EnvVar<string> {
     return make(
@@ -87,21 +110,12 @@ export const env = {
   },
 
   int(name: string, def: number, opts: Options & { min?: number; max?: number }): EnvVar<number> {
-    const min = opts.min ?? Number.MIN_SAFE_INTEGER;
-    const max = opts.max ?? Number.MAX_SAFE_INTEGER;
-    const range = opts.max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
-    return make(
-      name,
-      String(def),
-      opts,
-      (raw) => {
-        if (!/^-?\d+$/.test(raw)) throw new Expectation(`must be an integer ${range}`);
-        const n = Number(raw);
-        if (n < min || n > max) throw new Expectation(`must be an integer ${range}`);
-        return n;
-      },
-      () => def,
-    );
+    return numeric(name, def, opts, { pattern: /^-?\d+$/, what: 'an integer', min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
+  },
+
+  /** A decimal number (e.g. `24`, `0.5`, `0.001`) within the bounds. */
+  decimal(name: string, def: number, opts: Options & { min?: number; max?: number }): EnvVar<number> {
+    return numeric(name, def, opts, { pattern: /^-?(\d+(\.\d*)?|\.\d+)$/, what: 'a number', min: -Number.MAX_VALUE, max: Number.MAX_VALUE });
   },
 
   /** An integer, or `off` (the default) for a check that is not made: null. */

@@ -28,6 +28,9 @@ interface MysqlDriverLike {
 export class DirectSql {
   private readonly mysql: boolean;
   private sqlite: { db: SqliteDatabase; statements: Map<string, Statement> } | null = null;
+  /** SQL functions of the bridge's own, defined on every SQLite connection this class sees. */
+  private readonly functions = new Map<string, (value: unknown) => unknown>();
+  private readonly defined = new Set<string>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.mysql = isMysql(dataSource.options);
@@ -53,10 +56,32 @@ export class DirectSql {
     }
   }
 
-  private statement(sql: string): Statement {
+  /**
+   * Defines a deterministic one-argument SQL function on SQLite (none on MySQL), for the statements
+   * run here. It is defined again whenever the connection changes.
+   */
+  defineFunction(name: string, fn: (value: unknown) => unknown): void {
+    if (this.mysql) return;
+    this.functions.set(name, fn);
+    this.connection();
+  }
+
+  private connection(): { db: SqliteDatabase; statements: Map<string, Statement> } {
     const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
-    if (this.sqlite?.db !== db) this.sqlite = { db, statements: new Map() };
-    const { statements } = this.sqlite;
+    if (this.sqlite?.db !== db) {
+      this.sqlite = { db, statements: new Map() };
+      this.defined.clear();
+    }
+    for (const [name, fn] of this.functions) {
+      if (this.defined.has(name)) continue;
+      db.function(name, { deterministic: true }, fn);
+      this.defined.add(name);
+    }
+    return this.sqlite;
+  }
+
+  private statement(sql: string): Statement {
+    const { db, statements } = this.connection();
     let statement = statements.get(sql);
     if (!statement) {
       statement = db.prepare(sql);

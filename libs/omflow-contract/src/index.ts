@@ -4,3 +4,4 @@ export * from './sync.dto.js';
 export * from './query-columns.js';
 export * from './list-query.js';
 export * from './query-parser.js';
+export * from './collation/collation.js';

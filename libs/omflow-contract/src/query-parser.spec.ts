@@ -74,7 +74,30 @@ describe('parseListQuery', () => {
     expect(() => parse({ search_conditions: [{ column: 'id', condition: 'like', value: 1 }] })).toThrow(/unknown condition "like"/);
     expect(() => parse({ start: -1 })).toThrow(/negative/);
     expect(() => parse({ search_conditions: [{ column: 'last_login', condition: '<', value: 5 }] })).toThrow(/takes a date/);
-    expect(() => parse({ search_conditions: [{ column: 'is_active', condition: '>', value: 1 }] })).toThrow(/does not apply to the true\/false column/);
+    expect(() => parse({ search_conditions: [{ column: 'is_active', condition: '=', value: 'yes' }] })).toThrow(/"is_active" takes true or false/);
+    expect(() => parse({ search_conditions: [{ column: 'id', condition: '=', value: '3.0' }] })).toThrow(/"id" takes a number/);
+    expect(() => parse({ search_conditions: [{ column: 'id', condition: '=', value: '1__0' }] })).toThrow(/"id" takes a number/);
+    expect(() => parse({ search_conditions: [{ column: 'username', condition: 'in', value: [{ a: 1 }] }] })).toThrow(/"username" takes a string/);
+  });
+
+  it("coerces values as Django's fields do, and drops a null from in", () => {
+    const values = (column: string, condition: string, value: unknown) => {
+      const f = parse({ search_conditions: [{ column, condition, value }] }).filter as unknown as { all: { values: unknown[] }[] };
+      return f.all[0].values;
+    };
+    expect(values('id', '=', '3')).toEqual([3]);
+    expect(values('id', '=', ' -1_000 ')).toEqual([-1000]);
+    expect(values('id', '=', 3.9)).toEqual([3]);
+    expect(values('id', '<', 3.1)).toEqual([4]);
+    expect(values('id', '>', 3.9)).toEqual([3]);
+    expect(values('id', '=', true)).toEqual([1]);
+    expect(values('id', 'in', ['1', 2, null])).toEqual([1, 2]);
+    expect(values('id', 'in', [null])).toEqual([]);
+    expect(values('username', '=', 42)).toEqual(['42']);
+    expect(values('username', '=', false)).toEqual(['False']);
+    expect(values('nick_name', 'contains', 7)).toEqual(['7']);
+    expect(values('delete', 'in', ['t', 'True', '1', 'f', 'False', '0', 1, 0])).toEqual([true, true, true, false, false, false, true, false]);
+    expect(values('delete', '>', false)).toEqual([false]);
   });
 });
 

@@ -59,20 +59,46 @@ export function boundedText(value: string, where: string): string {
   return value;
 }
 
-/** One value for a column of `spec`'s type, or an error naming the column and the value. */
-function typedValue(spec: QueryColumn, value: unknown, where: string): QueryValue {
+/** Python's int() of a string: optional blanks and sign, digits with single underscores between them. */
+const PYTHON_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
+/** BooleanField.to_python's strings. */
+const TRUE_TEXT = ['t', 'True', '1'];
+const FALSE_TEXT = ['f', 'False', '0'];
+
+/**
+ * One value for a column of `spec`'s type, as Django's field takes it (OMFLOW runs Django 2.2:
+ * `get_prep_value` / `to_python`), or an error naming the column and the value:
+ * - integer columns: `int(value)`: integers, numeric strings ("3", " -3 ", "1_000"), true/false
+ *   (1/0) and floats, truncated (`<` rounds up, as Django's IntegerFieldFloatRounding);
+ * - text columns: `str(value)`: strings, numbers ("3") and true/false ("True"/"False");
+ * - true/false columns: true/false, 1/0, and the strings "t", "True", "1", "f", "False", "0"
+ *   (Django refuses "true", "yes"...);
+ * - dates: "yyyy-mm-dd[Thh:mm[:ss[.ffffff]]][zone]".
+ * Arrays and objects are refused everywhere (Django would compare their Python repr as text).
+ */
+function typedValue(spec: QueryColumn, value: unknown, where: string, op: Operator = '='): QueryValue {
   if (typeof value === 'string') boundedText(value, where);
   switch (spec.type) {
-    case 'number':
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
+    case 'number': {
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      const n = typeof value === 'string' && PYTHON_INT.test(value) ? Number(value.replace(/_/g, '')) : typeof value === 'number' ? value : NaN;
+      if (Number.isFinite(n)) {
+        const int = op === '<' ? Math.ceil(n) : Math.trunc(n);
+        if (Number.isSafeInteger(int)) return int;
+      }
       throw queryFailed(`${where}: column "${spec.name}" takes a number, not ${describe(value)}`);
+    }
     case 'text':
       if (typeof value === 'string') return value;
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+      if (typeof value === 'boolean') return value ? 'True' : 'False';
       throw queryFailed(`${where}: column "${spec.name}" takes a string, not ${describe(value)}`);
     case 'bool':
       if (typeof value === 'boolean') return value;
       if (value === 0 || value === 1) return value === 1;
-      throw queryFailed(`${where}: column "${spec.name}" takes true or false, not ${describe(value)}`);
+      if (typeof value === 'string' && TRUE_TEXT.includes(value)) return true;
+      if (typeof value === 'string' && FALSE_TEXT.includes(value)) return false;
+      throw queryFailed(`${where}: column "${spec.name}" takes true or false (or 1, 0, "t", "f", "True", "False", "1", "0"), not ${describe(value)}`);
     case 'date': {
       const parsed = typeof value === 'string' ? parseDate(value) : null;
       if (parsed !== null) return parsed;
@@ -105,17 +131,22 @@ function condition(raw: unknown, where: string, columns: ReadonlyMap<string, Que
       return { column, op: '=', values: [typedValue(column, value, where)] };
     case '>':
     case '<':
-      if (column.type === 'bool') throw queryFailed(`${where}: condition "${op}" does not apply to the true/false column "${column.name}"`);
-      return { column, op: op as '>' | '<', values: [typedValue(column, value, where)] };
+      // Django compares true/false columns too (False < True).
+      return { column, op: op as '>' | '<', values: [typedValue(column, value, where, op as Operator)] };
     case 'in': {
       if (!Array.isArray(value)) throw queryFailed(`${where}: condition "in" takes an array of values, not ${describe(value)}`);
       if (value.length > MAX_IN_VALUES) throw queryFailed(`${where}: "in" takes at most ${MAX_IN_VALUES} values (got ${value.length})`);
-      return { column, op: 'in', values: value.map((item, i) => typedValue(column, item, `${where}.value[${i}]`)) };
+      // Django leaves a null out of `in` (it equals nothing); only nulls: matches nothing.
+      const values: QueryValue[] = [];
+      value.forEach((item, i) => {
+        if (item !== null) values.push(typedValue(column, item, `${where}.value[${i}]`));
+      });
+      return { column, op: 'in', values };
     }
     case 'contains':
       if (column.type !== 'text') throw queryFailed(`${where}: condition "contains" applies to text columns only, not to "${column.name}"`);
-      if (typeof value !== 'string') throw queryFailed(`${where}: condition "contains" takes a string, not ${describe(value)}`);
-      return { column, op: 'contains', values: [boundedText(value, where)] };
+      if (value === null || typeof value === 'object') throw queryFailed(`${where}: condition "contains" takes a string, not ${describe(value)}`);
+      return { column, op: 'contains', values: [typedValue(column, value, where)] };
   }
 }
 

@@ -118,3 +118,21 @@ export function groupRecords(groups: ReadonlyMap<string, Versioned<GroupRecord>>
 export function inStableOrder<R>(versions: ReadonlyMap<string, Versioned<R>>): R[] {
   return [...versions.values()].sort((a, b) => a.id - b.id).map((v) => v.record);
 }
+
+/**
+ * Puts the published records of people the directory no longer lists into a run's `content`
+ * (the deletion grace window: they stay in `/sync` until their removal is due). Memberships of
+ * departments the content no longer has are dropped (compared case-insensitively, as the checks
+ * do), so that the candidate stays consistent. Answers how many memberships were dropped.
+ */
+export function carryPublished(content: Content, records: ReadonlyMap<string, UserRecord>): number {
+  const known = new Set<string>();
+  for (const code of content.groups.keys()) known.add(code.toLowerCase());
+  let dropped = 0;
+  for (const [key, record] of records) {
+    const groups = record.groups.filter((code) => known.has(code.toLowerCase()));
+    dropped += record.groups.length - groups.length;
+    content.users.set(key, { ...record, groups });
+  }
+  return dropped;
+}

@@ -12,3 +12,5 @@ export * from './snapshot-reader.service.js';
 export * from './sync.service.js';
 export * from './sync-run.entity.js';
 export * from './snapshots.module.js';
+export { CollationKeyFill } from './collation-key-fill.js';
+export { FOLD_FUNCTION } from './text-keys.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GROUP_QUERY_COLUMNS, USER_QUERY_COLUMNS, type ListQuery, type QueryCondition, type QueryFilter } from '#app/omflow-contract';
-import { compileList, groupColumnSql, userColumnSql, type TextRules } from './list-query-sql.js';
+import { compileList, groupColumnSql, userColumnSql, userKeySql, type TextRules } from './list-query-sql.js';
 
 const user = (name: string) => USER_QUERY_COLUMNS.find((c) => c.name === name)!;
 const cond = (name: string, op: QueryCondition['op'], ...values: QueryCondition['values']): QueryCondition => ({ column: user(name), op, values });
@@ -13,9 +13,11 @@ const query = (filter: QueryFilter, more: Partial<ListQuery> = {}): ListQuery =>
   snapshot: null,
   ...more,
 });
-const PUBLISHED = { from: 'person u WHERE 1 = 1', params: [], sql: userColumnSql };
-const MYSQL: TextRules = { collate: '', dialect: 'mysql' };
-const where = (q: ListQuery, text = MYSQL) => {
+const PUBLISHED = { from: 'person u WHERE 1 = 1', params: [], sql: userColumnSql, key: userKeySql };
+const MYSQL: TextRules = { collate: '', constants: '', dialect: 'mysql' };
+/** Keys and folds that show where they were applied. */
+const SQLITE: TextRules = { dialect: 'sqlite', key: (t) => `k(${t.trimEnd().toLowerCase()})`, fold: (t) => `f(${t.toLowerCase()})`, foldFunction: 'fold' };
+const where = (q: ListQuery, text: TextRules = MYSQL) => {
   const { sql, params } = compileList(q, PUBLISHED, text);
   return { where: /AND \((.*)\) ORDER BY/.exec(sql)![1], params: params(0, 100).slice(0, -2) };
 };
@@ -60,16 +62,41 @@ describe('compileList', () => {
     });
   });
 
-  it('adds the collation (past snapshots) to text columns only', () => {
+  it("names OMFLOW's collation on text columns and text constants where the database's own differs (MySQL)", () => {
     expect(
-      where(query({ all: [cond('username', '=', 'A'), cond('id', '>', 1), cond('first_name', '=', '')] }), { collate: 'NOCASE', dialect: 'sqlite' }).where,
-    ).toBe("(u.username COLLATE NOCASE = ?) AND (u.id > ?) AND ('' = ?)");
+      where(query({ all: [cond('username', '=', 'A'), cond('id', '>', 1), cond('first_name', '=', '')] }), {
+        dialect: 'mysql',
+        collate: 'utf8mb4_general_ci',
+        constants: 'utf8mb4_general_ci',
+      }).where,
+    ).toBe("(u.username COLLATE utf8mb4_general_ci = ?) AND (u.id > ?) AND ('' COLLATE utf8mb4_general_ci = ?)");
   });
 
-  it('matches contains with instr on SQLite, whose LIKE stops at NUL', () => {
-    expect(where(query({ all: [cond('nick_name', 'contains', '50%\u0000')] }), { collate: '', dialect: 'sqlite' })).toEqual({
-      where: '(instr(lower(u.nick_name), lower(?)) > 0)',
-      params: ['50%\u0000'],
+  it('compares collation keys on SQLite, and decides conditions on text constants with the collation', () => {
+    const q = query(
+      { all: [cond('username', '=', 'Pengbin '), cond('email', 'in', 'A', 'b'), cond('nick_name', '<', 'M'), cond('id', '>', 1), cond('ad_no', 'is-null')] },
+      {
+        order: [
+          { column: user('nick_name'), descending: true },
+          { column: user('id'), descending: false },
+        ],
+      },
+    );
+    const { sql, params } = compileList(q, PUBLISHED, SQLITE);
+    expect(sql).toContain(
+      'AND ((u.username_key = ?) AND (u.email_key IN (?, ?)) AND (u.nick_name_key < ?) AND (u.id > ?) AND (u.ad_no IS NULL)) ORDER BY u.nick_name_key DESC, u.id ASC',
+    );
+    expect(params(0, 10)).toEqual(['k(pengbin)', 'k(a)', 'k(b)', 'k(m)', 1, 10, 0]);
+    expect(where(query({ all: [cond('first_name', '=', '  '), cond('last_name', 'contains', 'x'), cond('password', '=', 'x')] }), SQLITE)).toEqual({
+      where: '(1 = 1) AND (1 = 0) AND (NULL = ?)',
+      params: ['x'],
+    });
+  });
+
+  it('matches contains on SQLite as a substring of the LIKE folds (instr: LIKE stops at NUL)', () => {
+    expect(where(query({ all: [cond('nick_name', 'contains', '50%\u0000')] }), SQLITE)).toEqual({
+      where: '(instr(fold(u.nick_name), ?) > 0)',
+      params: ['f(50%\u0000)'],
     });
   });
 

@@ -14,12 +14,26 @@ import {
   type UserQueryColumn,
 } from '#app/omflow-contract';
 
-/** How text compares and matches on the database at hand. */
-export interface TextRules {
-  /** Collation named on text columns: '' where the columns' own is case-insensitive (the published view); past versions need one. */
-  collate: string;
-  dialect: 'mysql' | 'sqlite';
-}
+/**
+ * How text compares and matches on the database at hand, as OMFLOW's MySQL collation decides
+ * (OMFLOW_COLLATION). MySQL/MariaDB name the collation; SQLite compares collation keys.
+ */
+export type TextRules =
+  | {
+      dialect: 'mysql';
+      /** Collation named on text columns: '' where the columns' own is OMFLOW's (the published view). */
+      collate: string;
+      /** Collation named on text constants: '' where the connection's is OMFLOW's. */
+      constants: string;
+    }
+  | {
+      dialect: 'sqlite';
+      /** The collation's sort key of a text; `=`, `<`, `>`, `in` and ordering compare keys bytewise. */
+      key: (text: string) => string;
+      /** The collation's LIKE fold of a text, and the SQL function giving it (contains is a substring of folds). */
+      fold: (text: string) => string;
+      foldFunction: string;
+    };
 
 /** Where a list's rows come from: a FROM clause ending in a WHERE condition, and its bound values. */
 export interface ListSource {
@@ -27,6 +41,8 @@ export interface ListSource {
   params: readonly unknown[];
   /** The SQL of each non-constant column over that source. */
   sql: (column: QueryColumn) => string;
+  /** SQLite: the SQL of a text column's stored collation key. */
+  key?: (column: QueryColumn) => string;
 }
 
 /** A list query as one statement: its SQL, and its bound values for a page. */
@@ -66,6 +82,16 @@ export function groupColumnSql(column: QueryColumn): string {
   return (GROUP_COLUMN_SQL as Record<string, string>)[column.name];
 }
 
+/** The stored collation key of a user text column (SQLite; `<column>_key` beside it). */
+export function userKeySql(column: QueryColumn): string {
+  return `u.${column.name}_key`;
+}
+
+/** The stored collation key of a department text column (SQLite). */
+export function groupKeySql(column: QueryColumn): string {
+  return `d.${column.name}_key`;
+}
+
 /** A constant as an SQL literal (constants come from the contract, never from a request). */
 function literal(value: QueryConstant): string {
   if (value === null) return 'NULL';
@@ -91,13 +117,40 @@ function likePattern(value: string): string {
  */
 export function compileList(query: ListQuery, source: ListSource, text: TextRules): CompiledList {
   const expr = (column: QueryColumn): string => {
-    if (column.constant) return literal(column.constant.value);
+    if (column.constant) {
+      const sql = literal(column.constant.value);
+      return text.dialect === 'mysql' && text.constants && typeof column.constant.value === 'string' ? `${sql} COLLATE ${text.constants}` : sql;
+    }
     const sql = source.sql(column);
-    return column.type === 'text' && text.collate ? `${sql} COLLATE ${text.collate}` : sql;
+    return column.type === 'text' && text.dialect === 'mysql' && text.collate ? `${sql} COLLATE ${text.collate}` : sql;
   };
+  /** SQLite text compares by collation key: the column's stored key, or a constant's decided here. */
+  const sqliteText = (column: QueryColumn): Extract<TextRules, { dialect: 'sqlite' }> | null =>
+    text.dialect === 'sqlite' && column.type === 'text' && !(column.constant && column.constant.value === null) ? text : null;
   const params: unknown[] = [];
   const condition = (c: QueryCondition): string => {
     const sql = expr(c.column);
+    const keyed = c.op === 'is-null' ? null : sqliteText(c.column);
+    if (keyed && c.op !== 'is-null') {
+      const constant = c.column.constant?.value;
+      const values = c.values.map(String);
+      if (typeof constant === 'string') return constantMatches(keyed, constant, c.op, values) ? '1 = 1' : '1 = 0';
+      const key = source.key!(c.column);
+      switch (c.op) {
+        case '=':
+        case '>':
+        case '<':
+          params.push(keyed.key(values[0]));
+          return `${key} ${c.op} ?`;
+        case 'in':
+          if (!values.length) return '1 = 0';
+          for (const value of values) params.push(keyed.key(value));
+          return `${key} IN (${values.map(() => '?').join(', ')})`;
+        case 'contains':
+          params.push(keyed.fold(values[0]));
+          return `instr(${keyed.foldFunction}(${sql}), ?) > 0`;
+      }
+    }
     switch (c.op) {
       case 'is-null':
         return `${sql} IS NULL`;
@@ -112,13 +165,7 @@ export function compileList(query: ListQuery, source: ListSource, text: TextRule
         for (const value of c.values) params.push(bound(value));
         return `${sql} IN (${c.values.map(() => '?').join(', ')})`;
       case 'contains':
-        // Case-insensitive (OMFLOW maps it to icontains): ci collations on MySQL. SQLite's LIKE
-        // stops at a NUL on either side (a NUL matched every row), so SQLite compares lower-cased
-        // bytes with instr, which folds case exactly as its LIKE does (ASCII letters).
-        if (text.dialect === 'sqlite') {
-          params.push(c.values[0]);
-          return `instr(lower(${sql}), lower(?)) > 0`;
-        }
+        // Case-insensitive (OMFLOW maps it to icontains): the collation's LIKE. (SQLite: above.)
         params.push(likePattern(String(c.values[0])));
         return `${sql} LIKE ? ESCAPE '!'`;
     }
@@ -131,10 +178,31 @@ export function compileList(query: ListQuery, source: ListSource, text: TextRule
   };
   const where = filter(query.filter);
   const select = query.columns.map((c, i) => `${expr(c)} AS c${i}`).join(', ');
-  const order = query.order.map((o) => `${expr(o.column)} ${o.descending ? 'DESC' : 'ASC'}`).join(', ');
+  const order = query.order
+    .map((o) => `${sqliteText(o.column) && !o.column.constant ? source.key!(o.column) : expr(o.column)} ${o.descending ? 'DESC' : 'ASC'}`)
+    .join(', ');
   const sourceParams = [...source.params];
   return {
     sql: `SELECT ${select} FROM ${source.from} AND (${where}) ORDER BY ${order} LIMIT ? OFFSET ?`,
     params: (offset, size) => [...sourceParams, ...params, size, offset],
   };
+}
+
+/** A condition on a text constant, decided by the collation (SQLite). */
+function constantMatches(rules: Extract<TextRules, { dialect: 'sqlite' }>, constant: string, op: QueryCondition['op'], values: string[]): boolean {
+  const key = rules.key(constant);
+  switch (op) {
+    case '=':
+      return key === rules.key(values[0]);
+    case '>':
+      return key > rules.key(values[0]);
+    case '<':
+      return key < rules.key(values[0]);
+    case 'in':
+      return values.some((v) => rules.key(v) === key);
+    case 'contains':
+      return rules.fold(constant).includes(rules.fold(values[0]));
+    case 'is-null':
+      return false;
+  }
 }

@@ -2,11 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DirectSql, toSqlDateTime } from '#app/database';
+import { TextKeys } from './text-keys.js';
 
 /** Someone holding a username in the published view: their stable number, and whether they are active now. */
 export interface PublishedPerson {
   id: number;
   active: boolean;
+  /**
+   * Missing from the directory, their removal from `/sync` waiting out the deletion grace window
+   * (or due): they may not log in meanwhile. False once an operator cancelled the removal.
+   */
+  pendingRemoval: boolean;
 }
 
 /** A member of a department, as the query API's list-by-group answers it. */
@@ -23,6 +29,7 @@ const RECORD_LOGIN = 'UPDATE person SET last_login = ? WHERE id = ?';
 interface PersonRow {
   id: Id;
   state: string;
+  removal: string | null;
 }
 interface MemberRow {
   g: string;
@@ -42,16 +49,22 @@ export class PublishedPeople {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sql: DirectSql,
+    private readonly keys: TextKeys,
   ) {}
 
-  /** The person who holds `username` (compared as OMFLOW does, case-insensitively): an active one first; null when nobody was ever published with it. */
+  /**
+   * The person who holds `username` (compared as OMFLOW's database does: its collation, see
+   * TextKeys): an active one first; null when nobody was ever published with it. Their pending
+   * removal comes in the same statement (a primary-key join): the login's one lookup.
+   */
   async byUsername(username: string): Promise<PublishedPerson | null> {
     const rows = await this.sql.rows<PersonRow>(
-      "SELECT id, state FROM person WHERE username = ? ORDER BY CASE WHEN state = 'active' THEN 0 ELSE 1 END LIMIT 1",
-      [username],
+      `SELECT p.id AS id, p.state AS state, r.status AS removal FROM person p LEFT JOIN pending_removal r ON r.person_id = p.id
+        WHERE p.${this.keys.stored ? 'username_key' : 'username'} = ? ORDER BY CASE WHEN p.state = 'active' THEN 0 ELSE 1 END LIMIT 1`,
+      [this.keys.stored ? this.keys.key(username) : username],
     );
     const row = rows[0];
-    return row ? { id: Number(row.id), active: row.state === 'active' } : null;
+    return row ? { id: Number(row.id), active: row.state === 'active', pendingRemoval: row.removal === 'pending' || row.removal === 'due' } : null;
   }
 
   /** Records a successful login (the query API's `last_login`), inside the caller's transaction `m` when given. */
@@ -68,9 +81,12 @@ export class PublishedPeople {
    */
   async membersOf(by: 'code' | 'name', keys: readonly string[]): Promise<Map<string, DepartmentMember[]>> {
     const column = by === 'code' ? 'group_no' : 'display_name';
+    const stored = this.keys.stored;
+    // MySQL: the columns are utf8mb4_unicode_ci; another OMFLOW collation is named.
+    const compared = stored ? `${column}_key` : this.keys.serverCollation === 'utf8mb4_unicode_ci' ? column : `${column} COLLATE ${this.keys.serverCollation}`;
     const departments = await this.dataSource.query<{ group_no: string }[]>(
-      `SELECT group_no FROM department WHERE state = 'active' AND ${column} IN (${keys.map(() => '?').join(', ')}) ORDER BY id`,
-      [...keys],
+      `SELECT group_no FROM department WHERE state = 'active' AND ${compared} IN (${keys.map(() => '?').join(', ')}) ORDER BY id`,
+      stored ? keys.map((k) => this.keys.key(k)) : [...keys],
     );
     const result = new Map<string, DepartmentMember[]>();
     const codes = departments.map((d) => String(d.group_no));

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { fromSqlDateTime, isMysql, toSqlDateTime } from '#app/database';
 import { inChunks, insertRows } from './sql.js';
 import { STORED_USER_COLUMNS } from './stored-user.js';
+import { TextKeys } from './text-keys.js';
 import type { PreparedPayload } from './sync-payload.js';
 import { validIn } from './valid-in.js';
 
@@ -56,7 +57,10 @@ const numberOrNull = (v: Id | null | undefined): number | null => (v === null ||
 export class PublishedView {
   private readonly mysql: boolean;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly keys: TextKeys,
+  ) {
     this.mysql = isMysql(dataSource.options);
   }
 
@@ -72,7 +76,7 @@ export class PublishedView {
     await inChunks(freshPeople, 5000, (chunk, ph) =>
       m.query<unknown[]>(`UPDATE person SET state = 'active', updated_at = ? WHERE id IN (${ph})`, [at, ...chunk]),
     );
-    await this.copyVersions(m, 'person', 'user_version', 'person_id', STORED_USER_COLUMNS, snapshotId, changedPeople, at);
+    await this.copyVersions(m, 'person', 'user_version', 'person_id', [...STORED_USER_COLUMNS, ...this.keys.userColumns], snapshotId, changedPeople, at);
     await inChunks(change.removedPersonIds, 1000, (chunk, ph) =>
       m.query<unknown[]>(`UPDATE person SET state = 'deleted', updated_at = ? WHERE id IN (${ph})`, [at, ...chunk]),
     );
@@ -90,7 +94,8 @@ export class PublishedView {
       m.query<unknown[]>(`UPDATE department SET state = 'active', updated_at = ? WHERE id IN (${ph})`, [at, ...chunk]),
     );
     const changedDepartments = change.departmentIds.filter((id) => !fresh?.departmentIds.has(id));
-    await this.copyVersions(m, 'department', 'group_version', 'department_id', ['display_name', 'parent_group_no'], snapshotId, changedDepartments, at);
+    const departmentColumns = ['display_name', 'parent_group_no', ...(this.keys.stored ? ['display_name_key'] : [])];
+    await this.copyVersions(m, 'department', 'group_version', 'department_id', departmentColumns, snapshotId, changedDepartments, at);
     await inChunks(change.removedDepartmentIds, 1000, (chunk, ph) =>
       m.query<unknown[]>(`UPDATE department SET state = 'deleted', updated_at = ? WHERE id IN (${ph})`, [at, ...chunk]),
     );

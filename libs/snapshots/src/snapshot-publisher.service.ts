@@ -4,6 +4,7 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner, toSqlDateTime } from '#app/database';
 import type { Identities, PublishedIndex } from './content.js';
 import { crashPoint } from './crash-point.js';
+import { PendingRemovals } from './pending-removal.repository.js';
 import { PublishedPayload } from './published-payload.service.js';
 import { PublishedView, type PublishedState, type ViewChange } from './published-view.repository.js';
 import { SnapshotEvents } from './snapshot-events.js';
@@ -50,7 +51,8 @@ export async function viewChange(next: Publishable, published: Identities | null
  * The one way a snapshot becomes what OMFLOW is served, for a run, an approval and a republish
  * alike: renders and compresses its `/sync` answer, brings the published view to it by the
  * difference from what was published, and moves the pointer, in one transaction with what the
- * caller must commit with it (the run's outcome, its audit events). Then this instance serves it
+ * caller must commit with it (the run's outcome, its audit events); the pending removals of
+ * people it no longer lists end with it. Then this instance serves it
  * at once and the subscribers hear of its renames. Must run under the sync lock.
  */
 @Injectable()
@@ -63,6 +65,7 @@ export class SnapshotPublisher {
     private readonly tx: TransactionRunner,
     private readonly served: PublishedPayload,
     private readonly events: SnapshotEvents,
+    private readonly removals: PendingRemovals,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
   ) {}
 
@@ -85,6 +88,8 @@ export class SnapshotPublisher {
       const at = toSqlDateTime();
       await this.view.publish(m, next.snapshotId, change, payload, at);
       await this.chain.markPublished(m, next.snapshotId, at);
+      // A pending removal ends with its person leaving what is published (a due run, an approval, an expedite, a rollback).
+      await this.removals.settle(m, next.content.users);
       await within(m);
     });
     const transaction = performance.now() - begun;

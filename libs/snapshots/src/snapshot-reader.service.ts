@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '#app/common';
 import type { UserRecord } from '#app/hr-source';
 import { groupRecords, type PublishedIndex } from './content.js';
 import { DiffPager, type DiffPage, type DiffPageRequest } from './diff.js';
+import { PendingRemovals } from './pending-removal.repository.js';
 import { PublishedView } from './published-view.repository.js';
 import { syncAnswerOf } from './sync-payload.js';
 import { VersionChain, type SnapshotRow } from './version-chain.repository.js';
@@ -22,6 +23,8 @@ export interface SyncStatus {
   /** The end of the last run that published or found nothing new. */
   lastSuccessAt: Date | null;
   heldRuns: number;
+  /** Removals waiting out the deletion grace window or due (their people cannot log in). */
+  pendingRemovals: number;
 }
 
 /**
@@ -46,6 +49,7 @@ export class SnapshotReader {
     private readonly chain: VersionChain,
     private readonly view: PublishedView,
     private readonly diffs: VersionDiffs,
+    private readonly removals: PendingRemovals,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
   ) {}
 
@@ -92,6 +96,7 @@ export class SnapshotReader {
         : null,
       lastSuccessAt: lastSuccess?.finishedAt ?? null,
       heldRuns: await this.heldCount(),
+      pendingRemovals: await this.removals.countInProgress(),
     };
   }
 

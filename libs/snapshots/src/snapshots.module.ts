@@ -8,6 +8,10 @@ import { SnapshotReader } from './snapshot-reader.service.js';
 import { ListQueries } from './list-queries.repository.js';
 import { PublishedPeople } from './published-people.repository.js';
 import { PublishedView } from './published-view.repository.js';
+import { DeletionGrace } from './deletion-grace.service.js';
+import { PendingRemovals } from './pending-removal.repository.js';
+import { PendingRemovalsController } from './pending-removals.controller.js';
+import { PendingRemovalDecisions } from './pending-removals.service.js';
 import { SnapshotEvents } from './snapshot-events.js';
 import { SnapshotPublisher } from './snapshot-publisher.service.js';
 import { SnapshotsController, SyncRunsController } from './sync-admin.controller.js';
@@ -18,15 +22,19 @@ import { RunDecisionsController } from './run-decisions.controller.js';
 import { RunDecisions } from './run-decisions.service.js';
 import { SyncRun } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
+import { TextKeys } from './text-keys.js';
+import { CollationKeyFill } from './collation-key-fill.js';
 import { UsernameOverrides } from './username-override.repository.js';
 import { VersionChain } from './version-chain.repository.js';
 import { VersionDiffs } from './version-diff.repository.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SyncRun, OverrideToken]), HrSourceModule],
-  controllers: [SyncRunsController, RunDecisionsController, SnapshotsController],
+  controllers: [SyncRunsController, RunDecisionsController, SnapshotsController, PendingRemovalsController],
   providers: [
     RunProgressRegistry,
+    TextKeys,
+    CollationKeyFill,
     SyncRuns,
     VersionChain,
     VersionDiffs,
@@ -34,6 +42,9 @@ import { VersionDiffs } from './version-diff.repository.js';
     PublishedPeople,
     ListQueries,
     UsernameOverrides,
+    PendingRemovals,
+    DeletionGrace,
+    PendingRemovalDecisions,
     SnapshotEvents,
     SnapshotPublisher,
     SnapshotReader,
@@ -43,6 +54,6 @@ import { VersionDiffs } from './version-diff.repository.js';
     RunDecisions,
     PublishedPayload,
   ],
-  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries],
+  exports: [SyncService, PublishedPayload, SnapshotReader, SnapshotEvents, PublishedPeople, ListQueries, CollationKeyFill],
 })
 export class SnapshotsModule {}

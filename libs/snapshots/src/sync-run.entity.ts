@@ -18,8 +18,29 @@ export type RunTrigger = 'schedule' | 'startup' | 'manual' | 'proxy' | 'approval
 export type RunFailureReason = 'source' | 'deadline' | 'shutdown' | 'interrupted' | 'lock-lost' | 'error';
 export const RUN_FAILURE_REASONS: readonly RunFailureReason[] = ['source', 'deadline', 'shutdown', 'interrupted', 'lock-lost', 'error'];
 
+/** The deletion grace window's counts of one run (GUARD_DELETION_GRACE_HOURS). */
+export interface GraceCounts {
+  /** People kept in the candidate while their removal waits out its window (those found missing by this run included). */
+  pendingRemovals: number;
+  /** People this run found missing for the first time (their window opens). */
+  enteredGrace: number;
+  /** Pending removals cancelled because their person is back in the directory. */
+  removalsCancelled: number;
+  /** People whose window has passed: left out of the candidate (removals the guard counts). */
+  removedAfterGrace: number;
+  /** People kept published because an operator cancelled their removal. */
+  removalsKeptByCancel: number;
+}
+
+/** Who entered the window, came back, or is due, in a run's diff (`diff.grace`; at most 200 each, the counts are in `counts`). */
+export interface RunGraceSample {
+  entered: { key: string; username: string; dueAt: string }[];
+  reappeared: { key: string; username: string }[];
+  due: { key: string; username: string; missingSince: string }[];
+}
+
 /** Counts of one run, for the history. */
-export interface RunCounts {
+export interface RunCounts extends GraceCounts {
   read: number;
   excluded: number;
   users: number;
@@ -37,6 +58,8 @@ export interface RunDiff {
     groups: { added: string[]; removed: string[]; changed: { key: string; fields: Diff['groups']['changed'][number]['fields'] }[] };
   };
   truncated: boolean;
+  /** The deletion grace window in this run; absent in runs recorded before it. */
+  grace?: RunGraceSample;
 }
 
 @Entity('sync_run')

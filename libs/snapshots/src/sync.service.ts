@@ -10,6 +10,7 @@ import { BridgeMetrics } from '#app/metrics';
 import { HrSource, MAPPING_CONFIG, readOrganisation, SourceReadError, type Finding, type MappingConfig, type UserRecord } from '#app/hr-source';
 import { emptyContent, groupRecords, hashesOf, versionedContent, type Content, type ContentHashes, type PublishedIndex } from './content.js';
 import { crashPoint } from './crash-point.js';
+import { DeletionGrace } from './deletion-grace.service.js';
 import { diffWithPublished, summarise, type Diff } from './diff.js';
 import { evaluateGuard, membersPerDepartment, type GuardPolicy } from './guard.js';
 import { checkOrganisation, type QualityPolicy } from './quality-checks.js';
@@ -71,6 +72,7 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly metrics: BridgeMetrics,
     private readonly events: SnapshotEvents,
     private readonly progress: RunProgressRegistry,
+    private readonly grace: DeletionGrace,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @Inject(MAPPING_CONFIG) private readonly mapping: MappingConfig,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
@@ -438,6 +440,8 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     for (const user of checked.users) content.users.set(user.key, user);
     for (const group of checked.groups) content.groups.set(group.group_no, group);
     organisation.users.length = 0; // the mapped records now live in `content` only
+    // Published people the directory no longer lists stay, as published, until their removal is due (GUARD_DELETION_GRACE_HOURS).
+    const grace = await this.grace.carry(run.id, published, content, (keys) => publishedUsers(stableOrder(published, keys)));
     const hashes = await hashesOf(content);
     run.counts = {
       read: organisation.read,
@@ -447,13 +451,14 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
       quarantinedUsers: checked.quarantinedUsers,
       quarantinedGroups: checked.quarantinedGroups,
       writtenRows: 0,
+      ...grace.counts,
     };
     this.metrics.syncChecked({ users: checked.quarantinedUsers, groups: checked.quarantinedGroups }, findings);
-    if (!content.users.size) throw new SourceReadError('No user passed the checks; an empty organisation is never published');
+    if (!checked.users.length) throw new SourceReadError('No user passed the checks; an empty organisation is never published');
     phase('check');
 
     const diff = await diffWithPublished(published, content, hashes, publishedUsers);
-    run.diff = sampleDiff(diff);
+    run.diff = { ...sampleDiff(diff), grace: grace.sample };
     const hold = evaluateGuard(run.diff.summary, published ? { users: published.users.size, groups: published.groups.size } : null, this.guard, {
       before: membersPerDepartment(published ? departmentsOf(published.users.values(), (u) => u.department) : []),
       after: membersPerDepartment(departmentsOf(content.users.values(), (u) => u.groups[0])),
@@ -467,6 +472,8 @@ export class SyncService implements OnApplicationBootstrap, BeforeApplicationShu
     }
 
     signal.throwIfAborted();
+    // Whatever the run's outcome (published, held, unchanged), a window opens or ends now: a leaver loses access at once.
+    await this.grace.apply(run, grace);
     let written: WrittenSnapshot | null = null;
     if (head.snapshotId === null || !sameAsHead(hashes, head)) {
       written = await this.chain.write(head, content, run.id, null, hashes);

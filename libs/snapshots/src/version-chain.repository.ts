@@ -17,6 +17,7 @@ import {
 } from './content.js';
 import { breathe, inChunks, insertRows } from './sql.js';
 import { STORED_USER_COLUMNS, storedValues, userOfRow, type StoredUser } from './stored-user.js';
+import { TextKeys } from './text-keys.js';
 import { validIn } from './valid-in.js';
 
 /** Where the chain of snapshots ends: the newest snapshot and its valid rows' identities. */
@@ -116,6 +117,7 @@ export class VersionChain {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
+    private readonly keys: TextKeys,
   ) {
     this.batch = isMysql(dataSource.options) ? WRITE_BATCH.mysql : WRITE_BATCH.sqlite;
   }
@@ -309,32 +311,41 @@ export class VersionChain {
     const snapshotId = (maxId(await this.db.query<MaxIdRow[]>('SELECT MAX(id) AS id FROM snapshot')) ?? 0) + 1;
     const now = toSqlDateTime();
 
+    // The values of a user row, and (SQLite) the collation keys of its texts.
+    const keys = this.keys;
+    const userColumns = [...STORED_USER_COLUMNS, ...keys.userColumns];
+    const userValues = (user: UserRecord) => [...storedValues(user), ...keys.userKeys(user)];
+    const nameKey = (group: GroupRecord) => (keys.stored ? [keys.key(group.display_name)] : []);
+    const nameKeyColumn = keys.stored ? ['display_name_key'] : [];
+
     // Stable numbers for people and departments seen for the first time (or again, after they went).
     const people = await this.allocate(
-      { table: 'person', key: 'user_key', columns: STORED_USER_COLUMNS },
-      [...content.users.values()]
-        .filter((u) => !head.users.has(u.key))
-        .map((user) => ({ key: user.key, values: () => storedValues(user), groups: user.groups })),
+      { table: 'person', key: 'user_key', columns: userColumns },
+      [...content.users.values()].filter((u) => !head.users.has(u.key)).map((user) => ({ key: user.key, values: () => userValues(user), groups: user.groups })),
       now,
     );
     const departments = await this.allocate(
-      { table: 'department', key: 'group_no', columns: ['display_name', 'parent_group_no'] },
+      { table: 'department', key: 'group_no', columns: ['display_name', 'parent_group_no', ...nameKeyColumn, ...(keys.stored ? ['group_no_key'] : [])] },
       [...content.groups.values()]
         .filter((g) => !head.groups.has(g.group_no))
-        .map((group) => ({ key: group.group_no, values: () => [group.display_name, group.parent_group_no] })),
+        .map((group) => ({
+          key: group.group_no,
+          values: () => [group.display_name, group.parent_group_no, ...nameKey(group), ...(keys.stored ? [keys.key(group.group_no)] : [])],
+        })),
       now,
     );
 
     // Versions: close what changed or went, open what is new or changed.
-    const users = versionChanges(head.users, people.ids, content.users, hashes.users, storedValues);
+    const users = versionChanges(head.users, people.ids, content.users, hashes.users, userValues);
     const groups = versionChanges(head.groups, departments.ids, content.groups, hashes.groups, (group) => [
       group.group_no,
       group.display_name,
       group.parent_group_no,
+      ...nameKey(group),
     ]);
     const changedRows = users.close.length + users.open.length + groups.close.length + groups.open.length;
-    await this.writeVersions('user_version', 'person_id', STORED_USER_COLUMNS, snapshotId, users);
-    await this.writeVersions('group_version', 'department_id', ['group_no', 'display_name', 'parent_group_no'], snapshotId, groups);
+    await this.writeVersions('user_version', 'person_id', userColumns, snapshotId, users);
+    await this.writeVersions('group_version', 'department_id', ['group_no', 'display_name', 'parent_group_no', ...nameKeyColumn], snapshotId, groups);
     await this.tx.transaction(async (m) => {
       await m.query(
         'INSERT INTO snapshot (id, run_id, parent_id, created_at, user_count, group_count, changed_rows, published_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)',

@@ -37,6 +37,7 @@ export class StatusMetrics {
     gauge('bridge_sync_last_success_timestamp_seconds', 'End of the last run that published or found nothing new.', (s) => seconds(s.lastSuccessAt));
     gauge('bridge_sync_last_run_failed', '1 when the last run failed.', (s) => (s.lastRun?.status === 'failed' ? 1 : 0));
     gauge('bridge_sync_held_runs', 'Runs waiting for an approval.', (s) => s.heldRuns);
+    gauge('bridge_sync_pending_removals', 'People missing from the directory whose removal from /sync waits out the grace window, or is due.', (s) => s.pendingRemovals);
     gauge('bridge_omflow_last_pull_timestamp_seconds', 'When OMFLOW last pulled /sync (0: never).', (s) => seconds(s.lastPullAt));
     gauge('bridge_omflow_pull_stale', '1 when OMFLOW has not pulled for longer than OMFLOW_PULL_STALE_SECONDS.', (s) =>
       pullStale(s, this.config.sync.pullStaleSeconds) ? 1 : 0,

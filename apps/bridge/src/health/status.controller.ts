@@ -63,6 +63,7 @@ export class StatusController {
         lastRunStatus: status.lastRun?.status ?? null,
         lastSuccessAt: status.lastSuccessAt?.toISOString() ?? null,
         heldRuns: status.heldRuns,
+        pendingRemovals: status.pendingRemovals,
         lastRunQuarantined: quarantined,
       },
       omflow: { lastPullAt: status.lastPullAt?.toISOString() ?? null, lastPullSnapshotId: status.lastPullSnapshotId, stale },

@@ -49,6 +49,8 @@ export class StatusDto {
     lastRunStatus: string | null;
     lastSuccessAt: string | null;
     heldRuns: number;
+    /** People missing from the directory whose removal waits out the grace window or is due (GET /api/v1/sync/pending-removals); they cannot log in meanwhile. */
+    pendingRemovals: number;
     /** People and departments the last run left out for problems in their data (their published versions are kept where they exist). */
     lastRunQuarantined: { users: number; groups: number };
   };

@@ -9,8 +9,10 @@ import { LoginReservations1764030000000 } from './1764030000000-login-reservatio
 import { SyncRunFailureReason1764040000000 } from './1764040000000-sync-run-failure-reason.js';
 import { Notifications1764080000000 } from './1764080000000-notifications.js';
 import { SyncRunProgress1764090000000 } from './1764090000000-sync-run-progress.js';
+import { PendingRemovals1764100000000 } from './1764100000000-pending-removals.js';
 import { SyncRunDecisions1764110000000 } from './1764110000000-sync-run-decisions.js';
 import { OmflowReconciliation1764130000000 } from './1764130000000-omflow-reconciliation.js';
+import { CollationKeys1764140000000 } from './1764140000000-collation-keys.js';
 import { ConsoleSessions1764160000000 } from './1764160000000-console-sessions.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
@@ -26,7 +28,9 @@ export const migrations = [
   SyncRunFailureReason1764040000000,
   Notifications1764080000000,
   SyncRunProgress1764090000000,
+  PendingRemovals1764100000000,
   SyncRunDecisions1764110000000,
   OmflowReconciliation1764130000000,
+  CollationKeys1764140000000,
   ConsoleSessions1764160000000,
 ];

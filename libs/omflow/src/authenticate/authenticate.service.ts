@@ -22,15 +22,23 @@ export type LoginAnswer = { status: 'success' } | { status: 'fail'; message: str
 
 /** Every reason a login can fail, as the audit trail records it (never shown to the user). */
 export type LoginFailureReason =
-  'malformed_request' | 'rate_limited' | 'unknown_user' | 'inactive_user' | 'no_password' | 'must_change' | Exclude<VerifyFailure, 'no_credential'>;
+  | 'malformed_request'
+  | 'rate_limited'
+  | 'unknown_user'
+  | 'inactive_user'
+  | 'pending_removal'
+  | 'no_password'
+  | 'must_change'
+  | Exclude<VerifyFailure, 'no_credential'>;
 
 /**
  * OMFLOW's login check. Every attempt does the same work up to the answer, whoever the user:
  * the person and password lookups, the reservation of its place under the lockout thresholds,
  * and the verifier (which verifies against a dummy hash or asks the upstream for unknown users
- * too). Only users active in the published snapshot may log in. Every attempt is audited with
- * its reason; the password never leaves this method, and a username nobody holds (often a
- * password typed into the wrong field) is neither audited nor counted as typed.
+ * too). Only users active in the published snapshot may log in, and not while their removal
+ * waits out the deletion grace window. Every attempt is audited with its reason; the password
+ * never leaves this method, and a username nobody holds (often a password typed into the wrong
+ * field) is neither audited nor counted as typed.
  *
  * Apart from the hash, a login costs two short write transactions: the reservation, and its
  * settlement together with everything the outcome writes (last login, audit event), which thus
@@ -96,6 +104,13 @@ export class AuthenticateService {
       throw error;
     }
 
+    if (person?.active && person.pendingRemoval) {
+      // Missing from the directory, their removal waiting out the grace window: a leaver loses access at once, whatever the
+      // password (checked all the same, so the answer takes the usual time). Not a guess: never counted towards a lockout.
+      await this.lockout.settle(reserved.reservation, 'released', (_locked, m) => this.failedWithin(m, subject, 'pending_removal'));
+      this.metrics.login('pending_removal');
+      return { answer: { status: 'fail', message: LOGIN_FAILED } };
+    }
     if (person?.active && (result.ok ? result.mustChange : result.reason === 'password_expired')) {
       // Only said after the password proved right (a directory says `expired` only then too): it tells nothing to someone guessing.
       const reason = result.ok ? 'must_change' : 'password_expired';

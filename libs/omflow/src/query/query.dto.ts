@@ -7,9 +7,13 @@ const GROUP_COLUMN_NAMES = GROUP_QUERY_COLUMNS.map((c) => c.name);
 
 /**
  * One condition. `=` (`null` matches empty values), `>` and `<` compare typed values (numbers
- * as numbers, dates as dates: `"2026-01-31"` or `"2026-01-31T08:00:00Z"`, text
- * case-insensitively); `in` takes an array (an empty array matches nothing); `contains` is a
- * case-insensitive substring match on text columns.
+ * as numbers, dates as dates: `"2026-01-31"` or `"2026-01-31T08:00:00Z"`, text as OMFLOW's
+ * MySQL collation does: case- and accent-insensitively, trailing spaces ignored with the
+ * default utf8mb4_unicode_ci; see OMFLOW_COLLATION); `in` takes an array (an empty array, or
+ * one of nulls only, matches nothing; a null in it is left out); `contains` is a
+ * case-insensitive substring match on text columns (MySQL's LIKE). Values are taken as
+ * Django's fields take them: `"3"` for a number, `3` for text, `"True"`/`"t"`/`"1"` and
+ * `"False"`/`"f"`/`"0"` for true/false.
  */
 export class QueryConditionDto {
   /** A column of the list (see `search_columns`). */
@@ -25,7 +29,11 @@ export class QueryConditionDto {
       { type: 'string', maxLength: MAX_VALUE_LENGTH },
       { type: 'number' },
       { type: 'boolean' },
-      { type: 'array', maxItems: MAX_IN_VALUES, items: { oneOf: [{ type: 'string', maxLength: MAX_VALUE_LENGTH }, { type: 'number' }, { type: 'boolean' }] } },
+      {
+        type: 'array',
+        maxItems: MAX_IN_VALUES,
+        items: { oneOf: [{ type: 'string', maxLength: MAX_VALUE_LENGTH }, { type: 'number' }, { type: 'boolean' }], nullable: true },
+      },
     ],
     nullable: true,
     example: ['admin', 'user001'],
