@@ -2,7 +2,7 @@ import { hash, parseOptions } from '@node-rs/argon2';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Argon2Hasher, AuthenticateModule, unknownUserKey } from '#app/omflow';
+import { Argon2Hasher, AuthenticateModule, LockoutService, unknownUserKey } from '#app/omflow';
 import { testDatabases } from '../support/databases.js';
 import type { TestPerson } from '../support/organisation.js';
 import { admin, OMFLOW, startAuthBridge, TEST_ARGON2, type AuthBridge } from './helpers.js';
@@ -121,6 +121,44 @@ describe.each(testDatabases())('POST /authenticate with local passwords ($kind)'
     expect((await bridge.login('DAVE', 'dave-pass-1')).body.message).toMatch(LOCKED);
     bridge.advance(2_000);
     expect((await bridge.login('dave', 'dave-pass-1')).body).toEqual({ status: 'success' });
+  });
+
+  it('checks the hash while the reservation commits, but an attempt on a username it saw locked costs no hash', async () => {
+    const hasher = bridge.app.get(Argon2Hasher, { strict: false });
+    const lockout = bridge.app.get(LockoutService, { strict: false });
+    const order: string[] = [];
+    const verify = hasher.verify.bind(hasher);
+    const reserve = lockout.reserve.bind(lockout);
+    const verifySpy = vi.spyOn(hasher, 'verify').mockImplementation((stored, password) => {
+      order.push('verify');
+      return verify(stored, password);
+    });
+    const reserveSpy = vi.spyOn(lockout, 'reserve').mockImplementation(async (who) => {
+      order.push('reserve');
+      const answer = await reserve(who);
+      order.push('reserved');
+      return answer;
+    });
+    try {
+      expect((await bridge.login('erin', 'erin-pass-1')).body).toEqual({ status: 'success' });
+      expect(order).toEqual(['verify', 'reserve', 'reserved']);
+      for (let i = 0; i < 3; i++) expect((await bridge.login('erin', `guess-${i}`)).body).toEqual(FAILED);
+      expect(verifySpy).toHaveBeenCalledTimes(4);
+      // The third failure locked it: the right password is refused, and checked no more, whatever its case.
+      order.length = 0;
+      expect((await bridge.login('erin', 'erin-pass-1')).body.message).toMatch(LOCKED);
+      expect((await bridge.login('ERIN', 'erin-pass-1')).body.message).toMatch(LOCKED);
+      expect(order).toEqual(['reserve', 'reserved', 'reserve', 'reserved']);
+      expect(verifySpy).toHaveBeenCalledTimes(4);
+      // The lock over, the password is checked alongside the reservation again.
+      bridge.advance(121_000);
+      order.length = 0;
+      expect((await bridge.login('erin', 'erin-pass-1')).body).toEqual({ status: 'success' });
+      expect(order).toEqual(['verify', 'reserve', 'reserved']);
+    } finally {
+      verifySpy.mockRestore();
+      reserveSpy.mockRestore();
+    }
   });
 
   it('counts failures within the window only', async () => {

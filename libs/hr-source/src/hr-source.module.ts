@@ -6,7 +6,7 @@ import { DirectorySource } from './directory/directory-source.js';
 import { DirectoryTokenStore } from './directory/directory-token.store.js';
 import { FileSource } from './file-source.js';
 import { HrSource } from './hr-source.js';
-import { MappingConfigError, resolveMapping } from './mapping.js';
+import { MappingConfigError, resolveMapping, type MappingConfig } from './mapping.js';
 
 export const MAPPING_CONFIG = Symbol('MAPPING_CONFIG');
 
@@ -31,9 +31,9 @@ function loadMapping(path: string | undefined): ReturnType<typeof resolveMapping
     { provide: MAPPING_CONFIG, inject: [BRIDGE_CONFIG], useFactory: (config: BridgeConfig) => loadMapping(config.sync.mappingFile) },
     {
       provide: HrSource,
-      inject: [BRIDGE_CONFIG, DirectoryClient],
-      useFactory: (config: BridgeConfig, client: DirectoryClient): HrSource =>
-        config.sync.source === 'directory' ? new DirectorySource(client, config.directory.pageSize) : new FileSource(config.sync.file),
+      inject: [BRIDGE_CONFIG, DirectoryClient, MAPPING_CONFIG],
+      useFactory: (config: BridgeConfig, client: DirectoryClient, mapping: MappingConfig): HrSource =>
+        config.sync.source === 'directory' ? new DirectorySource(client, config.directory.pageSize, mapping) : new FileSource(config.sync.file),
     },
   ],
   exports: [HrSource, DirectoryClient, MAPPING_CONFIG],

@@ -1,3 +1,5 @@
+import type { MappedEmployee } from './employee-mapper.js';
+
 /** A JSON object as parsed from the upstream; mapping reads it by field path and checks every value. */
 export type SourceObject = Record<string, unknown>;
 
@@ -15,7 +17,13 @@ export interface SourceNode {
 /** What one read of the upstream yields. */
 export interface SourceRead {
   /** Employees, one at a time, so that memory stays bounded for any size of organisation. */
-  employees: AsyncIterable<SourceObject>;
+  employees?: AsyncIterable<SourceObject>;
+  /**
+   * Instead of `employees`: what became of each employee, mapped by the source itself with the
+   * same mapping (the directory maps its pages in a worker thread, so that the parsed pages
+   * never reach the main thread's heap).
+   */
+  mapped?: AsyncIterable<MappedEmployee>;
   /**
    * The department tree when the source has one; null to derive departments from the
    * `display_nodes` of employees' positions.

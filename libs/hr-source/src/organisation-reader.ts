@@ -1,7 +1,7 @@
-import { USER_FIELDS, type UserField } from '#app/omflow-contract';
-import { parentFromPath } from './file-source.js';
+import { USER_FIELDS } from '#app/omflow-contract';
+import { mapEmployee, type MappedEmployee } from './employee-mapper.js';
 import { SourceReadError, type SourceNode, type SourceObject, type SourceRead } from './hr-source.js';
-import { applyRule, MappingError, matchesCondition, type MappingConfig } from './mapping.js';
+import { applyRule, type MappingConfig } from './mapping.js';
 import type { Finding, GroupRecord, UserRecord } from './records.js';
 
 /** An upstream organisation, mapped to OMFLOW's shapes but not yet checked. */
@@ -21,6 +21,8 @@ export interface MappedOrganisation {
 /**
  * Consumes a source read, mapping one employee at a time (memory holds the mapped records,
  * never the raw upstream objects), and derives departments from the tree or from positions.
+ * A source that maps its employees itself (`read.mapped`: the directory, in a worker thread)
+ * hands on what became of each; the outcome is the same.
  */
 export async function readOrganisation(read: SourceRead, mapping: MappingConfig, signal: AbortSignal): Promise<MappedOrganisation> {
   const users: UserRecord[] = [];
@@ -30,31 +32,22 @@ export async function readOrganisation(read: SourceRead, mapping: MappingConfig,
   let excluded = 0;
   let count = 0;
 
-  for await (const employee of read.employees) {
+  const outcomes = read.mapped ?? mapped(read.employees ?? none(), mapping, !read.nodes);
+  for await (const outcome of outcomes) {
     if (signal.aborted) throw new SourceReadError(`The read was cancelled: ${String(signal.reason)}`);
     count++;
-    if (mapping.exclude.some((condition) => matchesCondition(condition, employee))) {
-      excluded++;
-      continue;
-    }
-    const label = typeof employee.id === 'string' ? employee.id : `#${count}`;
-    let key: string | null = null;
-    try {
-      key = applyRule(mapping.key, employee, 'key');
-      if (!key) throw new MappingError('key', `no stable id (${(mapping.key.from ?? []).join(' or ')} is empty)`);
-      const user = mapEmployee(employee, key, mapping);
-      users.push(user);
-      if (!read.nodes) collectDisplayNodes(employee, derivedNodes);
-    } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
-      findings.push({
-        kind: 'mapping-error',
-        record: { type: 'user', key: key ?? label, label },
-        field: error.field,
-        reason: `employee ${label}: field ${error.field}: ${error.message}`,
-        action: 'quarantined',
-      });
-      if (key) failedKeys.push(key);
+    switch (outcome.kind) {
+      case 'excluded':
+        excluded++;
+        break;
+      case 'user':
+        users.push(outcome.user);
+        if (!read.nodes) for (const node of outcome.nodes ?? []) if (!derivedNodes.has(node.id)) derivedNodes.set(node.id, node);
+        break;
+      case 'failed':
+        findings.push(outcome.finding);
+        if (outcome.key) failedKeys.push(outcome.key);
+        break;
     }
   }
 
@@ -73,47 +66,10 @@ export async function readOrganisation(read: SourceRead, mapping: MappingConfig,
   return { users, groups, excluded, read: count, findings, failedKeys };
 }
 
-function mapEmployee(employee: SourceObject, key: string, mapping: MappingConfig): UserRecord {
-  const values = {} as Record<UserField, string | null>;
-  for (const field of USER_FIELDS) values[field] = applyRule(mapping.users[field], employee, field);
-  if (!values.username) throw new MappingError('username', `no username (${(mapping.users.username.from ?? []).join(' or ')} is empty)`);
-  return {
-    key,
-    sourceId: typeof employee.id === 'string' ? employee.id : key,
-    ...values,
-    username: values.username,
-    groups: positionsOf(employee),
-  };
+/** Raw employees mapped here, one at a time. */
+async function* mapped(employees: AsyncIterable<SourceObject>, mapping: MappingConfig, deriveNodes: boolean): AsyncIterable<MappedEmployee> {
+  let ordinal = 0;
+  for await (const employee of employees) yield mapEmployee(employee, ++ordinal, mapping, USER_FIELDS, deriveNodes);
 }
 
-/** Department codes of the employee's positions, the primary first, without repeats. */
-function positionsOf(employee: SourceObject): string[] {
-  const positions = employee.positions;
-  if (positions === undefined || positions === null) return [];
-  if (!Array.isArray(positions)) throw new MappingError('positions', 'is not an array');
-  const ordered = [...(positions as unknown[])].sort(
-    (a, b) => Number(Boolean((b as { primary?: unknown }).primary)) - Number(Boolean((a as { primary?: unknown }).primary)),
-  );
-  const out: string[] = [];
-  for (const raw of ordered) {
-    const orgId = (raw as { org_id?: unknown } | null)?.org_id;
-    if (typeof orgId === 'number') out.push(String(orgId));
-    else if (typeof orgId === 'string' && orgId) out.push(orgId);
-    else throw new MappingError('positions.org_id', 'a position has no org_id');
-  }
-  return [...new Set(out)];
-}
-
-function collectDisplayNodes(employee: SourceObject, into: Map<string, SourceNode>): void {
-  const positions = Array.isArray(employee.positions) ? (employee.positions as Record<string, unknown>[]) : [];
-  for (const position of positions) {
-    const displayNodes = position.display_nodes;
-    if (!Array.isArray(displayNodes)) continue;
-    for (const raw of displayNodes as Record<string, unknown>[]) {
-      const id = raw.id;
-      if (typeof id !== 'string' || into.has(id)) continue;
-      const path = typeof raw.path === 'string' ? raw.path : `/${id}/`;
-      into.set(id, { id, name: typeof raw.name === 'string' ? raw.name : id, path, parentId: parentFromPath(path, id) });
-    }
-  }
-}
+async function* none(): AsyncIterable<SourceObject> {}

@@ -8,6 +8,7 @@ export {
   PasswordStore,
   Argon2Hasher,
   PasswordVerifier,
+  LockoutService,
   unknownUserKey,
   type SetPasswordOptions,
   type UpstreamContact,

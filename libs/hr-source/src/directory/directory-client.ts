@@ -34,6 +34,13 @@ export interface DirectoryRequest {
    * is still retried once with a new token: the directory refused the call before doing it.)
    */
   retry?: boolean;
+  /**
+   * Turns the answer's bytes (handed over) into its envelope, instead of parsing it here; given
+   * the secrets the answer must not carry. Throws a DirectoryError `garbage` for an answer that
+   * is not one (retried like here). The directory source parses and maps its pages this way, in
+   * a worker thread (PageMapper).
+   */
+  decode?: (bytes: ArrayBuffer, statusCode: number, secrets: readonly string[]) => Promise<WorkPlusEnvelope<unknown>>;
 }
 
 /** Refresh this long before the token's announced expiry. */
@@ -204,7 +211,8 @@ export class DirectoryClient {
     const secrets = this.secrets(token);
     for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     if (token) url.searchParams.set('access_token', token);
-    let text: string;
+    let text = '';
+    let bytes: ArrayBuffer | null = null;
     let statusCode: number;
     // undici's own timers are coarse (about a second); this one is exact and covers the whole exchange.
     const timeout = AbortSignal.timeout(this.config.directory.timeoutMs);
@@ -217,7 +225,8 @@ export class DirectoryClient {
         signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
       });
       statusCode = res.statusCode;
-      text = await res.body.text();
+      if (req.decode) bytes = await res.body.arrayBuffer();
+      else text = await res.body.text();
     } catch (error) {
       if (req.signal?.aborted) throw new DirectoryError('cancelled', `The directory call was cancelled: ${String(req.signal.reason)}`);
       if (timeout.aborted || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
@@ -227,6 +236,7 @@ export class DirectoryClient {
       throw new DirectoryError('unreachable', `cannot reach the directory (${reason})`);
     }
     if (statusCode >= 500) throw new DirectoryError('http', `HTTP ${statusCode}`);
+    if (req.decode && bytes) return req.decode(bytes, statusCode, secrets);
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -1,13 +1,20 @@
+import { USER_FIELDS } from '#app/omflow-contract';
 import { organizationPath, WorkPlusCode, type WorkPlusEnvelope, type WorkPlusOrgNode, type WorkPlusPageOrgsResult } from '#app/workplus';
+import type { MappedEmployee } from '../employee-mapper.js';
 import { parentFromPath } from '../file-source.js';
-import { counted, HrSource, newReadProgress, SourceReadError, type ReadProgress, type SourceNode, type SourceObject, type SourceRead } from '../hr-source.js';
-import { DirectoryError, type DirectoryClient } from './directory-client.js';
+import { HrSource, newReadProgress, SourceReadError, type ReadProgress, type SourceNode, type SourceRead } from '../hr-source.js';
+import type { MappingConfig } from '../mapping.js';
+import { DirectoryError, type DirectoryClient, type DirectoryRequest } from './directory-client.js';
+import { PageMapper } from './page-mapper.js';
+import type { ViewPage } from './view-page.js';
 
 /**
  * Reads the organisation from the WorkPlus API with bounded memory: departments page by page
  * (`/page-orgs`, pre-order), then each department's own employees page by page (`/view`),
  * a few departments at a time. Every page is checked against the totals the directory
- * announces; a short page, a broken answer or an error status fails the read.
+ * announces; a short page, a broken answer or an error status fails the read. The employees'
+ * pages are parsed and mapped in a worker thread (PageMapper): only mapped records reach the
+ * main thread.
  */
 export class DirectorySource extends HrSource {
   readonly kind = 'directory' as const;
@@ -15,6 +22,7 @@ export class DirectorySource extends HrSource {
   constructor(
     private readonly client: DirectoryClient,
     private readonly pageSize: number,
+    private readonly mapping: MappingConfig,
     private readonly concurrency = 4,
   ) {
     super();
@@ -35,16 +43,21 @@ export class DirectorySource extends HrSource {
     progress.employees.expected = typeof announced === 'number' ? announced : null;
     return {
       nodes: nodes.map((n) => n.node),
-      employees: counted(this.employees(staffed, signal, progress), progress),
+      mapped: this.employees(staffed, signal, progress),
       announcedEmployees: () => (typeof announced === 'number' ? announced : null),
     };
   }
 
-  private async get<T>(resource: 'page-orgs' | 'view', query: Record<string, string | number | boolean | undefined>, signal: AbortSignal): Promise<T> {
+  private async get<T>(
+    resource: 'page-orgs' | 'view',
+    query: Record<string, string | number | boolean | undefined>,
+    signal: AbortSignal,
+    decode?: DirectoryRequest['decode'],
+  ): Promise<T> {
     const path = `/${resource}`;
     let answer: WorkPlusEnvelope<unknown>;
     try {
-      answer = await this.client.call({ method: 'GET', path: organizationPath(this.client.orgCode, resource), query, signal });
+      answer = await this.client.call({ method: 'GET', path: organizationPath(this.client.orgCode, resource), query, signal, decode });
     } catch (error) {
       if (error instanceof DirectoryError) throw new SourceReadError(`Directory ${path}: ${error.message}`, true);
       throw error;
@@ -81,20 +94,21 @@ export class DirectorySource extends HrSource {
   }
 
   /**
-   * Employees of every department, each person once (people with several positions appear in
-   * several departments). Up to `concurrency` departments are read at a time; whichever finishes
-   * first is handed on first, so one slow department does not idle the others.
+   * Employees of every department, mapped, each person once (people with several positions
+   * appear in several departments). Up to `concurrency` departments are read at a time;
+   * whichever finishes first is handed on first, so one slow department does not idle the others.
    */
-  private async *employees(nodes: { raw: WorkPlusOrgNode }[], signal: AbortSignal, progress: ReadProgress): AsyncIterable<SourceObject> {
+  private async *employees(nodes: { raw: WorkPlusOrgNode }[], signal: AbortSignal, progress: ReadProgress): AsyncIterable<MappedEmployee> {
+    const mapper = new PageMapper({ mapping: this.mapping, fields: USER_FIELDS }, this.pageSize);
     const seen = new Set<string>();
-    const running = new Map<number, Promise<{ slot: number; batch: SourceObject[] }>>();
+    const running = new Map<number, Promise<{ slot: number; batch: MappedEmployee[] }>>();
     let next = 0;
     const launch = (): void => {
       if (next >= nodes.length) return;
       const slot = next++;
       running.set(
         slot,
-        this.nodeEmployees(nodes[slot].raw, signal, progress).then((batch) => ({ slot, batch })),
+        this.nodeEmployees(nodes[slot].raw, mapper, signal, progress).then((batch) => ({ slot, batch })),
       );
     };
     for (let i = 0; i < this.concurrency; i++) launch();
@@ -104,42 +118,44 @@ export class DirectorySource extends HrSource {
         running.delete(slot);
         launch();
         for (const employee of batch) {
-          const id = employee.id as string;
-          if (seen.has(id)) continue;
-          seen.add(id);
+          if (seen.has(employee.id)) continue;
+          seen.add(employee.id);
+          progress.employees.done++;
           yield employee;
         }
       }
     } finally {
       // A failed or abandoned read leaves no rejection unobserved.
       for (const pending of running.values()) pending.catch(() => undefined);
+      await mapper.close();
     }
   }
 
-  private async nodeEmployees(node: WorkPlusOrgNode, signal: AbortSignal, progress: ReadProgress): Promise<SourceObject[]> {
-    const out: SourceObject[] = [];
+  private async nodeEmployees(node: WorkPlusOrgNode, mapper: PageMapper, signal: AbortSignal, progress: ReadProgress): Promise<MappedEmployee[]> {
+    const out: MappedEmployee[] = [];
     const total = node.employee_count;
+    // The page is parsed and mapped by the mapper: the envelope's result is the mapped page.
+    const decode: DirectoryRequest['decode'] = async (bytes, statusCode, secrets) => {
+      const page = await mapper.map(bytes, secrets);
+      if (page.kind === 'garbage') throw new DirectoryError('garbage', `the answer (HTTP ${statusCode}) is ${page.reason}`);
+      if (page.kind === 'status') return { status: page.status, message: page.message, result: null };
+      return { status: WorkPlusCode.Ok, message: page.message, result: page };
+    };
     for (let skip = 0; skip < total; skip += this.pageSize) {
-      const result = await this.get<WorkPlusOrgNode[]>(
+      const page = await this.get<Exclude<ViewPage, { kind: 'garbage' | 'status' }>>(
         'view',
         { org_id: node.id, employee_skip: skip, employee_limit: this.pageSize, org_limit: 0, counting: false },
         signal,
+        decode,
       );
       progress.pages.done++;
-      const view = Array.isArray(result) ? result[0] : undefined;
-      if (!view || !Array.isArray(view.employees)) throw new SourceReadError(`Directory /view of ${node.id}: the answer has no employees array`);
+      if (page.kind === 'no-employees') throw new SourceReadError(`Directory /view of ${node.id}: the answer has no employees array`);
       const expected = Math.min(this.pageSize, total - skip);
-      if (view.employees.length < expected) {
-        throw new SourceReadError(
-          `Short read: /view of department ${node.id} at ${skip} returned ${view.employees.length} of ${expected} employees (announced ${total})`,
-        );
+      if (page.count < expected) {
+        throw new SourceReadError(`Short read: /view of department ${node.id} at ${skip} returned ${page.count} of ${expected} employees (announced ${total})`);
       }
-      for (const employee of view.employees as unknown[]) {
-        if (typeof employee !== 'object' || employee === null || typeof (employee as { id?: unknown }).id !== 'string') {
-          throw new SourceReadError(`Directory /view of ${node.id}: an employee has no id`);
-        }
-        out.push(employee as SourceObject);
-      }
+      if (page.missingId) throw new SourceReadError(`Directory /view of ${node.id}: an employee has no id`);
+      for (const employee of page.employees) out.push(employee);
     }
     return out;
   }

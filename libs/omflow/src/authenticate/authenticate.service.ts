@@ -35,10 +35,11 @@ export type LoginFailureReason =
  * OMFLOW's login check. Every attempt does the same work up to the answer, whoever the user:
  * the person and password lookups, the reservation of its place under the lockout thresholds,
  * and the verifier (which verifies against a dummy hash or asks the upstream for unknown users
- * too). Only users active in the published snapshot may log in, and not while their removal
- * waits out the deletion grace window. Every attempt is audited with its reason; the password
- * never leaves this method, and a username nobody holds (often a password typed into the wrong
- * field) is neither audited nor counted as typed.
+ * too; the local verifier's hash runs while the reservation commits). Only users active in the
+ * published snapshot may log in, and not while their removal waits out the deletion grace
+ * window. Every attempt is audited with its reason; the password never leaves this method, and a
+ * username nobody holds (often a password typed into the wrong field) is neither audited nor
+ * counted as typed.
  *
  * Apart from the hash, a login costs two short write transactions: the reservation, and its
  * settlement together with everything the outcome writes (last login, audit event), which thus
@@ -76,7 +77,15 @@ export class AuthenticateService {
     const { username, password } = parsed.value;
 
     const { subject, person, credential } = await this.lookUp(username);
-    const reserved = await this.lockout.reserve({ username, known: subject.known, ip });
+    const who = { username, known: subject.known, ip };
+    // The bridge's own hashes are checked on the thread pool while the reservation commits (the
+    // hash is the login's cost: the rest then hides behind it). The outcome is used only once the
+    // reservation is granted. Not when this instance knows a lock on the username or IP (a locked
+    // attempt costs no hash), nor with an upstream verifier (a locked account's attempts must never
+    // reach the directory, whose own lockout they would feed).
+    const early = this.verifier.kind === 'local' && !this.lockout.lockedIn(who) ? this.verifier.verify(username, password, credential) : null;
+    early?.catch(() => undefined); // awaited below when granted; a refused or failed reservation must not leave it unhandled
+    const reserved = await this.lockout.reserve(who);
     if (!reserved.ok) {
       const { kind, lockedUntil } = reserved.refusal;
       this.metrics.login('locked');
@@ -98,7 +107,7 @@ export class AuthenticateService {
 
     let result: VerifyResult;
     try {
-      result = await this.verifier.verify(username, password, credential);
+      result = await (early ?? this.verifier.verify(username, password, credential));
     } catch (error) {
       await this.lockout.settle(reserved.reservation, 'released');
       throw error;
@@ -122,7 +131,9 @@ export class AuthenticateService {
       // One transaction: the counter cleared, the last login and the audit event.
       await this.lockout.settle(reserved.reservation, 'succeeded', async (_locked, m) => {
         await this.people.recordLogin(person.id, this.clock.date(), m);
-        await this.audit.recordWithin(m, [{ action: 'auth.login.succeeded', outcome: 'success', target: target(subject), details: { verifier: this.verifier.kind } }]);
+        await this.audit.recordWithin(m, [
+          { action: 'auth.login.succeeded', outcome: 'success', target: target(subject), details: { verifier: this.verifier.kind } },
+        ]);
       });
       this.metrics.login('success');
       return { answer: { status: 'success' } };
@@ -144,7 +155,12 @@ export class AuthenticateService {
           ? 'no_password'
           : result.reason;
     await this.lockout.settle(reserved.reservation, 'failed', (locked, m) =>
-      this.failedWithin(m, subject, reason, locked.length ? { lockedNow: locked.map((l) => ({ lock: l.kind, lockedUntil: l.lockedUntil.toISOString() })) } : {}),
+      this.failedWithin(
+        m,
+        subject,
+        reason,
+        locked.length ? { lockedNow: locked.map((l) => ({ lock: l.kind, lockedUntil: l.lockedUntil.toISOString() })) } : {},
+      ),
     );
     this.metrics.login(reason);
     return { answer: { status: 'fail', message: LOGIN_FAILED } };

@@ -39,6 +39,8 @@ type Row = { kind: string; subject: string; failures: unknown; pending: unknown;
 
 /** Stale rows (window over, lock over) are purged at most this often per instance. */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
+/** Locks this instance remembers having seen (lockedIn): more are forgotten oldest first. */
+const REMEMBERED_LOCKS = 10_000;
 
 /** Thrown inside a reservation's transaction to roll back the places already taken when a later one is refused. */
 class Refused extends Error {
@@ -61,6 +63,8 @@ export class LockoutService {
   private readonly logger = new Logger(LockoutService.name);
   private lastPurge = 0;
   private readonly policies: Record<LockoutKind, CounterPolicy>;
+  /** Locks in force this instance has seen (refusals, locks it started), by `kind:subject`: only a hint, see lockedIn. */
+  private readonly seenLocks = new Map<string, number>();
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -75,6 +79,31 @@ export class LockoutService {
       user: { threshold: config.auth.lockoutThreshold, windowMs, lockMs },
       ip: { threshold: config.auth.ipLockoutThreshold, windowMs, lockMs },
     };
+  }
+
+  /**
+   * Whether this instance has seen a lock in force on the attempt's username or IP (it refused
+   * an attempt for it, or started it). Only a hint, never a decision: the reservation alone
+   * decides, in the database. A login uses it to check a password while its reservation commits
+   * only when no lock is known, so that an attempt on a locked account or IP still costs no hash.
+   */
+  lockedIn(who: LoginSubject): boolean {
+    const now = this.clock.now();
+    for (const [kind, subject] of this.keys(who)) {
+      const key = `${kind}:${subject}`;
+      const until = this.seenLocks.get(key);
+      if (until === undefined) continue;
+      if (until > now) return true;
+      this.seenLocks.delete(key);
+    }
+    return false;
+  }
+
+  private rememberLock(kind: LockoutKind, subject: string, lockedUntil: number): void {
+    const key = `${kind}:${subject}`;
+    this.seenLocks.delete(key);
+    this.seenLocks.set(key, lockedUntil);
+    if (this.seenLocks.size > REMEMBERED_LOCKS) this.seenLocks.delete(this.seenLocks.keys().next().value!);
   }
 
   /**
@@ -101,7 +130,12 @@ export class LockoutService {
       });
       return { ok: true, reservation: { places } };
     } catch (error) {
-      if (error instanceof Refused) return { ok: false, refusal: error.refusal };
+      if (error instanceof Refused) {
+        const { kind, lockedUntil } = error.refusal;
+        const subject = keys.find(([k]) => k === kind)?.[1];
+        if (lockedUntil && subject !== undefined) this.rememberLock(kind, subject, lockedUntil.getTime());
+        return { ok: false, refusal: error.refusal };
+      }
       throw error;
     }
   }
@@ -128,13 +162,17 @@ export class LockoutService {
       if (then) await then(locked, m);
       return locked;
     });
-    for (const lock of started) this.metrics.lockout(lock.kind);
+    for (const lock of started) {
+      this.metrics.lockout(lock.kind);
+      this.rememberLock(lock.kind, lock.subject, lock.lockedUntil.getTime());
+    }
     return started;
   }
 
   /** Clears the counter and any lock of a username (under either key) or IP; true when there was something to clear. */
   async clear(kind: LockoutKind, subject: string): Promise<boolean> {
     const keys = kind === 'user' ? [normalise(subject), unknownUserKey(subject)] : [subject.trim()];
+    for (const key of keys) this.seenLocks.delete(`${kind}:${key}`);
     return this.tx.transaction(async (m) => {
       const rows = await m.query<Row[]>(`SELECT subject FROM auth_lockout WHERE kind = ? AND subject IN (${keys.map(() => '?').join(', ')})`, [kind, ...keys]);
       if (!rows.length) return false;
