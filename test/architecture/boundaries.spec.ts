@@ -44,6 +44,7 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   notification_quarantine: 'notifications',
   omflow_reconciliation: 'omflow-readback',
   omflow_reconciliation_lock: 'omflow-readback',
+  console_session: 'access',
 };
 
 /** Calls whose string argument is a table name: TypeORM's `@Entity('t')`, `.update('t')`, `.from('t')`..., the snapshots' `insertRows(m, 't', ...)`. */

@@ -11,6 +11,7 @@ import { BridgeMetrics, installHttpMetrics } from '#app/metrics';
 import { AppModule, type BridgeModuleOptions } from './app.module.js';
 import { createPino, PinoNestLogger, requestIdOf, requestLogger } from './logging.js';
 import { buildOpenApi } from './openapi.js';
+import { serveConsole } from './console.js';
 
 /**
  * Creates the bridge application on Fastify, fully configured but not listening. `main.ts`,
@@ -73,6 +74,9 @@ export async function createBridgeApp(config: BridgeConfig, options: BridgeModul
   await fastify.register(formbody);
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
   app.enableShutdownHooks();
+  if (config.console.enabled && !(await serveConsole(fastify))) {
+    new PinoNestLogger(log).warn('CONSOLE_ENABLED but the console was not built (npm run build): /console/ answers 404.', 'Bootstrap');
+  }
   if (config.http.docsEnabled) {
     SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OMFLOW HR Bridge API' });
   }

@@ -5,6 +5,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessGuard } from './access.guard.js';
 import { AccessService } from './access.service.js';
 import { ApiClient } from './api-client.entity.js';
+import { ConsoleSessionController } from './console-session.controller.js';
+import { ConsoleSession } from './console-session.entity.js';
+import { ConsoleSessionService } from './console-session.service.js';
 import { ClientsController, WhoAmIController } from './clients.controller.js';
 import { ADMIN_TOKEN_SINK, type AdminTokenSink, ClientProvisioning, stdoutSink } from './provisioning.js';
 import { BasicStrategy, BearerStrategy } from './strategies.js';
@@ -16,10 +19,11 @@ export class AccessModule {
     return {
       module: AccessModule,
       global: true,
-      imports: [PassportModule, TypeOrmModule.forFeature([ApiClient])],
-      controllers: [ClientsController, WhoAmIController],
+      imports: [PassportModule, TypeOrmModule.forFeature([ApiClient, ConsoleSession])],
+      controllers: [ClientsController, WhoAmIController, ConsoleSessionController],
       providers: [
         AccessService,
+        ConsoleSessionService,
         BasicStrategy,
         BearerStrategy,
         ClientProvisioning,

@@ -114,6 +114,6 @@ export class WhoAmIDto {
   scopes: Scope[];
   organisations: string[] | null;
   /** How the client authenticated on this request. */
-  @ApiProperty({ enum: ['basic', 'bearer', 'security-code', 'access-token'] })
+  @ApiProperty({ enum: ['basic', 'bearer', 'security-code', 'access-token', 'session'] })
   via: string;
 }

@@ -29,7 +29,7 @@ export interface Principal {
   /** Organisation codes the client may reach through the directory proxy; null = all. */
   organisations: readonly string[] | null;
   /** How the client proved itself on this request. */
-  via: 'basic' | 'bearer' | 'security-code' | 'access-token';
+  via: 'basic' | 'bearer' | 'security-code' | 'access-token' | 'session';
 }
 
 export function hasScope(principal: Pick<Principal, 'scopes'>, scope: Scope): boolean {

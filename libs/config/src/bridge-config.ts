@@ -49,6 +49,16 @@ export const bridgeEnv = {
     docsEnabled: env.bool('DOCS_ENABLED', true, { doc: 'Serve Swagger UI at /docs and the OpenAPI document at /docs-json.' }),
     metricsEnabled: env.bool('METRICS_ENABLED', true, { doc: 'Serve Prometheus metrics at /metrics (no authentication: keep it on the internal network).' }),
   },
+  console: {
+    enabled: env.bool('CONSOLE_ENABLED', true, {
+      doc: 'Serve the operator console at /console/ and its sign-in at /api/v1/console/session (an API client signs in with its id and secret for a session cookie). Off: both answer 404.',
+    }),
+    sessionIdleMinutes: env.int('CONSOLE_SESSION_IDLE_MINUTES', 30, {
+      doc: 'A console session unused for this many minutes ends (the person signs in again).',
+      min: 1,
+      max: 1440,
+    }),
+  },
   instance: {
     id: env.optionalString('INSTANCE_ID', {
       doc: "Name of this instance in the database's leases (sync lock, directory token refresh) and the run history (default: the host name). A restarted instance with the same name takes over at once what its previous process left (a crashed run, its locks); give live instances distinct names (set it when several share a host name, e.g. containers with network_mode: host).",

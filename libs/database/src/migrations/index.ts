@@ -13,6 +13,7 @@ import { PendingRemovals1764100000000 } from './1764100000000-pending-removals.j
 import { SyncRunDecisions1764110000000 } from './1764110000000-sync-run-decisions.js';
 import { OmflowReconciliation1764130000000 } from './1764130000000-omflow-reconciliation.js';
 import { CollationKeys1764140000000 } from './1764140000000-collation-keys.js';
+import { ConsoleSessions1764160000000 } from './1764160000000-console-sessions.js';
 
 /** Every migration, oldest first. Each runs on MySQL/MariaDB and SQLite alike. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   SyncRunDecisions1764110000000,
   OmflowReconciliation1764130000000,
   CollationKeys1764140000000,
+  ConsoleSessions1764160000000,
 ];
