@@ -33,6 +33,9 @@ export function directoryEnv(emulator: EmulatorProcess, pageSize = 500): NodeJS.
     GUARD_MAX_GROUP_REMOVAL_PERCENT: '100',
     GUARD_MAX_MOVES: '1000000',
     GUARD_MAX_MOVE_PERCENT: '100',
+    // Resignations are published at once, as before the deletion grace window: the 1% re-sync
+    // measures removals, not people carried through their window.
+    GUARD_DELETION_GRACE_HOURS: '0',
   };
 }
 
