@@ -34,10 +34,10 @@ function startOmflowEmulatorProcess(cwd: string, env: NodeJS.ProcessEnv): Bridge
 describe.skipIf(!bridgeBuilt('the "Done when" of issue 16')).each(testDatabases())(
   'issue 16 done: the embedded default pulled by the OMFLOW emulator is in sync ($kind)',
   (db) => {
-    // From the repository, as `npm start` runs (the embedded default's file is relative to it);
-    // the SQLite database, and with it the audit key and checkpoints, in a directory of the test's.
-    const cwd = ROOT;
+    // Started from a directory of the test's, not the repository: the embedded default is found in
+    // the installation; the SQLite database, the audit key and checkpoints stay in that directory.
     const dir = mkdtempSync(join(tmpdir(), 'done-when-'));
+    const cwd = dir;
     const started: BridgeProcess[] = [];
     let bridgeUrl: string;
     let omflowUrl: string;
