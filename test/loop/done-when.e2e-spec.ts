@@ -124,7 +124,7 @@ describe.skipIf(!bridgeBuilt('the "Done when" of issue 16')).each(testDatabases(
       expect(r.counts!.users.omflow).toBe(r.counts!.users.snapshot);
       expect(r.counts!.departments.omflow).toBe(r.counts!.departments.snapshot);
       const pulls = await omflow<PullRecord[]>('GET', '/pulls?limit=100');
-      const before = pulls.filter((p) => p.started_at <= (r as Reconciliation & { startedAt: string }).startedAt);
+      const before = pulls.filter((p) => p.started_at <= r.startedAt);
       expect(before.length).toBeGreaterThanOrEqual(1);
       expect(before.length).toBeLessThanOrEqual(2);
       expect(before[0].outcome).toBe('applied');

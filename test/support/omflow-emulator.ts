@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createOmflowEmulatorApp, type OmflowEmulatorAppOptions } from '../../apps/omflow-emulator/src/index.js';
 import type { PullRecord } from '../../apps/omflow-emulator/src/index.js';
@@ -7,6 +6,7 @@ import type { DatabaseConfig } from '#app/database';
 import { admin, startBridgeWith, type RunningBridge } from './bridge.js';
 import { OMFLOW } from './credentials.js';
 import { startEmulator, type RunningEmulator } from './emulator.js';
+import { freePort } from './process.js';
 
 /** The emulator's query API account in the suites. */
 export const OMFLOW_API = { user: 'omflow-api', password: 'omflow-api-password' } as const;
@@ -29,7 +29,7 @@ export interface RunningOmflowEmulator {
 /**
  * Starts an OMFLOW emulator that pulls the bridge at `hrUrl` with the suites' OMFLOW client
  * (credentials.ts): on demand only unless `pullSeconds` is given, no pull at start-up unless
- * `pullOnStart`. Suites run the three together with test/support/emulator.ts (directory),
+ * `pullOnStart`; on `port` (0: one the OS picks). Suites run the three together with test/support/emulator.ts (directory),
  * bridge.ts (bridge) and this.
  */
 export async function startOmflowEmulator(hrUrl: string, options: OmflowEmulatorAppOptions = {}, port = 0): Promise<RunningOmflowEmulator> {
@@ -117,6 +117,8 @@ export interface Reconciliation {
     driftedDepartments: { groupNo: string; fields: { field: string; expected: string | null; actual: string | null }[] }[];
   } | null;
   error: { code: string; message: string } | null;
+  startedAt: string;
+  finishedAt: string | null;
 }
 
 /** The whole loop: the directory emulator, a bridge reading it, and an OMFLOW emulator pulling the bridge. */
@@ -129,15 +131,6 @@ export interface RunningLoop {
   /** Runs one read-back of OMFLOW to its end (POST /api/v1/omflow/reconciliation/run?wait=true; needs `readback`). */
   reconcile(): Promise<Reconciliation>;
   close(): Promise<void>;
-}
-
-/** A port of 127.0.0.1 that was free a moment ago (the OS's pick for port 0, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**
