@@ -6,6 +6,7 @@ import type { DatabaseConfig } from '#app/database';
 import { admin, startBridgeWith, type RunningBridge } from './bridge.js';
 import { OMFLOW } from './credentials.js';
 import { startEmulator, type RunningEmulator } from './emulator.js';
+import { freePort } from './process.js';
 
 /** The emulator's query API account in the suites. */
 export const OMFLOW_API = { user: 'omflow-api', password: 'omflow-api-password' } as const;
@@ -28,10 +29,10 @@ export interface RunningOmflowEmulator {
 /**
  * Starts an OMFLOW emulator that pulls the bridge at `hrUrl` with the suites' OMFLOW client
  * (credentials.ts): on demand only unless `pullSeconds` is given, no pull at start-up unless
- * `pullOnStart`. Suites run the three together with test/support/emulator.ts (directory),
+ * `pullOnStart`; on `port` (0: one the OS picks). Suites run the three together with test/support/emulator.ts (directory),
  * bridge.ts (bridge) and this.
  */
-export async function startOmflowEmulator(hrUrl: string, options: OmflowEmulatorAppOptions = {}): Promise<RunningOmflowEmulator> {
+export async function startOmflowEmulator(hrUrl: string, options: OmflowEmulatorAppOptions = {}, port = 0): Promise<RunningOmflowEmulator> {
   const app = await createOmflowEmulatorApp({
     hrUrl,
     hrUser: OMFLOW.id,
@@ -45,9 +46,8 @@ export async function startOmflowEmulator(hrUrl: string, options: OmflowEmulator
     docs: false,
     ...options,
   });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${port}`;
+  await app.listen(port, '127.0.0.1');
+  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const adminHeaders: Record<string, string> = options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {};
   const admin = async <T>(method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}/_omflow${path}`, {
@@ -88,6 +88,39 @@ export async function startOmflowEmulator(hrUrl: string, options: OmflowEmulator
   };
 }
 
+/** What `GET /api/v1/omflow/reconciliation` answers (the fields the suites read). */
+export interface Reconciliation {
+  id: number;
+  outcome: 'in-sync' | 'drifted' | 'not-pulled' | 'failed';
+  inSync: boolean;
+  trigger: string;
+  snapshot: { id: number | null; publishedId: number | null; pulledAt: string | null; behind: boolean };
+  reasons: string[];
+  counts: {
+    users: {
+      snapshot: number;
+      omflow: number;
+      missing: number;
+      unexpected: number;
+      drifted: number;
+      omflowDeleted: number;
+      driftByField: Record<string, number>;
+    };
+    departments: { snapshot: number; omflow: number; missing: number; unexpected: number; drifted: number; driftByField: Record<string, number> };
+  } | null;
+  samples: {
+    missingUsers: { username: string }[];
+    unexpectedUsers: { username: string; omflowId: number }[];
+    driftedUsers: { username: string; omflowId: number; fields: { field: string; expected: string | null; actual: string | null }[] }[];
+    missingDepartments: { groupNo: string }[];
+    unexpectedDepartments: { groupNo: string }[];
+    driftedDepartments: { groupNo: string; fields: { field: string; expected: string | null; actual: string | null }[] }[];
+  } | null;
+  error: { code: string; message: string } | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
 /** The whole loop: the directory emulator, a bridge reading it, and an OMFLOW emulator pulling the bridge. */
 export interface RunningLoop {
   directory: RunningEmulator;
@@ -95,6 +128,8 @@ export interface RunningLoop {
   omflow: RunningOmflowEmulator;
   /** Runs a bridge sync to its end (POST /api/v1/sync/runs?wait=true) and answers the run. */
   sync(): Promise<{ status: string; snapshotId?: number } & Record<string, unknown>>;
+  /** Runs one read-back of OMFLOW to its end (POST /api/v1/omflow/reconciliation/run?wait=true; needs `readback`). */
+  reconcile(): Promise<Reconciliation>;
   close(): Promise<void>;
 }
 
@@ -102,17 +137,31 @@ export interface RunningLoop {
  * Starts the three on random ports of 127.0.0.1: the directory emulator (test/support/emulator.ts
  * defaults, `directory` options over them), a bridge on `database` reading it (`bridgeEnv` over
  * the directory's variables), and an OMFLOW emulator pulling that bridge on demand (`omflow`
- * options). Nothing is synchronised or pulled yet.
+ * options). With `readback`, the bridge's read-back points at the OMFLOW emulator's query API
+ * (OMFLOW_URL, OMFLOW_API_USER, OMFLOW_API_PASSWORD; the emulator's port is chosen before the
+ * bridge starts, since each needs the other's URL), with `RECONCILE_CRON=off` and
+ * `RECONCILE_AFTER_PULL_SECONDS=0` unless `bridgeEnv` says otherwise: comparisons run when the
+ * test asks. Nothing is synchronised or pulled yet.
  */
 export async function startLoop(
   database: DatabaseConfig,
-  options: { directory?: EmulatorAppOptions; bridgeEnv?: NodeJS.ProcessEnv; omflow?: OmflowEmulatorAppOptions } = {},
+  options: { directory?: EmulatorAppOptions; bridgeEnv?: NodeJS.ProcessEnv; omflow?: OmflowEmulatorAppOptions; readback?: boolean } = {},
 ): Promise<RunningLoop> {
   const directory = await startEmulator(options.directory);
   let bridge: RunningBridge | undefined;
   try {
-    bridge = await startBridgeWith(database, { env: directory.bridgeEnv(options.bridgeEnv) });
-    const omflow = await startOmflowEmulator(bridge.url, options.omflow);
+    const omflowPort = options.readback ? await freePort() : 0;
+    const readbackEnv: NodeJS.ProcessEnv = options.readback
+      ? {
+          OMFLOW_URL: `http://127.0.0.1:${omflowPort}`,
+          OMFLOW_API_USER: OMFLOW_API.user,
+          OMFLOW_API_PASSWORD: OMFLOW_API.password,
+          RECONCILE_CRON: 'off',
+          RECONCILE_AFTER_PULL_SECONDS: '0',
+        }
+      : {};
+    bridge = await startBridgeWith(database, { env: directory.bridgeEnv({ ...readbackEnv, ...options.bridgeEnv }) });
+    const omflow = await startOmflowEmulator(bridge.url, options.omflow, omflowPort);
     const running = bridge;
     return {
       directory,
@@ -125,6 +174,11 @@ export async function startLoop(
           body: '{}',
         });
         return (await res.json()) as { status: string; snapshotId?: number } & Record<string, unknown>;
+      },
+      async reconcile() {
+        const res = await fetch(`${running.url}/api/v1/omflow/reconciliation/run?wait=true`, { method: 'POST', headers: admin });
+        if (res.status !== 200) throw new Error(`reconciliation: HTTP ${res.status} ${await res.text()}`);
+        return (await res.json()) as Reconciliation;
       },
       async close() {
         await omflow.close();

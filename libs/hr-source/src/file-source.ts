@@ -1,5 +1,23 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { SAMPLE_ORGANISATION_FILE } from '#app/config';
 import { counted, HrSource, newReadProgress, SourceReadError, type ReadProgress, type SourceNode, type SourceObject, type SourceRead } from './hr-source.js';
+
+/**
+ * Where to read `path`: as given (relative to the working directory), except the bundled sample
+ * organisation (the embedded default, `apps/bridge/assets/...`), which is found in the
+ * installation when the bridge was started from another directory (a service manager's working
+ * directory, a test's temporary one): the nearest folder above this module that holds it.
+ */
+export function locate(path: string): string {
+  if (path !== SAMPLE_ORGANISATION_FILE || isAbsolute(path) || existsSync(path)) return path;
+  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const candidate = join(dir, path);
+    if (existsSync(candidate)) return candidate;
+  }
+  return path;
+}
 
 /**
  * Reads an organisation from a file in the directory's own list format: the envelope
@@ -21,7 +39,7 @@ export class FileSource extends HrSource {
   async read(signal: AbortSignal, progress: ReadProgress = newReadProgress()): Promise<SourceRead> {
     let text: string;
     try {
-      text = await readFile(this.path, { encoding: 'utf8', signal });
+      text = await readFile(locate(this.path), { encoding: 'utf8', signal });
     } catch (error) {
       throw new SourceReadError(`Cannot read ${this.path}: ${(error as Error).message}`);
     }

@@ -46,13 +46,21 @@ describe('the comparison of OMFLOW with a snapshot', () => {
   });
 
   it('names each field that differs, with both values, the default department included', () => {
-    expect(userDrift(record(), row({ nick_name: 'E. Wilson', email: 'other@acme.test' }), 'sales')).toEqual([
+    expect(userDrift(record(), row({ nick_name: 'E. Wilson', email: 'other@acme.test' }), 'hr')).toEqual([
       { field: 'email', expected: 'ethan@acme.test', actual: 'other@acme.test' },
       { field: 'nick_name', expected: 'Ethan Wilson', actual: 'E. Wilson' },
-      { field: 'default_group', expected: 'rd', actual: 'sales' },
+      { field: 'default_group', expected: 'rd', actual: 'hr' },
     ]);
     // A username whose case OMFLOW changed is the same person, drifted.
     expect(userDrift(record(), row({ username: 'Ethan.Wilson' }), 'rd')).toEqual([{ field: 'username', expected: 'ethan.wilson', actual: 'Ethan.Wilson' }]);
+  });
+
+  it("accepts as default department any of the person's departments (/sync does not say which is primary), none only without any", () => {
+    expect(userDrift(record(), row(), 'sales')).toEqual([]);
+    expect(userDrift(record(), row(), 'SALES ')).toEqual([]);
+    expect(userDrift(record(), row(), null)).toEqual([{ field: 'default_group', expected: 'rd', actual: null }]);
+    expect(userDrift(record({ groups: [] }), row(), null)).toEqual([]);
+    expect(userDrift(record({ groups: [] }), row(), 'rd')).toEqual([{ field: 'default_group', expected: null, actual: 'rd' }]);
   });
 
   it('compares the departments a person is a member of as sets of codes, as OMFLOW matches them', () => {
