@@ -261,7 +261,7 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
 
   it('journey: create a client (secret shown once) and rotate its secret: the old one stops working', async () => {
     await page.goto(`${bridge.url}/console/#/access`);
-    await page.getByLabel('Name').fill('Reporting');
+    await page.getByLabel('Name', { exact: true }).fill('Reporting');
     await page.getByLabel('users:query').check();
     await page.getByRole('button', { name: 'Create' }).click();
     const first = (await page.getByTestId('secret').textContent()) ?? '';

@@ -97,7 +97,7 @@ function Route({ session, hash }: { session: Session; hash: string }) {
     case '/audit':
       return <AuditPage params={params} />;
     case '/access':
-      return <AccessPage />;
+      return <AccessPage session={session} />;
     default:
       return <OverviewPage session={session} />;
   }

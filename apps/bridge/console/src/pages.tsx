@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api, apiText, query, when } from './api.js';
+import { PasswordPanel, LockoutsPanel } from './access-logins.js';
+import { api, apiText, can, query, when, type Session } from './api.js';
 import type { Run } from './runs.js';
-import { ActionMessage, Json, Loading, Notice, Page, Pager, show, useAction, useLoad } from './ui.js';
+import { ActionMessage, Json, Loading, Page, Pager, show, useAction, useLoad } from './ui.js';
 
 interface Removal {
   key: string;
@@ -544,9 +545,9 @@ interface Client {
 
 const SCOPES = ['omflow', 'users:query', 'directory:read', 'directory:write', 'sync:admin', 'audit:read', 'admin'];
 
-export function AccessPage() {
+/** Clients, and (with the admin scope the /api/v1/auth routes require) passwords and lockouts. */
+export function AccessPage({ session }: { session: Session }) {
   const clients = useLoad(() => api<{ items: Client[]; total: number }>('GET', '/api/v1/clients?includeRevoked=true&limit=200'), []);
-  const lockouts = useLoad(() => api<unknown>('GET', '/api/v1/auth/lockouts'), []);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
@@ -656,9 +657,12 @@ export function AccessPage() {
           </tbody>
         </table>
       )}
-      <h2>Lockouts</h2>
-      {!lockouts.data ? <Loading error={lockouts.error} /> : <Json value={lockouts.data} />}
-      <Notice kind="info">Passwords are set with PUT /api/v1/auth/passwords/&#123;username&#125; (admin); the console lists lockouts.</Notice>
+      {can(session, 'admin') && (
+        <>
+          <PasswordPanel />
+          <LockoutsPanel />
+        </>
+      )}
     </Page>
   );
 }
