@@ -101,6 +101,9 @@ const READ_PAGE = 1000;
  */
 const WRITE_BATCH = { sqlite: 500, mysql: 5000 } as const;
 
+/** SQLite: from this many new people (and more than `person` has rows), person's key indexes are rebuilt after the write (TextKeys). */
+export const BULK_KEY_INDEXES = 2000;
+
 const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows[0]?.id === undefined ? null : Number(rows[0].id));
 
 /**
@@ -270,6 +273,11 @@ export class VersionChain {
     });
   }
 
+  private async count(table: 'person'): Promise<number> {
+    const rows = await this.db.query<{ n: Id }[]>(`SELECT COUNT(*) AS n FROM ${table}`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** The newest snapshot's number, or null. */
   async lastSnapshotId(): Promise<number | null> {
     return maxId(await this.db.query<MaxIdRow[]>('SELECT MAX(id) AS id FROM snapshot'));
@@ -319,11 +327,20 @@ export class VersionChain {
     const nameKeyColumn = keys.stored ? ['display_name_key'] : [];
 
     // Stable numbers for people and departments seen for the first time (or again, after they went).
-    const people = await this.allocate(
-      { table: 'person', key: 'user_key', columns: userColumns },
-      [...content.users.values()].filter((u) => !head.users.has(u.key)).map((user) => ({ key: user.key, values: () => userValues(user), groups: user.groups })),
-      now,
-    );
+    const newPeople = [...content.users.values()].filter((u) => !head.users.has(u.key));
+    // SQLite, many more new people than rows (the first sync): the key indexes are built after the inserts.
+    const rebuildKeyIndexes = keys.stored && newPeople.length >= BULK_KEY_INDEXES && newPeople.length > (await this.count('person'));
+    if (rebuildKeyIndexes) await keys.dropPersonKeyIndexes();
+    let people: Awaited<ReturnType<VersionChain['allocate']>>;
+    try {
+      people = await this.allocate(
+        { table: 'person', key: 'user_key', columns: userColumns },
+        newPeople.map((user) => ({ key: user.key, values: () => userValues(user), groups: user.groups })),
+        now,
+      );
+    } finally {
+      if (rebuildKeyIndexes) await keys.ensurePersonKeyIndexes(() => breathe(this.db));
+    }
     const departments = await this.allocate(
       { table: 'department', key: 'group_no', columns: ['display_name', 'parent_group_no', ...nameKeyColumn, ...(keys.stored ? ['group_no_key'] : [])] },
       [...content.groups.values()]
