@@ -11,6 +11,7 @@ import { admin, OMFLOW, startBridgeWith, type RunningBridge } from '../support/b
 import { testDatabases } from '../support/databases.js';
 import { DEPARTMENTS, people, writeOrganisation, type TestPerson } from '../support/organisation.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import type { Reconciliation } from '../support/omflow-emulator.js';
 
 /**
  * The read-back of OMFLOW over real HTTP. Until the OMFLOW emulator lands, the OMFLOW side is a
@@ -21,38 +22,6 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 
 const WEBHOOK_SECRET = 'whsec-readback-0123456789abcdef0123456789';
 
-interface Reconciliation {
-  id: number;
-  outcome: string;
-  inSync: boolean;
-  trigger: string;
-  snapshot: { id: number | null; publishedId: number | null; pulledAt: string | null; behind: boolean };
-  reasons: string[];
-  counts: {
-    users: {
-      snapshot: number;
-      omflow: number;
-      missing: number;
-      unexpected: number;
-      drifted: number;
-      omflowDeleted: number;
-      driftByField: Record<string, number>;
-    };
-    departments: { snapshot: number; omflow: number; missing: number; unexpected: number; drifted: number; driftByField: Record<string, number> };
-  } | null;
-  samples: {
-    missingUsers: { username: string }[];
-    unexpectedUsers: { username: string; omflowId: number }[];
-    driftedUsers: { username: string; omflowId: number; fields: { field: string; expected: string | null; actual: string | null }[] }[];
-    missingDepartments: { groupNo: string }[];
-    unexpectedDepartments: { groupNo: string }[];
-    driftedDepartments: { groupNo: string; fields: { field: string; expected: string | null; actual: string | null }[] }[];
-  } | null;
-  error: { code: string; message: string } | null;
-  durationMs: number | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
 
 /** A stand-in OMFLOW answering the security code, then `answer` to every query. */
 async function fakeOmflow(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {

@@ -117,6 +117,7 @@ export interface Reconciliation {
     driftedDepartments: { groupNo: string; fields: { field: string; expected: string | null; actual: string | null }[] }[];
   } | null;
   error: { code: string; message: string } | null;
+  durationMs: number | null;
   startedAt: string;
   finishedAt: string | null;
 }
