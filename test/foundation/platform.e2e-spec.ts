@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AccessService } from '#app/access';
 import { AUTH_REQUIREMENT, type AuthRequirement } from '#app/common';
+import { LIVENESS_OPERATION_ID } from '../../apps/bridge/src/health/liveness.js';
 import { buildOpenApi } from '../../apps/bridge/src/openapi.js';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
@@ -39,6 +40,20 @@ describe.each(testDatabases())('HTTP platform on $kind', (db) => {
     const res = await request(bridge.url).get('/health/live');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers liveness from Fastify itself with the bytes and headers Nest gave it, and only to GET and HEAD', async () => {
+    const res = await request(bridge.url).get('/health/live/');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('{"status":"ok"}');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['content-length']).toBe('15');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const head = await request(bridge.url).head('/health/live');
+    expect(head.status).toBe(200);
+    const post = await request(bridge.url).post('/health/live').send({});
+    expect(post.status).toBe(404);
+    expect(post.body.error).toMatchObject({ code: 'ROUTE.NOT_FOUND', requestId: post.headers['x-request-id'] });
   });
 
   it('answers readiness with the database up', async () => {
@@ -87,6 +102,9 @@ describe.each(testDatabases())('HTTP platform on $kind', (db) => {
         }
       }
     }
+
+    // Liveness is served by Fastify itself, public (apps/bridge/src/health/liveness.ts).
+    requirements.set(LIVENESS_OPERATION_ID, 'public');
 
     const problems: string[] = [];
     const schemes = Object.keys(doc.components.securitySchemes ?? {});

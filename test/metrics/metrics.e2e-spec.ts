@@ -176,6 +176,12 @@ describe.each(testDatabases())('GET /metrics after real work ($kind)', (db) => {
     expect([...after.keys()].some((k) => k.includes('/rest/accounts/api/user/list/'))).toBe(false);
   });
 
+  it('counts liveness probes, which Fastify answers without Nest, under their route', async () => {
+    for (const path of ['/health/live', '/health/live/', '/HEALTH/live']) expect((await request(bridge.url).get(path)).status).toBe(200);
+    const after = await scrape();
+    expect(moved(after, 'bridge_http_requests_total', { method: 'GET', route: '/health/live', status: '200' })).toBe(3);
+  });
+
   it('puts unknown URLs under one unmatched route, never the raw URL', async () => {
     for (const path of ['/nothing/1', '/nothing/2?x=1']) expect((await request(bridge.url).get(path)).status).toBe(404);
     const after = await scrape();

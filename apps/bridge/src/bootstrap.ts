@@ -12,6 +12,7 @@ import { AppModule, type BridgeModuleOptions } from './app.module.js';
 import { createPino, PinoNestLogger, requestIdOf, requestLogger } from './logging.js';
 import { buildOpenApi } from './openapi.js';
 import { serveConsole } from './console.js';
+import { registerLiveness } from './health/liveness.js';
 
 /**
  * Creates the bridge application on Fastify, fully configured but not listening. `main.ts`,
@@ -60,6 +61,7 @@ export async function createBridgeApp(config: BridgeConfig, options: BridgeModul
   // The request's context (id, source IP, later the actor) for audit and logs, around the route
   // (guards, pipes, handler, filters), once the body has been read.
   fastify.addHook('preHandler', (request, _reply, done) => requestContext.run({ requestId: request.id, sourceIp: request.ip ?? null }, done));
+  registerLiveness(fastify);
   // JSON bodies: nesting depth checked before parsing, strict top level (parseJsonBody). Form
   // bodies (the security-code call may send one) are parsed; any other body is read within
   // BODY_LIMIT and ignored, as before. GET and HEAD bodies are never parsed.

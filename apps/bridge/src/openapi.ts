@@ -6,6 +6,7 @@ import { DocumentBuilder, getSchemaPath, type OpenAPIObject, type OperationObjec
 import { BASIC_SECURITY, BEARER_SECURITY, ErrorBodyDto, MAX_JSON_DEPTH } from '#app/common';
 import { PROXY_PATHS } from '#app/directory-proxy';
 import { CUSTOM_HR_PATHS, OMFLOW_SECURITY_CODE, QUERY_PATHS } from '#app/omflow';
+import { documentLiveness } from './health/liveness.js';
 
 /** The product's version, from the package.json above this file (apps/bridge/src, or its build under dist/). */
 export function productVersion(): string {
@@ -58,7 +59,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       OMFLOW_SECURITY_CODE,
     )
     .build();
-  return withRequestErrors(SwaggerModule.createDocument(app, config));
+  return withRequestErrors(documentLiveness(SwaggerModule.createDocument(app, config)));
 }
 
 /** Surfaces that answer every error in their own contract and document it on their routes. */

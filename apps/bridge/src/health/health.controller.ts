@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppError, ErrorBodyDto, ErrorCode, Public } from '#app/common';
 
@@ -12,13 +12,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
   ) {}
 
-  /** The process is up (for liveness probes); checks nothing else. */
-  @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers' })
-  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
-  }
+  // GET /health/live is served by Fastify itself (liveness.ts).
 
   /** The bridge can serve: its database answers. 503 otherwise. */
   @Get('ready')
