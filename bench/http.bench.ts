@@ -151,8 +151,7 @@ async function benchLookup(label: string, env: NodeJS.ProcessEnv, floor: (sql: s
   const t = performance.now();
   await populate(setup.get(DataSource), users);
   const prepared = await setup.get(UserQueryService).prepareUsers(query);
-  const { sql, params } = prepared.statement;
-  const sqlParams = params(prepared.query.start, Math.max(0, prepared.query.limit - prepared.query.start));
+  const { sql, params: sqlParams } = prepared.statement.page(prepared.query.start, Math.max(0, prepared.query.limit - prepared.query.start));
   await setup.close();
   console.log(`  ${fmt(users)} people inserted in ${fmt((performance.now() - t) / 1000, 1)} s; SQL: ${sql.replace(/\s+/g, ' ').slice(0, 160)}…`);
   const bridge = await startBridgeProcess({ ...baseEnv, ...env });

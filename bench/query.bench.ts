@@ -150,9 +150,8 @@ async function benchDatabase(
       ).json()) as { status: number; result: unknown[] };
       if (check.status !== 200) throw new Error(`${scenario.name}: ${JSON.stringify(check)}`);
       const prepared = await service.prepareUsers(scenario.body);
-      const { sql, params } = prepared.statement;
       const size = Math.max(0, prepared.query.limit - prepared.query.start);
-      const sqlParams = params(prepared.query.start, size);
+      const { sql, params: sqlParams } = prepared.statement.page(prepared.query.start, size);
       for (const connections of [1, 32]) {
         await autocannon({
           url: `${url}/rest/accounts/api/user/list/`,

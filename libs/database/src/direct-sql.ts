@@ -83,11 +83,14 @@ export class DirectSql {
   private statement(sql: string): Statement {
     const { db, statements } = this.connection();
     let statement = statements.get(sql);
-    if (!statement) {
+    if (statement) {
+      // Least recently used goes first: a long paged read (a statement per page) does not push out the hot ones.
+      statements.delete(sql);
+    } else {
       statement = db.prepare(sql);
-      statements.set(sql, statement);
-      if (statements.size > SQLITE_STATEMENTS) statements.delete(statements.keys().next().value!);
+      if (statements.size >= SQLITE_STATEMENTS) statements.delete(statements.keys().next().value!);
     }
+    statements.set(sql, statement);
     return statement;
   }
 

@@ -125,7 +125,8 @@ export class ListQueries {
     const aliases = query.columns.map((_, i) => `c${i}`);
     let read = 0;
     while (read < total) {
-      const rows = await this.sql.rows<Record<string, unknown>>(statement.sql, statement.params(query.start + read, Math.min(PAGE_ROWS, total - read)));
+      const page = statement.page(query.start + read, Math.min(PAGE_ROWS, total - read));
+      const rows = await this.sql.rows<Record<string, unknown>>(page.sql, page.params);
       read += rows.length;
       yield rows.map((row) => decoders.map((decode, i) => decode(row[aliases[i]])));
       if (rows.length < PAGE_ROWS) return;

@@ -45,10 +45,9 @@ export interface ListSource {
   key?: (column: QueryColumn) => string;
 }
 
-/** A list query as one statement: its SQL, and its bound values for a page. */
+/** A list query as one statement: its SQL and bound values for the page of `size` rows from `offset`. */
 export interface CompiledList {
-  sql: string;
-  params: (offset: number, size: number) => unknown[];
+  page: (offset: number, size: number) => { sql: string; params: unknown[] };
 }
 
 /**
@@ -181,11 +180,23 @@ export function compileList(query: ListQuery, source: ListSource, text: TextRule
   const order = query.order
     .map((o) => `${sqliteText(o.column) && !o.column.constant ? source.key!(o.column) : expr(o.column)} ${o.descending ? 'DESC' : 'ASC'}`)
     .join(', ');
-  const sourceParams = [...source.params];
-  return {
-    sql: `SELECT ${select} FROM ${source.from} AND (${where}) ORDER BY ${order} LIMIT ? OFFSET ?`,
-    params: (offset, size) => [...sourceParams, ...params, size, offset],
-  };
+  const head = `SELECT ${select} FROM ${source.from} AND (${where}) ORDER BY ${order}`;
+  const values = [...source.params, ...params];
+  if (text.dialect === 'sqlite') {
+    // SQLite (3.53 here) reads a bound LIMIT's value while it plans, and marks the statement to be
+    // compiled again whenever that parameter is bound again: every page then paid a whole prepare
+    // (a lookup by username: 33 µs with `LIMIT ? OFFSET ?`, 8 µs with the numbers written in). Page
+    // bounds are integers the query parser checked; written into the SQL, the compiled statement is
+    // reused by every request of the same shape (DirectSql keeps it).
+    return { page: (offset, size) => ({ sql: `${head} LIMIT ${rowCount(size)} OFFSET ${rowCount(offset)}`, params: values }) };
+  }
+  return { page: (offset, size) => ({ sql: `${head} LIMIT ? OFFSET ?`, params: [...values, size, offset] }) };
+}
+
+/** A page bound written into SQL: only ever a non-negative integer. */
+function rowCount(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`A page bound must be a non-negative integer (got ${n})`);
+  return String(n);
 }
 
 /** A condition on a text constant, decided by the collation (SQLite). */
