@@ -14,4 +14,5 @@ export * from './sync-run.entity.js';
 export * from './snapshots.module.js';
 export { CollationKeyFill } from './collation-key-fill.js';
 export { FOLD_FUNCTION, PERSON_KEY_INDEXES } from './text-keys.js';
+export { BULK_INDEXES } from './bulk-indexes.js';
 export { BULK_KEY_INDEXES } from './version-chain.repository.js';

@@ -23,6 +23,7 @@ import { RunDecisions } from './run-decisions.service.js';
 import { SyncRun } from './sync-run.entity.js';
 import { SyncService } from './sync.service.js';
 import { TextKeys } from './text-keys.js';
+import { BulkIndexes } from './bulk-indexes.js';
 import { CollationKeyFill } from './collation-key-fill.js';
 import { UsernameOverrides } from './username-override.repository.js';
 import { VersionChain } from './version-chain.repository.js';
@@ -34,6 +35,7 @@ import { VersionDiffs } from './version-diff.repository.js';
   providers: [
     RunProgressRegistry,
     TextKeys,
+    BulkIndexes,
     CollationKeyFill,
     SyncRuns,
     VersionChain,

@@ -16,11 +16,7 @@ export const keyColumn = (field: string): string => `${field}_key`;
 /** Key columns of `person` and `user_version`, in USER_KEY_FIELDS order. */
 export const USER_KEY_COLUMNS = USER_KEY_FIELDS.map(keyColumn);
 
-/**
- * The indexes of person's key columns (migration 1764140000000). A large insert into an almost
- * empty `person` (the first sync) drops them and builds them again afterwards: 4 B-trees of long
- * keys filled row by row in random order cost several seconds of CPU; built at once, ~0.1 s each.
- */
+/** The indexes of person's key columns (migration 1764140000000); a first sync builds them after its inserts (BulkIndexes). */
 export const PERSON_KEY_INDEXES = ['username', 'email', 'ad_no', 'nick_name'].map((field) => ({ name: `ix_person_${field}_key`, column: keyColumn(field) }));
 
 /** The SQLite function giving a text's LIKE fold (see OmflowCollation.fold). */
@@ -53,8 +49,6 @@ export class TextKeys implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (this.stored) {
-      // A write that stopped between dropping and rebuilding them (see PERSON_KEY_INDEXES).
-      await this.ensurePersonKeyIndexes();
       const collation = this.collation;
       this.sql.defineFunction(FOLD_FUNCTION, (value) =>
         typeof value === 'string' ? collation.fold(value) : value === null || value === undefined ? null : collation.fold(JSON.stringify(value)),
@@ -73,24 +67,6 @@ export class TextKeys implements OnModuleInit {
       }
     }
     throw new Error(`OMFLOW_COLLATION=${this.collation.name}: this MySQL/MariaDB server knows no collation ${candidates.join(' or ')}`);
-  }
-
-  /** SQLite: drops the indexes of person's key columns, before a bulk insert (see PERSON_KEY_INDEXES). */
-  async dropPersonKeyIndexes(): Promise<void> {
-    if (!this.stored) return;
-    for (const index of PERSON_KEY_INDEXES) await this.dataSource.query(`DROP INDEX IF EXISTS ${index.name}`);
-  }
-
-  /** SQLite: builds the indexes of person's key columns that are missing; `between` runs after each (the event loop's turn). */
-  async ensurePersonKeyIndexes(between?: () => Promise<void>): Promise<void> {
-    if (!this.stored) return;
-    // Not before migration 1764140000000 (MIGRATIONS_RUN=false and the migrations not run yet).
-    const columns = await this.dataSource.query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM pragma_table_info('person') WHERE name = ?`, [PERSON_KEY_INDEXES[0].column]);
-    if (!Number(columns[0]?.n)) return;
-    for (const index of PERSON_KEY_INDEXES) {
-      await this.dataSource.query(`CREATE INDEX IF NOT EXISTS ${index.name} ON person (${index.column})`);
-      await between?.();
-    }
   }
 
   key(value: string | null | undefined): string | null {

@@ -15,6 +15,7 @@ import {
   type PublishedUser,
   type Versioned,
 } from './content.js';
+import { BulkIndexes } from './bulk-indexes.js';
 import { breathe, inChunks, insertRows } from './sql.js';
 import { STORED_USER_COLUMNS, storedValues, userOfRow, type StoredUser } from './stored-user.js';
 import { TextKeys } from './text-keys.js';
@@ -101,7 +102,7 @@ const READ_PAGE = 1000;
  */
 const WRITE_BATCH = { sqlite: 500, mysql: 5000 } as const;
 
-/** SQLite: from this many new people (and more than `person` has rows), person's key indexes are rebuilt after the write (TextKeys). */
+/** SQLite: from this many new people (and more than `person` has rows), BULK_INDEXES are built after the inserts (BulkIndexes). */
 export const BULK_KEY_INDEXES = 2000;
 
 const maxId = (rows: MaxIdRow[]): number | null => (rows[0]?.id === null || rows[0]?.id === undefined ? null : Number(rows[0].id));
@@ -121,6 +122,7 @@ export class VersionChain {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly keys: TextKeys,
+    private readonly indexes: BulkIndexes,
   ) {
     this.batch = isMysql(dataSource.options) ? WRITE_BATCH.mysql : WRITE_BATCH.sqlite;
   }
@@ -328,9 +330,9 @@ export class VersionChain {
 
     // Stable numbers for people and departments seen for the first time (or again, after they went).
     const newPeople = [...content.users.values()].filter((u) => !head.users.has(u.key));
-    // SQLite, many more new people than rows (the first sync): the key indexes are built after the inserts.
-    const rebuildKeyIndexes = keys.stored && newPeople.length >= BULK_KEY_INDEXES && newPeople.length > (await this.count('person'));
-    if (rebuildKeyIndexes) await keys.dropPersonKeyIndexes();
+    // SQLite, many more new people than rows (the first sync): the secondary indexes are built after the inserts.
+    const rebuildIndexes = keys.stored && newPeople.length >= BULK_KEY_INDEXES && newPeople.length > (await this.count('person'));
+    if (rebuildIndexes) await this.indexes.drop();
     let people: Awaited<ReturnType<VersionChain['allocate']>>;
     try {
       people = await this.allocate(
@@ -339,7 +341,7 @@ export class VersionChain {
         now,
       );
     } finally {
-      if (rebuildKeyIndexes) await keys.ensurePersonKeyIndexes(() => breathe(this.db));
+      if (rebuildIndexes) await this.indexes.ensure(() => breathe(this.db));
     }
     const departments = await this.allocate(
       { table: 'department', key: 'group_no', columns: ['display_name', 'parent_group_no', ...nameKeyColumn, ...(keys.stored ? ['group_no_key'] : [])] },
