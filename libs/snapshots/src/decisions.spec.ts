@@ -13,31 +13,16 @@ import {
   type Resolution,
 } from './decisions.js';
 import { diffContents } from './diff.js';
+import { groupRecord, userRecord } from '../../../test/support/records.js';
 
-const user = (key: string, over: Partial<UserRecord> = {}): UserRecord => ({
-  key,
-  sourceId: `e-${key}`,
-  username: `u${key}`,
-  email: `u${key}@x.test`,
-  nick_name: null,
-  ad_no: null,
-  company: null,
-  phone1: null,
-  phone2: null,
-  extension_no: null,
-  gender: null,
-  groups: ['a'],
-  ...over,
-});
-const group = (code: string, parent: string | null = null): GroupRecord => ({ group_no: code, display_name: code, parent_group_no: parent });
+const user = userRecord;
+const group = groupRecord;
 const content = (users: UserRecord[], groups: GroupRecord[]): Content => ({
   users: new Map(users.map((u) => [u.key, u])),
   groups: new Map(groups.map((g) => [g.group_no, g])),
 });
 const indexOf = (c: Content): PublishedIndex => ({
-  users: new Map(
-    [...c.users.values()].map((u, i) => [u.key, { id: i + 1, hash: '', username: u.username, email: u.email, department: u.groups[0] ?? null }]),
-  ),
+  users: new Map([...c.users.values()].map((u, i) => [u.key, { id: i + 1, hash: '', username: u.username, email: u.email, department: u.groups[0] ?? null }])),
   groups: new Map([...c.groups.values()].map((g, i) => [g.group_no, { record: g, id: i + 1, hash: '' }])),
 });
 
@@ -147,7 +132,12 @@ describe('per-change decisions', () => {
       otherwise: 'accept',
       changes: [{ kind: 'user-removals', key: 'u1', decision: 'reject' }],
     });
-    const next = applyDecision(content([user('2'), user('9', { username: 'u1', email: 'u1@x.test' })], [group('a')]), published.users, published.groups, resolution);
+    const next = applyDecision(
+      content([user('2'), user('9', { username: 'u1', email: 'u1@x.test' })], [group('a')]),
+      published.users,
+      published.groups,
+      resolution,
+    );
     expect(contentConflicts(next, { users: resolution.keptPeople, groups: new Set() })).toEqual([
       'username "u1" would be held by two people (9 and 1): a person kept with their published username meets a new holder',
       'email "u1@x.test" would be held by two people (9 and 1): a person kept with their published email meets a new holder',

@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import { groupHash, hashesOf, recordsOf, userHash, type Content, type LoadedContent, type PublishedIndex } from './content.js';
 import { DIFF_KINDS, diffContents, DiffPager, diffWithPublished, summarise, type DiffPageRequest } from './diff.js';
+import { groupRecord, userRecord } from '../../../test/support/records.js';
 
-const user = (key: string, over: Partial<UserRecord> = {}): UserRecord => ({
-  key,
-  sourceId: `e-${key}`,
-  username: `u${key}`,
-  email: `u${key}@x.test`,
-  nick_name: null,
-  ad_no: null,
-  company: null,
-  phone1: null,
-  phone2: null,
-  extension_no: null,
-  gender: null,
-  groups: ['a'],
-  ...over,
-});
-const group = (code: string, parent: string | null = null, name = code): GroupRecord => ({ group_no: code, display_name: name, parent_group_no: parent });
+const user = userRecord;
+const group = groupRecord;
 
 function loaded(users: UserRecord[], groups: GroupRecord[]): LoadedContent {
   return {
@@ -29,7 +16,12 @@ function loaded(users: UserRecord[], groups: GroupRecord[]): LoadedContent {
 
 function indexOf(published: LoadedContent): PublishedIndex {
   return {
-    users: new Map([...published.users].map(([key, v]) => [key, { id: v.id, hash: v.hash, username: v.record.username, email: v.record.email, department: v.record.groups[0] ?? null }])),
+    users: new Map(
+      [...published.users].map(([key, v]) => [
+        key,
+        { id: v.id, hash: v.hash, username: v.record.username, email: v.record.email, department: v.record.groups[0] ?? null },
+      ]),
+    ),
     groups: published.groups,
   };
 }
@@ -103,8 +95,16 @@ describe('DiffPager', () => {
     else if (i <= 20) after.set(key, { ...prev, phone1: '123' });
     else after.set(key, prev);
   }
-  const groupsBefore = new Map([['a', group('a')], ['b', group('b')], ['old', group('old')]]);
-  const groupsAfter = new Map([['a', group('a', null, 'A dept')], ['b', group('b')], ['new', group('new')]]);
+  const groupsBefore = new Map([
+    ['a', group('a')],
+    ['b', group('b')],
+    ['old', group('old')],
+  ]);
+  const groupsAfter = new Map([
+    ['a', group('a', null, 'A dept')],
+    ['b', group('b')],
+    ['new', group('new')],
+  ]);
 
   /** People in stable-number order (their keys are their numbers), then departments. */
   function page(request: DiffPageRequest) {
@@ -126,7 +126,10 @@ describe('DiffPager', () => {
   it('keeps only the asked slice of the asked kinds, the summary always whole', () => {
     const result = page({ kinds: ['users.added', 'renames'], offset: 3, limit: 4 });
     expect(result.diff.users.added.map((u) => u.key)).toEqual(['34', '35', '36', '37']);
-    expect(result.diff.renames).toEqual([{ key: '9', from: 'u9', to: 'renamed9' }, { key: '10', from: 'u10', to: 'renamed10' }]);
+    expect(result.diff.renames).toEqual([
+      { key: '9', from: 'u9', to: 'renamed9' },
+      { key: '10', from: 'u10', to: 'renamed10' },
+    ]);
     expect(result.diff.users.removed).toEqual([]);
     expect(result.diff.users.changed).toEqual([]);
     expect(result.diff.groups).toEqual({ added: [], removed: [], changed: [] });
