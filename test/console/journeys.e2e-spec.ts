@@ -137,6 +137,11 @@ describe.each(testDatabases())('the operator console in chromium ($kind)', (db) 
     await page.goto(`${bridge.url}/console/#/`);
     await page.reload();
     await page.getByRole('link', { name: 'Snapshot 1' }).waitFor();
+    // The cards read /health: counts, not an object printed as text; the read-back says it is not configured.
+    await page.getByRole('link', { name: '0 left out by the last run' }).waitFor();
+    await page.getByRole('link', { name: '0 pending' }).waitFor();
+    await page.getByRole('link', { name: 'not configured (OMFLOW_URL)' }).waitFor();
+    expect(await page.locator('.cards').textContent()).not.toContain('[object Object]');
     await expectAccessible(page, 'overview');
     if (screenshots) expect((await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true })).subarray(1, 4).toString()).toBe('PNG');
     // Keyboard: Tab reaches the navigation, Enter follows a link.

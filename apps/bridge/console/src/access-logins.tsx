@@ -49,7 +49,15 @@ export function PasswordPanel() {
       >
         <label class="block">
           Username{' '}
-          <input type="text" name="password-username" autocomplete="off" spellcheck={false} required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            type="text"
+            name="password-username"
+            autocomplete="off"
+            spellcheck={false}
+            required
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </label>
         <label class="block">
           New password <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />

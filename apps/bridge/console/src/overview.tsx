@@ -17,7 +17,8 @@ interface SyncStatus {
 interface Health {
   status: string;
   warnings?: string[];
-  sync?: { lastRunQuarantined?: number | null };
+  sync?: { pendingRemovals?: number; lastRunQuarantined?: { users: number; groups: number } };
+  readback?: { configured: boolean; lastOutcome: string | null };
   notifications?: { webhooks?: number; failing?: number; abandoned?: number; lastError?: string | null };
 }
 
@@ -25,8 +26,6 @@ interface Overview {
   status: SyncStatus | null;
   health: Health | null;
   lastRun: { id: number; status: string; startedAt: string; finishedAt: string | null; findingCount: number } | null;
-  pending: { total: number } | null;
-  readback: Record<string, unknown> | null;
 }
 
 async function optional<T>(work: Promise<T>): Promise<T | null> {
@@ -39,16 +38,15 @@ async function optional<T>(work: Promise<T>): Promise<T | null> {
 
 export function OverviewPage({ session }: { session: Session }) {
   const sync = can(session, 'sync:admin');
-  const { data, error } = useLoad<Overview>(
-    async () => ({
-      status: sync ? await api<SyncStatus>('GET', '/api/v1/sync/status') : null,
-      health: await optional(api<Health>('GET', '/health')),
-      lastRun: sync ? ((await api<{ items: Overview['lastRun'][] }>('GET', '/api/v1/sync/runs?limit=1')).items[0] ?? null) : null,
-      pending: sync ? await optional(api<{ total: number }>('GET', '/api/v1/sync/pending-removals?limit=1')) : null,
-      readback: sync ? await optional(api<Record<string, unknown>>('GET', '/api/v1/omflow/reconciliation')) : null,
-    }),
-    [],
-  );
+  const { data, error } = useLoad<Overview>(async () => {
+    // /health carries the pending removals, the last run's quarantine and the read-back's outcome.
+    const [status, health, runs] = await Promise.all([
+      sync ? api<SyncStatus>('GET', '/api/v1/sync/status') : null,
+      optional(api<Health>('GET', '/health')),
+      sync ? api<{ items: Overview['lastRun'][] }>('GET', '/api/v1/sync/runs?limit=1') : null,
+    ]);
+    return { status, health, lastRun: runs?.items[0] ?? null };
+  }, []);
   return (
     <Page title="Overview">
       {!data ? (
@@ -97,17 +95,21 @@ export function OverviewPage({ session }: { session: Session }) {
               </article>
               <article class="card">
                 <h2>Pending removals</h2>
-                <p>{data.pending ? <a href="#/removals">{data.pending.total} pending</a> : <span class="muted">not available on this bridge</span>}</p>
+                <p>
+                  <a href="#/removals">{data.health?.sync?.pendingRemovals ?? 0} pending</a>
+                </p>
               </article>
               <article class="card">
                 <h2>Quarantined people</h2>
                 <p>
-                  <a href="#/quality">{String(data.health?.sync?.lastRunQuarantined ?? data.lastRun?.findingCount ?? 0)} left out by the last run</a>
+                  <a href="#/quality">{data.health?.sync?.lastRunQuarantined?.users ?? 0} left out by the last run</a>
                 </p>
               </article>
               <article class="card">
                 <h2>Read-back of OMFLOW</h2>
-                <p>{data.readback ? <a href="#/readback">{readbackLine(data.readback)}</a> : <span class="muted">not available on this bridge</span>}</p>
+                <p>
+                  <a href="#/readback">{readbackLine(data.health)}</a>
+                </p>
               </article>
             </>
           )}
@@ -136,9 +138,10 @@ export function OverviewPage({ session }: { session: Session }) {
   );
 }
 
-function readbackLine(r: Record<string, unknown>): string {
-  const latest = (r.latest ?? r) as Record<string, unknown>;
-  return typeof latest.status === 'string' ? `last comparison: ${latest.status}` : 'see the comparisons';
+function readbackLine(health: Health | null): string {
+  const readback = health?.readback;
+  if (!readback?.configured) return 'not configured (OMFLOW_URL)';
+  return readback.lastOutcome ? `last comparison: ${readback.lastOutcome}` : 'no comparison yet';
 }
 
 function notificationsLine(health: Health | null): string {

@@ -334,42 +334,28 @@ interface HeldChanges {
 const LISTED = 1000;
 
 /** The changes a held run asks a decision on, by kind, keyed as the decide route takes them. */
-function heldItems(run: Run, changes: HeldChanges | null): Item[] {
-  const sample = run.diff?.sample;
-  const source: HeldChanges | null =
-    changes ??
-    (sample
-      ? {
-          users: { removed: sample.users.removed.map((username) => ({ username })) },
-          groups: { removed: sample.groups.removed.map((group_no) => ({ group_no })) },
-          renames: sample.renames,
-          moves: sample.moves,
-        }
-      : null);
+function heldItems(run: Run, source: HeldChanges): Item[] {
   const items: Item[] = [];
-  if (source) {
-    for (const u of source.users.removed) items.push({ kind: 'user-removals', key: u.username, label: u.username });
-    for (const g of source.groups.removed)
-      items.push({ kind: 'group-removals', key: g.group_no, label: g.display_name ? `${g.display_name} (${g.group_no})` : g.group_no });
-    for (const m of source.moves) items.push({ kind: 'moves', key: m.key, label: `${m.username}: ${m.from ?? '∅'} → ${m.to ?? '∅'}` });
-    for (const r of source.renames) items.push({ kind: 'renames', key: r.key, label: `${r.from} → ${r.to}` });
-  }
+  for (const u of source.users.removed) items.push({ kind: 'user-removals', key: u.username, label: u.username });
+  for (const g of source.groups.removed)
+    items.push({ kind: 'group-removals', key: g.group_no, label: g.display_name ? `${g.display_name} (${g.group_no})` : g.group_no });
+  for (const m of source.moves) items.push({ kind: 'moves', key: m.key, label: `${m.username}: ${m.from ?? '∅'} → ${m.to ?? '∅'}` });
+  for (const r of source.renames) items.push({ kind: 'renames', key: r.key, label: `${r.from} → ${r.to}` });
   for (const reason of run.holdReasons ?? [])
     for (const d of reason.departments ?? []) items.push({ kind: 'emptied-departments', key: d.group_no, label: `${d.name} (${d.before} before)` });
   return items;
 }
 
 function HeldReview({ run, session, onDecided }: { run: Run; session: Session; onDecided: () => void }) {
-  // The run's whole diff, page by kind (paged diffs); the run's bounded sample when the bridge has no such route.
+  // The run's whole diff, page by kind (paged diffs): a failure to read it is shown, never replaced by the run's bounded sample.
   const listed = useLoad(
     () =>
       api<{ diff: HeldChanges }>('GET', `/api/v1/sync/runs/${run.id}/diff${query({ kind: 'users.removed,groups.removed,moves,renames', limit: LISTED })}`).then(
         (answer) => answer.diff,
-        () => null,
       ),
     [run.id],
   );
-  const items = heldItems(run, listed.data);
+  const items = listed.data ? heldItems(run, listed.data) : [];
   const kinds = [...new Set(items.map((i) => i.kind))];
   // A second approver starts from the first approval's decision (four-eyes asks for the same one).
   const first = run.approvals?.[0];
@@ -434,6 +420,7 @@ function HeldReview({ run, session, onDecided }: { run: Run; session: Session; o
           void decide();
         }}
       >
+        {!listed.data && <Loading error={listed.error} />}
         {kinds.map((kind) => (
           <fieldset key={kind}>
             <legend>
@@ -490,7 +477,7 @@ function HeldReview({ run, session, onDecided }: { run: Run; session: Session; o
           <textarea required disabled={!allowed} value={note} onInput={(e) => setNote(e.currentTarget.value)} rows={2} />
         </label>
         <div class="toolbar">
-          <button type="submit" disabled={!allowed || action.busy}>
+          <button type="submit" disabled={!allowed || action.busy || !listed.data}>
             Publish the accepted changes
           </button>
           <button
