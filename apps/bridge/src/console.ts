@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { bridgePackage } from './package.js';
 
 /**
  * The console's pages may load only the bridge's own scripts, styles and API: no inline script,
  * no other origin, no framing. (Preact sets styles through the CSSOM, which CSP allows.)
  */
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -21,17 +21,16 @@ export const CONSOLE_CSP = [
 ].join('; ');
 
 /** Where `npm run build` puts the console (dist/console of the package), from source or from dist alike. */
-export function consoleDirectory(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist', 'console');
+function consoleDirectory(): string {
+  return join(bridgePackage()?.dir ?? process.cwd(), 'dist', 'console');
 }
 
 /**
  * Serves the built console at /console/ with its security headers. Returns false (and serves
  * nothing) when it was not built.
  */
-export async function serveConsole(fastify: FastifyInstance, root = consoleDirectory()): Promise<boolean> {
+export async function serveConsole(fastify: FastifyInstance): Promise<boolean> {
+  const root = consoleDirectory();
   if (!existsSync(join(root, 'index.html'))) return false;
   await fastify.register(async (scope) => {
     scope.addHook('onSend', async (_request, reply, payload) => {

@@ -1,23 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, type OperationObject, type ResponseObject, SwaggerModule } from '@nestjs/swagger';
 import { BASIC_SECURITY, BEARER_SECURITY, ErrorBodyDto, MAX_JSON_DEPTH } from '#app/common';
 import { PROXY_PATHS } from '#app/directory-proxy';
 import { CUSTOM_HR_PATHS, OMFLOW_SECURITY_CODE, QUERY_PATHS } from '#app/omflow';
 import { documentLiveness } from './health/liveness.js';
-
-/** The product's version, from the package.json above this file (apps/bridge/src, or its build under dist/). */
-export function productVersion(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'omflow-hr-bridge' && pkg.version) return pkg.version;
-  }
-  return '0.0.0';
-}
+import { productVersion } from './package.js';
 
 /** The OpenAPI document of every endpoint of the bridge. */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {

@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
 import { AuditService } from '#app/audit';
@@ -33,7 +33,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
-    @Optional() private readonly sessions?: ConsoleSessionService,
+    private readonly sessions: ConsoleSessionService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -44,7 +44,7 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<{ user?: Principal; headers: Record<string, string | undefined>; method: string; url: string }>();
     // The console's session cookie stands in for a bearer token (never for HTTP Basic, OMFLOW's scheme), when no Authorization header is sent.
     const cookie = requirement.scheme !== 'basic' && !request.headers.authorization ? cookieValue(request.headers.cookie, SESSION_COOKIE) : null;
-    if (cookie !== null && this.sessions && this.config.console.enabled) {
+    if (cookie !== null && this.config.console.enabled) {
       const session = await this.sessions.resume(cookie);
       if (!session)
         throw new AppError(
@@ -95,15 +95,14 @@ export class AccessGuard implements CanActivate {
   /** The scopes check, once the caller is known. */
   private async authorise(request: { method: string; url: string }, scopes: readonly Scope[], principal: Principal): Promise<boolean> {
     requestContext.setActor({ kind: actorKindOf(principal), id: principal.clientId });
-    const requirement = { scopes };
-    if (requirement.scopes.length && !requirement.scopes.some((scope) => hasScope(principal, scope))) {
+    if (scopes.length && !scopes.some((scope) => hasScope(principal, scope))) {
       await this.audit.record({
         action: 'access.denied',
         outcome: 'denied',
         target: { type: 'route', id: `${request.method} ${pathOf(request)}` },
-        details: { requiredScopes: requirement.scopes, scopes: principal.scopes },
+        details: { requiredScopes: scopes, scopes: principal.scopes },
       });
-      throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope ${requirement.scopes.map((s) => `"${s}"`).join(' or ')}.`);
+      throw new AppError(ErrorCode.AuthForbidden, `Client "${principal.clientId}" lacks the scope ${scopes.map((s) => `"${s}"`).join(' or ')}.`);
     }
     return true;
   }

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, type Repository } from 'typeorm';
@@ -7,7 +7,7 @@ import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { actorKindOf, Clock, type Principal } from '#app/common';
 import { AccessService } from './access.service.js';
 import { ConsoleSession } from './console-session.entity.js';
-import { digestSecret } from './secrets.js';
+import { digestSecret, sameBytes } from './secrets.js';
 
 /** The console's session cookie. `__Host-` would forbid it over plain HTTP, which the embedded default serves. */
 export const SESSION_COOKIE = 'omflow_console';
@@ -110,9 +110,7 @@ export class ConsoleSessionService {
 /** Whether the CSRF header presented matches the session's token (constant time). */
 export function csrfMatches(presented: string | undefined, expected: string): boolean {
   if (typeof presented !== 'string') return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameBytes(Buffer.from(presented), Buffer.from(expected));
 }
 
 /** The value of cookie `name` in a Cookie header; null when absent. */

@@ -11,7 +11,10 @@ export function digestSecret(secret: string): string {
 
 /** Compares a presented secret with a stored digest in constant time. */
 export function secretMatches(presented: string, storedDigest: string): boolean {
-  const a = Buffer.from(digestSecret(presented), 'hex');
-  const b = Buffer.from(storedDigest, 'hex');
+  return sameBytes(Buffer.from(digestSecret(presented), 'hex'), Buffer.from(storedDigest, 'hex'));
+}
+
+/** Whether two values are equal, compared in constant time (for equal lengths). */
+export function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
