@@ -5,7 +5,7 @@ import { Clock, requestContext } from '#app/common';
 import { BridgeMetrics } from '#app/metrics';
 import { PublishedPeople, type PublishedPerson } from '#app/snapshots';
 import { parseAuthenticateRequest } from './authenticate.dto.js';
-import { LockoutService } from './lockout.service.js';
+import { LockoutService, type Reservation } from './lockout.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { PasswordStore } from './password-store.js';
 import { isUnavailable, type KnownCredential, PasswordVerifier, type VerifyFailure, type VerifyResult } from './password-verifier.js';
@@ -116,16 +116,11 @@ export class AuthenticateService {
     if (person?.active && person.pendingRemoval) {
       // Missing from the directory, their removal waiting out the grace window: a leaver loses access at once, whatever the
       // password (checked all the same, so the answer takes the usual time). Not a guess: never counted towards a lockout.
-      await this.lockout.settle(reserved.reservation, 'released', (_locked, m) => this.failedWithin(m, subject, 'pending_removal'));
-      this.metrics.login('pending_removal');
-      return { answer: { status: 'fail', message: LOGIN_FAILED } };
+      return this.refuse(reserved.reservation, subject, 'pending_removal', LOGIN_FAILED);
     }
     if (person?.active && (result.ok ? result.mustChange : result.reason === 'password_expired')) {
       // Only said after the password proved right (a directory says `expired` only then too): it tells nothing to someone guessing.
-      const reason = result.ok ? 'must_change' : 'password_expired';
-      await this.lockout.settle(reserved.reservation, 'released', (_locked, m) => this.failedWithin(m, subject, reason));
-      this.metrics.login(reason);
-      return { answer: { status: 'fail', message: LOGIN_MUST_CHANGE } };
+      return this.refuse(reserved.reservation, subject, result.ok ? 'must_change' : 'password_expired', LOGIN_MUST_CHANGE);
     }
     if (result.ok && person?.active) {
       // One transaction: the counter cleared, the last login and the audit event.
@@ -141,10 +136,7 @@ export class AuthenticateService {
 
     if (!result.ok && isUnavailable(result.reason)) {
       // The check itself failed: not the user's fault, so not counted towards a lockout.
-      const reason = result.reason;
-      await this.lockout.settle(reserved.reservation, 'released', (_locked, m) => this.failedWithin(m, subject, reason));
-      this.metrics.login(reason);
-      return { answer: { status: 'fail', message: LOGIN_UNAVAILABLE } };
+      return this.refuse(reserved.reservation, subject, result.reason, LOGIN_UNAVAILABLE);
     }
 
     const reason: LoginFailureReason = !person
@@ -164,6 +156,13 @@ export class AuthenticateService {
     );
     this.metrics.login(reason);
     return { answer: { status: 'fail', message: LOGIN_FAILED } };
+  }
+
+  /** Answers `message` to an attempt that is not the user's guess: its reservation given back uncounted, its audit event in the same transaction. */
+  private async refuse(reservation: Reservation, subject: AuditSubject, reason: LoginFailureReason, message: string): Promise<{ answer: LoginAnswer }> {
+    await this.lockout.settle(reservation, 'released', (_locked, m) => this.failedWithin(m, subject, reason));
+    this.metrics.login(reason);
+    return { answer: { status: 'fail', message } };
   }
 
   /** Counts and audits a failed attempt that reserved nothing (its reason is the metric's outcome: a closed set). */
