@@ -22,7 +22,7 @@ import { DataSource } from 'typeorm';
 import { loadBridgeConfig } from '#app/config';
 import { UserQueryService } from '#app/omflow';
 import { omflowCollation } from '#app/omflow-contract';
-import { CollationKeyFill, FOLD_FUNCTION } from '#app/snapshots';
+import { CollationKeyFill, FOLD_FUNCTION, foldFunction } from '#app/snapshots';
 import { createBridgeApp } from '../apps/bridge/src/bootstrap.js';
 import { populate } from './support/people.js';
 
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
         const db = new BetterSqlite3(path, { readonly: true });
         // The bridge's LIKE fold (contains), the same collation object as the bridge in this process uses.
         const collation = omflowCollation(loadBridgeConfig({}).query.collation);
-        db.function(FOLD_FUNCTION, { deterministic: true }, (v) => (typeof v === 'string' ? collation.fold(v) : null));
+        db.function(FOLD_FUNCTION, { deterministic: true }, foldFunction(collation));
         const cache = new Map<string, { all(...params: unknown[]): unknown[] }>();
         return Promise.resolve({
           concurrency: [concurrency],

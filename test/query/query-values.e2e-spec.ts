@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_VALUE_LENGTH } from '#app/omflow';
+import { MAX_VALUE_LENGTH } from '#app/omflow-contract';
 import { startBridge, TEST_ADMIN_TOKEN, type RunningBridge } from '../support/bridge.js';
 import { testConfig } from '../support/config.js';
 import { testDatabases } from '../support/databases.js';

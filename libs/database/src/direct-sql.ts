@@ -30,7 +30,6 @@ export class DirectSql {
   private sqlite: { db: SqliteDatabase; statements: Map<string, Statement> } | null = null;
   /** SQL functions of the bridge's own, defined on every SQLite connection this class sees. */
   private readonly functions = new Map<string, (value: unknown) => unknown>();
-  private readonly defined = new Set<string>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.mysql = isMysql(dataSource.options);
@@ -63,19 +62,15 @@ export class DirectSql {
   defineFunction(name: string, fn: (value: unknown) => unknown): void {
     if (this.mysql) return;
     this.functions.set(name, fn);
-    this.connection();
+    this.connection().db.function(name, { deterministic: true }, fn);
   }
 
+  /** The SQLite connection and its compiled statements; a new connection gets every function (checked per statement: a pointer comparison). */
   private connection(): { db: SqliteDatabase; statements: Map<string, Statement> } {
     const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
     if (this.sqlite?.db !== db) {
       this.sqlite = { db, statements: new Map() };
-      this.defined.clear();
-    }
-    for (const [name, fn] of this.functions) {
-      if (this.defined.has(name)) continue;
-      db.function(name, { deterministic: true }, fn);
-      this.defined.add(name);
+      for (const [name, fn] of this.functions) db.function(name, { deterministic: true }, fn);
     }
     return this.sqlite;
   }

@@ -60,7 +60,7 @@ export function newReadProgress(): ReadProgress {
 }
 
 /** Passes `employees` on, counting each one handed on in `progress.employees.done`. */
-export async function* counted(employees: AsyncIterable<SourceObject>, progress: ReadProgress): AsyncIterable<SourceObject> {
+export async function* counted<T>(employees: AsyncIterable<T>, progress: ReadProgress): AsyncIterable<T> {
   for await (const employee of employees) {
     progress.employees.done++;
     yield employee;

@@ -6,4 +6,3 @@ export * from './organisation-reader.js';
 export * from './directory/directory-client.js';
 export * from './directory/directory-source.js';
 export * from './hr-source.module.js';
-export * from './employee-mapper.js';

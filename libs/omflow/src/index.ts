@@ -2,7 +2,6 @@ export * from './omflow.module.js';
 export { CUSTOM_HR_PATHS } from './custom-hr-body-errors.js';
 export { NOTHING_PUBLISHED } from './sync.controller.js';
 export { OMFLOW_SECURITY_CODE, QUERY_PATHS, UserQueryService } from './query/index.js';
-export { MAX_VALUE_LENGTH } from '#app/omflow-contract';
 export {
   AuthenticateModule,
   PasswordStore,

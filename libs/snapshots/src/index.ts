@@ -13,6 +13,6 @@ export * from './sync.service.js';
 export * from './sync-run.entity.js';
 export * from './snapshots.module.js';
 export { CollationKeyFill } from './collation-key-fill.js';
-export { FOLD_FUNCTION, PERSON_KEY_INDEXES } from './text-keys.js';
+export { FOLD_FUNCTION, foldFunction, PERSON_KEY_INDEXES } from './text-keys.js';
 export { BULK_INDEXES } from './bulk-indexes.js';
 export { BULK_KEY_INDEXES } from './version-chain.repository.js';

@@ -22,6 +22,11 @@ export const PERSON_KEY_INDEXES = ['username', 'email', 'ad_no', 'nick_name'].ma
 /** The SQLite function giving a text's LIKE fold (see OmflowCollation.fold). */
 export const FOLD_FUNCTION = 'omflow_fold';
 
+/** FOLD_FUNCTION's body: a text's fold; other values folded as their JSON, NULL as NULL. */
+export function foldFunction(collation: OmflowCollation): (value: unknown) => string | null {
+  return (value) => (typeof value === 'string' ? collation.fold(value) : value === null || value === undefined ? null : collation.fold(JSON.stringify(value)));
+}
+
 /**
  * How this database compares text as OMFLOW's MySQL database does (OMFLOW_COLLATION). MySQL and
  * MariaDB compare with the collation itself. SQLite cannot: beside each compared text column it
@@ -49,10 +54,7 @@ export class TextKeys implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (this.stored) {
-      const collation = this.collation;
-      this.sql.defineFunction(FOLD_FUNCTION, (value) =>
-        typeof value === 'string' ? collation.fold(value) : value === null || value === undefined ? null : collation.fold(JSON.stringify(value)),
-      );
+      this.sql.defineFunction(FOLD_FUNCTION, foldFunction(this.collation));
       return;
     }
     // MariaDB has no utf8mb4_0900_ai_ci before 11.4.5, which made it an alias of utf8mb4_uca1400_nopad_ai_ci.

@@ -2,7 +2,7 @@ import { USER_FIELDS } from '#app/omflow-contract';
 import { organizationPath, WorkPlusCode, type WorkPlusEnvelope, type WorkPlusOrgNode, type WorkPlusPageOrgsResult } from '#app/workplus';
 import type { MappedEmployee } from '../employee-mapper.js';
 import { parentFromPath } from '../file-source.js';
-import { HrSource, newReadProgress, SourceReadError, type ReadProgress, type SourceNode, type SourceRead } from '../hr-source.js';
+import { counted, HrSource, newReadProgress, SourceReadError, type ReadProgress, type SourceNode, type SourceRead } from '../hr-source.js';
 import type { MappingConfig } from '../mapping.js';
 import { DirectoryError, type DirectoryClient, type DirectoryRequest } from './directory-client.js';
 import { PageMapper } from './page-mapper.js';
@@ -43,7 +43,7 @@ export class DirectorySource extends HrSource {
     progress.employees.expected = typeof announced === 'number' ? announced : null;
     return {
       nodes: nodes.map((n) => n.node),
-      mapped: this.employees(staffed, signal, progress),
+      mapped: counted(this.employees(staffed, signal, progress), progress),
       announcedEmployees: () => (typeof announced === 'number' ? announced : null),
     };
   }
@@ -120,7 +120,6 @@ export class DirectorySource extends HrSource {
         for (const employee of batch) {
           if (seen.has(employee.id)) continue;
           seen.add(employee.id);
-          progress.employees.done++;
           yield employee;
         }
       }

@@ -10,7 +10,7 @@ import { decodeViewPage, type PageMapping, type ViewPage } from './view-page.js'
  * thread's garbage collected early (its heap, and so the process's memory, stays small) with
  * room for pages several times heavier than the directory's usual employees.
  */
-export function workerHeapMb(pageSize: number): number {
+function workerHeapMb(pageSize: number): number {
   return 64 + 32 * Math.floor(pageSize / 1000);
 }
 
