@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { GroupRecord, UserRecord } from '#app/hr-source';
 import type { Content, PublishedIndex } from './content.js';
 import type { Diff } from './diff.js';
-import type { EmptiedDepartment } from './guard.js';
+import { CHANGE_KINDS, type ChangeKind, type EmptiedDepartment } from './guard.js';
 
 /**
  * Per-change decisions on a held run (issue 15, part 2): pure functions that list a run's
@@ -15,9 +15,11 @@ import type { EmptiedDepartment } from './guard.js';
  * `group-removals` and `emptied-departments` by group_no. Every other change of the run
  * (people and departments added, fields changed) is not held and is always published.
  */
-export const CHANGE_KINDS = ['user-removals', 'moves', 'renames', 'group-removals', 'emptied-departments'] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
+export { CHANGE_KINDS, type ChangeKind } from './guard.js';
 export type Verdict = 'accept' | 'reject';
+
+/** An override token lives at most this long (minutes). */
+export const OVERRIDE_TOKEN_MAX_MINUTES = 60;
 
 export interface ChangeDecision {
   kind: ChangeKind;
@@ -263,7 +265,9 @@ export function contentConflicts(content: Content, touched: { users: ReadonlySet
         if (!value) continue;
         const other = holders.get(value);
         if (other !== undefined && (touched.users.has(key) || touched.users.has(other))) {
-          conflicts.push(`${field} "${user[field]}" would be held by two people (${other} and ${key}): a person kept with their published ${field} meets a new holder`);
+          conflicts.push(
+            `${field} "${user[field]}" would be held by two people (${other} and ${key}): a person kept with their published ${field} meets a new holder`,
+          );
         }
         holders.set(value, key);
       }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type AuditEventInput } from '#app/audit';
+import { Clock } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { TransactionRunner } from '#app/database';
 import type { UserRecord } from '#app/hr-source';
@@ -40,6 +41,7 @@ export class DeletionGrace {
     private readonly audit: AuditService,
     private readonly events: SnapshotEvents,
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -57,7 +59,7 @@ export class DeletionGrace {
       published: published.users,
       present: content.users,
       rows: await this.removals.all(),
-      now: new Date(),
+      now: this.clock.date(),
       graceMs: graceMsOf(this.config.sync.deletionGraceHours),
       runId,
     });

@@ -101,7 +101,7 @@ export function planGrace(input: {
 }
 
 /** A removal's status as the admin API shows it: a pending row whose due time has passed is `due` already (the next run drops them). */
-export function shownStatus(row: Pick<PendingRemoval, 'status' | 'dueAt'>, now = new Date()): RemovalStatus {
+export function shownStatus(row: Pick<PendingRemoval, 'status' | 'dueAt'>, now: Date): RemovalStatus {
   return row.status === 'pending' && row.dueAt.getTime() <= now.getTime() ? 'due' : row.status;
 }
 

@@ -25,8 +25,12 @@ export interface EmptiedDepartment {
   before: number;
 }
 
+/** What the guard holds a run for; a decision on a held run accepts or rejects changes by these kinds (decisions.ts). */
+export const CHANGE_KINDS = ['user-removals', 'moves', 'renames', 'group-removals', 'emptied-departments'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
 export interface HoldReason {
-  kind: 'user-removals' | 'group-removals' | 'moves' | 'renames' | 'emptied-departments';
+  kind: ChangeKind;
   message: string;
   count: number;
   limit?: number;

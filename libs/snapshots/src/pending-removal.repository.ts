@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { fromSqlDateTime, toSqlDateTime } from '#app/database';
 import type { PendingRemoval, RemovalStatus } from './deletion-grace.js';
+import { inChunks, insertRows } from './sql.js';
 
 type Id = number | string;
 
@@ -88,39 +89,34 @@ export class PendingRemovals {
   }
 
   async insert(m: EntityManager, rows: readonly PendingRemoval[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const chunk = rows.slice(i, i + CHUNK);
-      await m.query(
-        `INSERT INTO pending_removal (${COLUMNS}) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flatMap((r) => [
-          r.personId,
-          r.key,
-          r.username.slice(0, 150),
-          r.status,
-          toSqlDateTime(r.missingSince),
-          toSqlDateTime(r.dueAt),
-          r.runId,
-          r.decidedBy,
-          r.decidedAt ? toSqlDateTime(r.decidedAt) : null,
-          r.note,
-        ]),
-      );
-    }
+    await insertRows(
+      m,
+      'pending_removal',
+      COLUMNS.split(', '),
+      rows.map((r) => [
+        r.personId,
+        r.key,
+        r.username.slice(0, 150),
+        r.status,
+        toSqlDateTime(r.missingSince),
+        toSqlDateTime(r.dueAt),
+        r.runId,
+        r.decidedBy,
+        r.decidedAt ? toSqlDateTime(r.decidedAt) : null,
+        r.note,
+      ]),
+    );
   }
 
   async delete(m: EntityManager, personIds: readonly number[]): Promise<void> {
-    for (let i = 0; i < personIds.length; i += CHUNK) {
-      const chunk = personIds.slice(i, i + CHUNK);
-      await m.query(`DELETE FROM pending_removal WHERE person_id IN (${chunk.map(() => '?').join(', ')})`, chunk);
-    }
+    await inChunks(personIds, CHUNK, (chunk, ph) => m.query<unknown[]>(`DELETE FROM pending_removal WHERE person_id IN (${ph})`, chunk));
   }
 
   /** Marks pending rows due (a run found their window passed). */
   async markDue(m: EntityManager, personIds: readonly number[]): Promise<void> {
-    for (let i = 0; i < personIds.length; i += CHUNK) {
-      const chunk = personIds.slice(i, i + CHUNK);
-      await m.query(`UPDATE pending_removal SET status = 'due' WHERE status = 'pending' AND person_id IN (${chunk.map(() => '?').join(', ')})`, chunk);
-    }
+    await inChunks(personIds, CHUNK, (chunk, ph) =>
+      m.query<unknown[]>(`UPDATE pending_removal SET status = 'due' WHERE status = 'pending' AND person_id IN (${ph})`, chunk),
+    );
   }
 
   /** An operator's cancellation: the person stays published (and may log in) until they reappear or someone expedites. */

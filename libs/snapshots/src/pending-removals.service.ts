@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '#app/audit';
-import { AppError, ErrorCode } from '#app/common';
+import { AppError, Clock, ErrorCode } from '#app/common';
 import { TransactionRunner } from '#app/database';
 import { recordsOf } from './content.js';
 import { shownStatus, type PendingRemoval, type RemovalStatus } from './deletion-grace.js';
@@ -33,11 +33,12 @@ export class PendingRemovalDecisions {
     private readonly publisher: SnapshotPublisher,
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   /** One page, soonest due first; `status` as shown (a pending removal past its due time is `due`). */
   async list(query: { status?: RemovalStatus; offset: number; limit: number }): Promise<{ items: PendingRemoval[]; total: number; now: Date }> {
-    const now = new Date();
+    const now = this.clock.date();
     const page = await this.removals.page({ ...query, now });
     return { items: page.items.map((row) => ({ ...row, status: shownStatus(row, now) })), total: page.total, now };
   }
@@ -47,7 +48,7 @@ export class PendingRemovalDecisions {
       const row = await this.found(key);
       if (row.status === 'cancelled')
         throw new AppError(ErrorCode.Conflict, `The removal of ${key} was already cancelled by ${row.decidedBy ?? 'an operator'}.`);
-      const at = new Date();
+      const at = this.clock.date();
       await this.tx.transaction(async (m) => {
         await this.removals.cancel(m, row.personId, { by: actor, at, note });
         await this.audit.recordWithin(m, [
@@ -99,7 +100,7 @@ export class PendingRemovalDecisions {
               key,
               by: actor,
               note,
-              status: shownStatus(row),
+              status: shownStatus(row, this.clock.date()),
               missingSince: row.missingSince.toISOString(),
               dueAt: row.dueAt.toISOString(),
               snapshotId,

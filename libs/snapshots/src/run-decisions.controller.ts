@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { BearerAuth, CurrentPrincipal, ErrorBodyDto, Scope, type Principal } from '#app/common';
+import { OVERRIDE_TOKEN_MAX_MINUTES } from './decisions.js';
 import { RunDecisions } from './run-decisions.service.js';
 import { ApproveRunDto, CreateOverrideTokenDto, DecideRunDto, OverrideTokenDto, RejectRunDto, RunDetailDto, toRunDetail } from './sync-admin.dto.js';
 
@@ -32,8 +33,11 @@ export class RunDecisionsController {
   @ApiOkResponse({ type: RunDetailDto, description: 'Published.' })
   @ApiAcceptedResponse({ type: RunDetailDto, description: 'Four-eyes: the first approval is recorded; the run waits for a second.' })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  @ApiForbiddenResponse({ description: 'The override token is unknown, expired or another run\'s.', type: ErrorBodyDto })
-  @ApiConflictResponse({ description: 'The run is not held, a newer snapshot overtook it, this client already approved it, or the override token was used.', type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: "The override token is unknown, expired or another run's.", type: ErrorBodyDto })
+  @ApiConflictResponse({
+    description: 'The run is not held, a newer snapshot overtook it, this client already approved it, or the override token was used.',
+    type: ErrorBodyDto,
+  })
   async approve(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: ApproveRunDto,
@@ -50,17 +54,24 @@ export class RunDecisionsController {
   @ApiOperation({
     summary: 'Decide a held run change by change or kind by kind: publish the accepted changes, keep the published version of the rejected ones',
     description:
-      'Kinds: `user-removals` (key: username), `moves`, `renames` (key: the person\'s stable key), `group-removals`, `emptied-departments` (key: group_no), as in the run\'s `diff.sample` and `holdReasons`. ' +
-      'A change takes its own verdict, else its kind\'s; the rest is rejected. A decision that contradicts itself (a person kept in a department whose removal is accepted, ' +
+      "Kinds: `user-removals` (key: username), `moves`, `renames` (key: the person's stable key), `group-removals`, `emptied-departments` (key: group_no), as in the run's `diff.sample` and `holdReasons`. " +
+      "A change takes its own verdict, else its kind's; the rest is rejected. A decision that contradicts itself (a person kept in a department whose removal is accepted, " +
       'a username held twice) is refused with 422 naming the conflicts. ' +
       FOUR_EYES,
   })
   @ApiOkResponse({ type: RunDetailDto, description: 'Published: a new snapshot with the accepted changes.' })
   @ApiAcceptedResponse({ type: RunDetailDto, description: 'Four-eyes: the first approval is recorded; the run waits for a second.' })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  @ApiForbiddenResponse({ description: 'The override token is unknown, expired or another run\'s.', type: ErrorBodyDto })
-  @ApiConflictResponse({ description: 'The run is not held or was overtaken, this client already approved it, the decision differs from the first approval, or the override token was used.', type: ErrorBodyDto })
-  @ApiUnprocessableEntityResponse({ description: 'A change the run does not have, or a decision that contradicts itself; nothing was published.', type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: "The override token is unknown, expired or another run's.", type: ErrorBodyDto })
+  @ApiConflictResponse({
+    description:
+      'The run is not held or was overtaken, this client already approved it, the decision differs from the first approval, or the override token was used.',
+    type: ErrorBodyDto,
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'A change the run does not have, or a decision that contradicts itself; nothing was published.',
+    type: ErrorBodyDto,
+  })
   async decide(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: DecideRunDto,
@@ -91,7 +102,11 @@ export class RunDecisionsController {
   @ApiCreatedResponse({ type: OverrideTokenDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ description: 'The run is not held.', type: ErrorBodyDto })
-  async overrideToken(@Param('id', ParseIntPipe) id: number, @Body() body: CreateOverrideTokenDto, @CurrentPrincipal() principal: Principal): Promise<OverrideTokenDto> {
-    return this.decisions.createOverrideToken(id, body.expiresInMinutes ?? 60, principal.clientId);
+  async overrideToken(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: CreateOverrideTokenDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<OverrideTokenDto> {
+    return this.decisions.createOverrideToken(id, body.expiresInMinutes ?? OVERRIDE_TOKEN_MAX_MINUTES, principal.clientId);
   }
 }

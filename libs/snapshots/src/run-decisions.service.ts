@@ -11,6 +11,7 @@ import { groupRecords, recordsOf } from './content.js';
 import {
   applyDecision,
   CHANGE_KINDS,
+  OVERRIDE_TOKEN_MAX_MINUTES,
   changesOf,
   contentConflicts,
   contradictoryChanges,
@@ -36,7 +37,6 @@ import { UsernameOverrides } from './username-override.repository.js';
 import { VersionChain } from './version-chain.repository.js';
 
 /** Longest life of an override token (and its default). */
-export const OVERRIDE_TOKEN_MAX_MINUTES = 60;
 
 /** An approval of a held run as the routes receive it. */
 export interface ApprovalInput {
@@ -119,7 +119,7 @@ export class RunDecisions {
     const run = await this.heldRun(runId);
     run.status = 'rejected';
     run.decidedBy = actor;
-    run.decidedAt = new Date();
+    run.decidedAt = this.clock.date();
     run.decision = { approved: false, note };
     await this.runs.save(run);
     await this.audit.record({
@@ -138,9 +138,13 @@ export class RunDecisions {
     const createdAt = this.clock.date();
     const expiresAt = new Date(createdAt.getTime() + Math.min(minutes, OVERRIDE_TOKEN_MAX_MINUTES) * 60_000);
     const row = await this.tx.transaction(async (m) => {
-      const saved = await m.getRepository(OverrideToken).save(
-        m.getRepository(OverrideToken).create({ runId: run.id, tokenHash: sha256(token), createdBy: actor, createdAt, expiresAt, usedAt: null, usedBy: null }),
-      );
+      const saved = await m
+        .getRepository(OverrideToken)
+        .save(
+          m
+            .getRepository(OverrideToken)
+            .create({ runId: run.id, tokenHash: sha256(token), createdBy: actor, createdAt, expiresAt, usedAt: null, usedBy: null }),
+        );
       await this.audit.recordWithin(m, [
         {
           action: 'sync.run.override.created',
@@ -184,7 +188,11 @@ export class RunDecisions {
         `The override token was already used (${row.usedAt.toISOString()}, by ${row.usedBy ?? 'unknown'}); it is single-use: create a new one.`,
       );
     if (row.runId !== run.id)
-      return refuse(ErrorCode.AuthForbidden, 'other-run', `The override token was created for run ${row.runId}, not run ${run.id}; a token serves only its run.`);
+      return refuse(
+        ErrorCode.AuthForbidden,
+        'other-run',
+        `The override token was created for run ${row.runId}, not run ${run.id}; a token serves only its run.`,
+      );
     if (row.expiresAt.getTime() <= this.clock.now())
       return refuse(ErrorCode.AuthForbidden, 'expired', `The override token expired at ${row.expiresAt.toISOString()}; create a new one.`);
     return row;
@@ -247,7 +255,13 @@ export class RunDecisions {
       }
 
       const { overrideToken: _presented, ...decided } = meta;
-      const approval: RunApproval = { ...decided, by: actor, at: new Date().toISOString(), counts: resolution.counts, fingerprint: fingerprintOf(resolution) };
+      const approval: RunApproval = {
+        ...decided,
+        by: actor,
+        at: this.clock.date().toISOString(),
+        counts: resolution.counts,
+        fingerprint: fingerprintOf(resolution),
+      };
       const earlier = run.approvals ?? [];
       const fourEyes = this.config.sync.fourEyesUserRemovals;
       const needsTwo = !override && fourEyes !== null && resolution.counts['user-removals'].accepted > fourEyes;
@@ -289,7 +303,7 @@ export class RunDecisions {
         }
         run.status = 'published';
         run.decidedBy = actor;
-        run.decidedAt = new Date();
+        run.decidedAt = this.clock.date();
         // Every approval received stays on the run, also a first one that a later decision did not need.
         run.approvals = [...earlier, approval];
         run.decision = decisionOf(meta, resolution.counts, approvedBy, override !== null, snapshotId);
@@ -336,7 +350,13 @@ export class RunDecisions {
    * window until they reappear or someone expedites), or the next run would drop them again and
    * they would stay refused at /authenticate. One `sync.removal.cancelled` event each.
    */
-  private async cancelRejectedRemovals(m: EntityManager, kept: ReadonlySet<string>, actor: string | null, runId: number, note: string | undefined): Promise<AuditEventInput[]> {
+  private async cancelRejectedRemovals(
+    m: EntityManager,
+    kept: ReadonlySet<string>,
+    actor: string | null,
+    runId: number,
+    note: string | undefined,
+  ): Promise<AuditEventInput[]> {
     if (!kept.size) return [];
     const at = this.clock.date();
     const rows = (await this.removals.all(m)).filter((row) => kept.has(row.key) && row.status !== 'cancelled');

@@ -1,9 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength, ValidateBy, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
 import { OffsetPageQueryDto } from '#app/common';
 import type { Finding } from '#app/hr-source';
-import { CHANGE_KINDS, type ChangeKind, type Verdict } from './decisions.js';
+import { CHANGE_KINDS, OVERRIDE_TOKEN_MAX_MINUTES, type ChangeKind, type Verdict } from './decisions.js';
 import { DIFF_KINDS, type Diff, type DiffKind, type DiffPageRequest } from './diff.js';
 import type { HoldReason } from './guard.js';
 import { RUN_PHASES, type RunProgress } from './run-progress.js';
@@ -114,7 +130,9 @@ export class DecideRunDto {
       validate: (value: unknown) =>
         typeof value === 'object' &&
         value !== null &&
-        Object.entries(value as Record<string, unknown>).every(([k, v]) => (CHANGE_KINDS as readonly string[]).includes(k) && (v === 'accept' || v === 'reject')),
+        Object.entries(value as Record<string, unknown>).every(
+          ([k, v]) => (CHANGE_KINDS as readonly string[]).includes(k) && (v === 'accept' || v === 'reject'),
+        ),
       defaultMessage: () => `kinds must map ${CHANGE_KINDS.join(', ')} to "accept" or "reject"`,
     },
   })
@@ -141,12 +159,12 @@ export class DecideRunDto {
 }
 
 export class CreateOverrideTokenDto {
-  /** How long the token is valid, in minutes (at most 60). */
-  @ApiProperty({ required: false, default: 60, minimum: 1, maximum: 60 })
+  /** How long the token is valid, in minutes (at most OVERRIDE_TOKEN_MAX_MINUTES, 60). */
+  @ApiProperty({ required: false, default: OVERRIDE_TOKEN_MAX_MINUTES, minimum: 1, maximum: OVERRIDE_TOKEN_MAX_MINUTES })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(60)
+  @Max(OVERRIDE_TOKEN_MAX_MINUTES)
   expiresInMinutes?: number;
 }
 
