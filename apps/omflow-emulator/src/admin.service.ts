@@ -1,14 +1,11 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { USER_LIMITS } from '#app/omflow-contract';
-import { GENDER_LIMIT } from './apply.js';
+import { USER_COLUMN_LIMITS } from './apply.js';
 import { characterCount, collationKey } from './collation.js';
 import type { CreateUserDto, EditUserDto } from './admin.dto.js';
-import { SYNCED_USER_FIELDS, type OmUser, type SyncedUserField } from './model.js';
+import { SYNCED_USER_FIELDS, type OmUser } from './model.js';
 import type { OmflowEmulatorOptions } from './options.js';
 import { nothingDirty, OmflowStore } from './store.js';
 import { OMFLOW_EMULATOR_OPTIONS } from './tokens.js';
-
-const LIMITS: Record<SyncedUserField, number> = { ...USER_LIMITS, gender: GENDER_LIMIT };
 
 /** A user as the admin calls show it, with the codes of its departments. */
 export type UserView = OmUser & { groups: string[] };
@@ -46,7 +43,8 @@ export class AdminService {
       const value = values[field];
       if (value === undefined) continue;
       const length = characterCount(value);
-      if (length > LIMITS[field]) throw new BadRequestException(`${field} has ${length} characters; OMFLOW's column holds ${LIMITS[field]}.`);
+      if (length > USER_COLUMN_LIMITS[field])
+        throw new BadRequestException(`${field} has ${length} characters; OMFLOW's column holds ${USER_COLUMN_LIMITS[field]}.`);
     }
     for (const other of this.store.state.users.values()) {
       if (other.id === user.id) continue;

@@ -21,7 +21,8 @@ export type { DeleteMode } from './model.js';
 export const GENDER_LIMIT = 10;
 export const GROUP_NO_LIMIT = 150;
 
-const USER_COLUMN_LIMITS: Record<SyncedUserField, number> = { ...USER_LIMITS, gender: GENDER_LIMIT };
+/** The most characters OMFLOW's user columns hold, by field. */
+export const USER_COLUMN_LIMITS: Record<SyncedUserField, number> = { ...USER_LIMITS, gender: GENDER_LIMIT };
 
 /** Records to fail on purpose (a simulated failed apply), by username or group_no (compared as OMFLOW does). */
 export interface SimulatedFailures {

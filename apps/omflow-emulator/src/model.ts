@@ -40,9 +40,8 @@ export interface OmState {
   nextGroupId: number;
 }
 
-/** The text fields of a user that `/sync` fills (seeds/000 `user_info_list`). */
-export const SYNCED_USER_FIELDS = ['username', 'email', 'nick_name', 'ad_no', 'company', 'phone1', 'phone2', 'extension_no', 'gender'] as const;
-export type SyncedUserField = (typeof SYNCED_USER_FIELDS)[number];
+/** The text fields of a user that `/sync` fills (seeds/000 `user_info_list`): the contract's user fields. */
+export { USER_FIELDS as SYNCED_USER_FIELDS, type UserField as SyncedUserField } from '#app/omflow-contract';
 
 export interface RecordFailure {
   type: 'user' | 'group';
