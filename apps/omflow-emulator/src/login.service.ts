@@ -4,7 +4,7 @@ import { CustomHrClient } from './custom-hr.client.js';
 import type { OmUser } from './model.js';
 import type { Envelope } from './omflow.controller.js';
 import type { OmflowEmulatorOptions } from './options.js';
-import { basicCredentials } from './query.service.js';
+import { basicCredentials } from '#app/common';
 import { nothingDirty, OmflowStore } from './store.js';
 import { OMFLOW_EMULATOR_OPTIONS } from './tokens.js';
 
@@ -38,7 +38,7 @@ export class LoginService {
   async login(authorization: string | undefined): Promise<Envelope> {
     const credentials = basicCredentials(authorization);
     if (!credentials) return { status: 403, message: 'Login failed: send HTTP Basic credentials (username:password).', result: null };
-    const user = this.find(credentials.username);
+    const user = this.find(credentials.user);
     if (!user || user.delete) return { status: 403, message: 'Login failed, no such user account.', result: null };
     if (!user.is_active) return { status: 403, message: 'Login failed.', result: null };
     let checked: { ok: boolean; message: string | null };

@@ -13,6 +13,7 @@ import {
   type QueryFilter,
   type QueryValue,
 } from '#app/omflow-contract';
+import { basicCredentials } from '#app/common';
 import { collationCompare, collationContains, collationKey } from './collation.js';
 import type { OmGroup, OmUser } from './model.js';
 import type { OmflowEmulatorOptions } from './options.js';
@@ -148,11 +149,11 @@ export class QueryService {
   /** A security code for the API user's HTTP Basic credentials (getSecurityAjax). */
   issueCode(authorization: string | undefined): string {
     const credentials = basicCredentials(authorization);
-    if (!credentials || credentials.username !== this.options.apiUser || credentials.password !== this.options.apiPassword) {
+    if (!credentials || credentials.user !== this.options.apiUser || credentials.password !== this.options.apiPassword) {
       throw new SecurityCodeError('User does not exist or is not enabled.');
     }
     const now = this.options.clock();
-    const current = this.byUser.get(credentials.username);
+    const current = this.byUser.get(credentials.user);
     const entry = current ? this.codes.get(current) : undefined;
     if (current && entry && this.alive(entry.used)) {
       entry.used = now;
@@ -160,8 +161,8 @@ export class QueryService {
     }
     if (current) this.codes.delete(current);
     const code = randomUUID();
-    this.codes.set(code, { username: credentials.username, used: now });
-    this.byUser.set(credentials.username, code);
+    this.codes.set(code, { username: credentials.user, used: now });
+    this.byUser.set(credentials.user, code);
     return code;
   }
 
@@ -201,16 +202,6 @@ export class QueryService {
     }
     return result;
   }
-}
-
-/** `Basic base64(user:password)`, split at the first colon; null when absent or malformed. */
-export function basicCredentials(authorization: string | undefined): { username: string; password: string } | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
-  if (!match) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 /** Python's truth value of a JSON value (OMFLOW tests `if omflow_restapi:`): "0" is true, 0, "", [] and {} are not. */

@@ -2,7 +2,19 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
 import { AuditService } from '#app/audit';
-import { actorKindOf, AppError, AUTH_REQUIREMENT, ErrorCode, hasScope, pathOf, requestContext, Scope, type AuthRequirement, type Principal } from '#app/common';
+import {
+  actorKindOf,
+  AppError,
+  AUTH_REQUIREMENT,
+  basicCredentials,
+  ErrorCode,
+  hasScope,
+  pathOf,
+  requestContext,
+  Scope,
+  type AuthRequirement,
+  type Principal,
+} from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { BASIC_REALM } from './strategies.js';
 import { ConsoleSessionService, cookieValue, CSRF_HEADER, csrfMatches, SESSION_COOKIE } from './console-session.service.js';
@@ -75,7 +87,7 @@ export class AccessGuard implements CanActivate {
         await this.audit.record({
           action: 'access.auth.failed',
           outcome: 'failure',
-          target: { type: 'api_client', id: presentedClientId(request.headers.authorization) },
+          target: { type: 'api_client', id: basicCredentials(request.headers.authorization)?.user.slice(0, 64) || null },
           details: { scheme, route: `${request.method} ${pathOf(request)}` },
         });
       }
@@ -106,13 +118,4 @@ export class AccessGuard implements CanActivate {
     }
     return true;
   }
-}
-
-/** The user part of HTTP Basic credentials (the client id); null for other schemes or garbage. */
-function presentedClientId(header: string | undefined): string | null {
-  const m = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!m) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon > 0 ? decoded.slice(0, Math.min(colon, 64)) : null;
 }

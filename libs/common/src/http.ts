@@ -6,6 +6,15 @@ export function pathOf(req: { url: string }): string {
   return query < 0 ? req.url : req.url.slice(0, query);
 }
 
+/** HTTP Basic credentials (`Basic base64(user:password)`), split at the first colon; null when absent or malformed. The user may be empty. */
+export function basicCredentials(authorization: string | undefined): { user: string; password: string } | null {
+  const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
 /**
  * Answers `body` as JSON with `status`, for the exception filters. A streamed answer (written to
  * the Node response after `reply.hijack()`) that fails is handled too: before its first byte

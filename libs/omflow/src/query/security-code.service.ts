@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService, activeClientJoin } from '#app/access';
-import { AppError, Clock, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
+import { AppError, basicCredentials, Clock, ErrorCode, hasScope, Scope, type Principal } from '#app/common';
 import { BRIDGE_CONFIG, type BridgeConfig } from '#app/config';
 import { DirectSql, TransactionRunner } from '#app/database';
 
@@ -42,7 +42,8 @@ export class SecurityCodeService {
 
   /** Checks HTTP Basic credentials of a client holding `users:query` and returns its code. */
   async issue(authorization: string | undefined): Promise<{ code: string; principal: Principal }> {
-    const credentials = parseBasic(authorization);
+    const basic = basicCredentials(authorization);
+    const credentials = basic?.user ? { id: basic.user, secret: basic.password } : null;
     if (!credentials) throw new AppError(ErrorCode.AuthRequired, `${NO_SUCH_CLIENT} Send HTTP Basic credentials of a bridge API client.`);
     const holder = await this.access.authenticateBasicHolder(credentials.id, credentials.secret, 'basic');
     if (!holder) throw new AppError(ErrorCode.AuthRequired, NO_SUCH_CLIENT, { clientId: credentials.id.slice(0, 64) });
@@ -117,12 +118,4 @@ export class SecurityCodeService {
     }
     return principal;
   }
-}
-
-function parseBasic(header: string | undefined): { id: string; secret: string } | null {
-  const m = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!m) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon > 0 ? { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) } : null;
 }
