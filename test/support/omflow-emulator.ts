@@ -164,6 +164,22 @@ export async function startLoop(
     bridge = await startBridgeWith(database, { env: directory.bridgeEnv({ ...readbackEnv, ...options.bridgeEnv }) });
     const omflow = await startOmflowEmulator(bridge.url, options.omflow, omflowPort);
     const running = bridge;
+    // The bridge records a pull after answering it (the /sync answer does not wait for that write):
+    // a comparison asked right after a pull waits until the bridge names the snapshot OMFLOW took.
+    let pulledSnapshot: number | null = null;
+    const pull = omflow.pull.bind(omflow);
+    omflow.pull = async () => {
+      const record = await pull();
+      pulledSnapshot = record.snapshot_id ?? pulledSnapshot;
+      return record;
+    };
+    const pullRecorded = async () => {
+      for (let i = 0; pulledSnapshot !== null && i < 100; i++) {
+        const res = await fetch(`${running.url}/api/v1/sync/status`, { headers: admin });
+        if (((await res.json()) as { lastPullSnapshotId: number | null }).lastPullSnapshotId === pulledSnapshot) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
     return {
       directory,
       bridge: running,
@@ -177,6 +193,7 @@ export async function startLoop(
         return (await res.json()) as { status: string; snapshotId?: number } & Record<string, unknown>;
       },
       async reconcile() {
+        await pullRecorded();
         const res = await fetch(`${running.url}/api/v1/omflow/reconciliation/run?wait=true`, { method: 'POST', headers: admin });
         if (res.status !== 200) throw new Error(`reconciliation: HTTP ${res.status} ${await res.text()}`);
         return (await res.json()) as Reconciliation;
